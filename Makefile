@@ -1,0 +1,40 @@
+# lifeline: `make run` starts the service on the embedded store with the demo
+# district; `make test` runs the test suite (PostGIS tests skip without a
+# database unless LIFELINE_REQUIRE_DB=1).
+GO ?= go
+BIN := bin/lifeline
+ADDR ?= :8080
+
+.PHONY: help build run test test-race bench fuzz lint demo
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/lifeline
+	$(GO) build -o $(BIN) ./cmd/lifeline
+
+run: build ## start the service on :8080 with the embedded store and the demo district
+	./$(BIN) serve --addr $(ADDR)
+
+test: ## run all tests (minutes)
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-race: ## run all tests with the race detector
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+	$(GO) vet ./...
+
+demo: build ## write the demo district as GeoJSON to var/demo
+	./$(BIN) demo --out var/demo
+
+# Each area adds its benchmark and fuzz targets in mk/*.mk and lists them in
+# BENCH_TARGETS / FUZZ_TARGETS.
+BENCH_TARGETS :=
+FUZZ_TARGETS :=
+-include mk/*.mk
+
+bench: $(BENCH_TARGETS) ## run every benchmark (long)
+
+fuzz: $(FUZZ_TARGETS) ## run every fuzz target briefly
