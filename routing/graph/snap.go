@@ -1,0 +1,264 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"lifeline/routing"
+
+	"github.com/paulmach/orb"
+)
+
+// Snap is a point moved onto the nearest routable road segment.
+//
+// Edge runs tail -> head and Frac in [0, 1] is the position along it from
+// its tail. Rev is the opposite edge head -> tail of a two-way road, or -1
+// for a one-way road. Point is the snapped position [lon, lat]; Dist is the
+// distance in metres from the query point to Point.
+type Snap struct {
+	Edge  EdgeID
+	Rev   EdgeID
+	Frac  float64
+	Point orb.Point
+	Dist  float64
+}
+
+// segIndex is a uniform grid over edge segments in a local equirectangular
+// projection (metres). Each two-way road is indexed once.
+type segIndex struct {
+	lon0, lat0, kx, ky float64 // projection: x = (lon-lon0)*kx, y = (lat-lat0)*ky
+	cell               float64 // cell size in metres
+	nx, ny             int
+	first              []int32 // len nx*ny+1
+	items              []EdgeID
+}
+
+const earthRadius = 6371008.8
+
+func buildSegIndex(g *Graph) *segIndex {
+	n := g.NumNodes()
+	if n == 0 {
+		return &segIndex{nx: 1, ny: 1, first: make([]int32, 2), cell: 100, kx: 1, ky: 1}
+	}
+	minLon, minLat, maxLon, maxLat := g.Lon[0], g.Lat[0], g.Lon[0], g.Lat[0]
+	for v := 1; v < n; v++ {
+		minLon, maxLon = math.Min(minLon, g.Lon[v]), math.Max(maxLon, g.Lon[v])
+		minLat, maxLat = math.Min(minLat, g.Lat[v]), math.Max(maxLat, g.Lat[v])
+	}
+	s := &segIndex{lon0: minLon, lat0: minLat, cell: 100}
+	s.ky = earthRadius * math.Pi / 180
+	s.kx = s.ky * math.Cos((minLat+maxLat)/2*math.Pi/180)
+	w, h := (maxLon-minLon)*s.kx, (maxLat-minLat)*s.ky
+	for (w/s.cell+1)*(h/s.cell+1) > 4e6 {
+		s.cell *= 2
+	}
+	s.nx, s.ny = int(w/s.cell)+1, int(h/s.cell)+1
+	s.first = make([]int32, s.nx*s.ny+1)
+	indexed := func(e int) bool {
+		u, v := g.Tail[e], g.Head[e]
+		return u < v || g.Reverse(EdgeID(e)) < 0
+	}
+	// two passes: count, then fill
+	for pass := 0; pass < 2; pass++ {
+		var pos []int32
+		if pass == 1 {
+			for i := 1; i < len(s.first); i++ {
+				s.first[i] += s.first[i-1]
+			}
+			s.items = make([]EdgeID, s.first[len(s.first)-1])
+			pos = make([]int32, len(s.first))
+			copy(pos, s.first)
+		}
+		for e := 0; e < g.NumEdges(); e++ {
+			if !indexed(e) {
+				continue
+			}
+			ax, ay := s.proj(g.Lon[g.Tail[e]], g.Lat[g.Tail[e]])
+			bx, by := s.proj(g.Lon[g.Head[e]], g.Lat[g.Head[e]])
+			x0, x1 := s.cx(math.Min(ax, bx)), s.cx(math.Max(ax, bx))
+			y0, y1 := s.cy(math.Min(ay, by)), s.cy(math.Max(ay, by))
+			for y := y0; y <= y1; y++ {
+				for x := x0; x <= x1; x++ {
+					c := y*s.nx + x
+					if pass == 0 {
+						s.first[c+1]++
+					} else {
+						s.items[pos[c]] = EdgeID(e)
+						pos[c]++
+					}
+				}
+			}
+		}
+	}
+	return s
+}
+
+func (s *segIndex) proj(lon, lat float64) (float64, float64) {
+	return (lon - s.lon0) * s.kx, (lat - s.lat0) * s.ky
+}
+
+func (s *segIndex) cx(x float64) int { return clampInt(int(math.Floor(x/s.cell)), 0, s.nx-1) }
+func (s *segIndex) cy(y float64) int { return clampInt(int(math.Floor(y/s.cell)), 0, s.ny-1) }
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// SnapError is returned when no road lies within the snapping limit.
+// It wraps routing.ErrTooFar.
+type SnapError struct {
+	Point    orb.Point
+	MaxDist  float64
+	Nearest  float64 // metres to the nearest road found, or +Inf
+	Graphful bool
+}
+
+func (e *SnapError) Error() string {
+	if math.IsInf(e.Nearest, 1) {
+		return fmt.Sprintf("snap [%.6f, %.6f]: no road within %.0f m: %v", e.Point[0], e.Point[1], e.MaxDist, routing.ErrTooFar)
+	}
+	return fmt.Sprintf("snap [%.6f, %.6f]: nearest road %.0f m away, limit %.0f m: %v", e.Point[0], e.Point[1], e.Nearest, e.MaxDist, routing.ErrTooFar)
+}
+
+func (e *SnapError) Unwrap() error { return routing.ErrTooFar }
+
+// Snap returns the nearest point of any edge to p ([lon, lat]) within
+// maxDist metres, or a *SnapError wrapping routing.ErrTooFar. Distances are
+// equirectangular (accurate to well under 0.1% at city scale). It visits
+// grid rings outward from p until no closer segment can exist:
+// O(segments in the visited cells). Safe for concurrent use.
+func (g *Graph) Snap(p orb.Point, maxDist float64) (Snap, error) {
+	s := g.snap
+	px, py := s.proj(p[0], p[1])
+	best := Snap{Edge: -1, Rev: -1, Dist: math.Inf(1)}
+	if !(maxDist > 0) || math.IsNaN(px) || math.IsNaN(py) {
+		return best, &SnapError{Point: p, MaxDist: maxDist, Nearest: math.Inf(1)}
+	}
+	// the cell of p, possibly outside the grid
+	cxp, cyp := int(math.Floor(px/s.cell)), int(math.Floor(py/s.cell))
+	bestT := 0.0
+	maxRing := int(maxDist/s.cell) + 2
+	// distance from p to the grid, to skip rings entirely outside it
+	for r := 0; r <= maxRing; r++ {
+		if best.Edge >= 0 && float64(r-1)*s.cell > best.Dist {
+			break
+		}
+		if float64(r-1)*s.cell > maxDist {
+			break
+		}
+		for y := cyp - r; y <= cyp+r; y++ {
+			if y < 0 || y >= s.ny {
+				continue
+			}
+			step := 1
+			if y != cyp-r && y != cyp+r {
+				step = 2 * r
+			}
+			for x := cxp - r; x <= cxp+r; x += max(step, 1) {
+				if x < 0 || x >= s.nx {
+					continue
+				}
+				c := y*s.nx + x
+				for _, e := range s.items[s.first[c]:s.first[c+1]] {
+					ax, ay := s.proj(g.Lon[g.Tail[e]], g.Lat[g.Tail[e]])
+					bx, by := s.proj(g.Lon[g.Head[e]], g.Lat[g.Head[e]])
+					dx, dy := bx-ax, by-ay
+					t := 0.0
+					if l2 := dx*dx + dy*dy; l2 > 0 {
+						t = math.Max(0, math.Min(1, ((px-ax)*dx+(py-ay)*dy)/l2))
+					}
+					qx, qy := ax+t*dx-px, ay+t*dy-py
+					d := math.Sqrt(qx*qx + qy*qy)
+					if d < best.Dist || (d == best.Dist && e < best.Edge) {
+						best.Dist, best.Edge, bestT = d, e, t
+					}
+				}
+			}
+		}
+	}
+	if best.Edge < 0 || best.Dist > maxDist {
+		return Snap{Edge: -1, Rev: -1}, &SnapError{Point: p, MaxDist: maxDist, Nearest: best.Dist}
+	}
+	best.Frac = bestT
+	best.Rev = g.Reverse(best.Edge)
+	a, b := g.Point(g.Tail[best.Edge]), g.Point(g.Head[best.Edge])
+	best.Point = orb.Point{a[0] + bestT*(b[0]-a[0]), a[1] + bestT*(b[1]-a[1])}
+	return best, nil
+}
+
+// SnapAt returns the Snap of edge e at fraction frac (for tests and tools).
+func (g *Graph) SnapAt(e EdgeID, frac float64) Snap {
+	a, b := g.Point(g.Tail[e]), g.Point(g.Head[e])
+	return Snap{Edge: e, Rev: g.Reverse(e), Frac: frac, Point: orb.Point{a[0] + frac*(b[0]-a[0]), a[1] + frac*(b[1]-a[1])}}
+}
+
+// Leg is a partial-edge move between a snapped point and a graph node:
+// Node is where the leg meets the graph, Time (ms) and Length (m) its cost,
+// Edge the graph edge it runs along.
+type Leg struct {
+	Node   NodeID
+	Time   Weight
+	Length float64
+	Edge   EdgeID
+}
+
+func part(w Weight, f float64) Weight { return Weight(math.Round(float64(w) * f)) }
+
+// SourceLegs returns the legs leaving s: along Edge to its head (cost
+// (1-Frac) of the edge) and, on a two-way road, along Rev to the tail of
+// Edge (cost Frac of Rev). Every query (CH and the Dijkstra oracle) uses
+// these legs, so they agree exactly.
+func (g *Graph) SourceLegs(s Snap) []Leg {
+	legs := make([]Leg, 0, 2)
+	legs = append(legs, Leg{g.Head[s.Edge], part(g.Time[s.Edge], 1-s.Frac), float64(g.Length[s.Edge]) * (1 - s.Frac), s.Edge})
+	if s.Rev >= 0 {
+		legs = append(legs, Leg{g.Head[s.Rev], part(g.Time[s.Rev], s.Frac), float64(g.Length[s.Rev]) * s.Frac, s.Rev})
+	}
+	return legs
+}
+
+// TargetLegs returns the legs reaching t: from the tail of Edge (cost Frac
+// of Edge) and, on a two-way road, from the tail of Rev (cost 1-Frac of Rev).
+func (g *Graph) TargetLegs(t Snap) []Leg {
+	legs := make([]Leg, 0, 2)
+	legs = append(legs, Leg{g.Tail[t.Edge], part(g.Time[t.Edge], t.Frac), float64(g.Length[t.Edge]) * t.Frac, t.Edge})
+	if t.Rev >= 0 {
+		legs = append(legs, Leg{g.Tail[t.Rev], part(g.Time[t.Rev], 1-t.Frac), float64(g.Length[t.Rev]) * (1 - t.Frac), t.Rev})
+	}
+	return legs
+}
+
+// SameEdge returns the direct cost from s to t when both lie on the same
+// road segment and the road may be driven from s to t without leaving it;
+// ok is false otherwise. Time is |ft-fs| of the edge time, rounded as the
+// legs are.
+func (g *Graph) SameEdge(s, t Snap) (time Weight, length float64, ok bool) {
+	best := Inf
+	// express t relative to s.Edge
+	var ft float64
+	switch {
+	case t.Edge == s.Edge:
+		ft = t.Frac
+	case s.Rev >= 0 && t.Edge == s.Rev:
+		ft = 1 - t.Frac
+	default:
+		return Inf, 0, false
+	}
+	if ft >= s.Frac {
+		w := part(g.Time[s.Edge], ft) - part(g.Time[s.Edge], s.Frac)
+		best, length, ok = w, float64(g.Length[s.Edge])*(ft-s.Frac), true
+	}
+	if s.Rev >= 0 && ft <= s.Frac {
+		w := part(g.Time[s.Rev], 1-ft) - part(g.Time[s.Rev], 1-s.Frac)
+		if w < best {
+			best, length, ok = w, float64(g.Length[s.Rev])*(s.Frac-ft), true
+		}
+	}
+	return best, length, ok
+}
