@@ -1,0 +1,247 @@
+// Package memstore is the embedded default store: everything in memory,
+// optionally persisted to one JSON snapshot file rewritten atomically after
+// every successful write. It implements zones.Store and is safe for
+// concurrent use (one RWMutex: reads in parallel, writes serialised).
+//
+// Zone look-ups go through a zones.Index rebuilt on every zone write
+// (O(total vertices), a few milliseconds for a district).
+//
+// Every time kept is truncated to the microsecond in UTC (PostgreSQL
+// precision), so both stores return the same values.
+package memstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"lifeline/zones"
+)
+
+// ErrClosed is returned by every method after Close.
+var ErrClosed = errors.New("memstore: store is closed")
+
+var _ zones.Store = (*Store)(nil)
+
+// Store is the in-memory store. Create it with New or Open.
+type Store struct {
+	mu         sync.RWMutex
+	path       string // "" for a pure in-memory store
+	closed     bool
+	zones      []zones.Zone // zones[i].ID == i+1
+	compounds  []zones.Compound
+	facilities []zones.Facility
+	index      *zones.Index
+	now        func() time.Time
+}
+
+// New returns an empty store that keeps nothing on disk.
+func New() *Store {
+	return &Store{index: zones.NewIndex(nil), now: time.Now}
+}
+
+// Open returns a store persisted in the snapshot file at path: it loads the
+// file if it exists (an empty store otherwise; the directory must exist) and
+// rewrites it after every successful write (temporary file in the same
+// directory, fsync, rename, fsync of the directory). Errors: reading or
+// decoding an existing snapshot.
+func Open(path string) (*Store, error) {
+	s := New()
+	s.path = path
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("memstore: read snapshot: %w", err)
+	}
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		return nil, fmt.Errorf("memstore: decode snapshot %s: %w", path, err)
+	}
+	if snap.Version != snapshotVersion {
+		return nil, fmt.Errorf("memstore: snapshot %s has version %d, want %d", path, snap.Version, snapshotVersion)
+	}
+	for i, z := range snap.Zones {
+		if z.ID != int64(i+1) {
+			return nil, fmt.Errorf("memstore: snapshot %s: zone %d has id %d", path, i, z.ID)
+		}
+		zz := z.Zone
+		zz.Geometry = z.Geometry
+		s.zones = append(s.zones, zz)
+	}
+	for i, c := range snap.Compounds {
+		if c.ID != int64(i+1) {
+			return nil, fmt.Errorf("memstore: snapshot %s: compound %d has id %d", path, i, c.ID)
+		}
+		cc := c.Compound
+		cc.Geometry = c.Geometry
+		s.compounds = append(s.compounds, cc)
+	}
+	for i, f := range snap.Facilities {
+		if f.ID != int64(i+1) {
+			return nil, fmt.Errorf("memstore: snapshot %s: facility %d has id %d", path, i, f.ID)
+		}
+	}
+	s.facilities = snap.Facilities
+	s.index = zones.NewIndex(s.zones)
+	return s, nil
+}
+
+// SetClock replaces the clock used for CreatedAt, UpdatedAt and the default
+// EffectiveFrom (for tests). Not safe to call concurrently with writes.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Empty reports whether the store holds no zones, compounds or facilities
+// (the server then loads the demo district).
+func (s *Store) Empty() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.zones) == 0 && len(s.compounds) == 0 && len(s.facilities) == 0
+}
+
+// Ping returns ErrClosed after Close, nil otherwise.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return ctx.Err()
+}
+
+// Close marks the store closed. Every write was already persisted.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+// ----- snapshot -----
+
+const snapshotVersion = 1
+
+type snapZone struct {
+	zones.Zone
+	Geometry orb.MultiPolygon `json:"geometry"`
+}
+
+type snapCompound struct {
+	zones.Compound
+	Geometry orb.MultiPolygon `json:"geometry"`
+}
+
+type snapshot struct {
+	Version    int              `json:"version"`
+	SavedAt    time.Time        `json:"saved_at"`
+	Zones      []snapZone       `json:"zones"`
+	Compounds  []snapCompound   `json:"compounds"`
+	Facilities []zones.Facility `json:"facilities"`
+}
+
+// persistLocked writes the current state to s.path (if any). Called with
+// the write lock held, after the change was applied in memory; the caller
+// undoes the change when it fails.
+func (s *Store) persistLocked() error {
+	if s.path == "" {
+		return nil
+	}
+	snap := snapshot{Version: snapshotVersion, SavedAt: zones.TruncateTime(s.now())}
+	snap.Zones = make([]snapZone, len(s.zones))
+	for i, z := range s.zones {
+		snap.Zones[i] = snapZone{Zone: z, Geometry: z.Geometry}
+	}
+	snap.Compounds = make([]snapCompound, len(s.compounds))
+	for i, c := range s.compounds {
+		snap.Compounds[i] = snapCompound{Compound: c, Geometry: c.Geometry}
+	}
+	snap.Facilities = s.facilities
+	data, err := json.Marshal(&snap)
+	if err != nil {
+		return fmt.Errorf("memstore: encode snapshot: %w", err)
+	}
+	return writeFileAtomic(s.path, data)
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("memstore: write snapshot: %w", err)
+	}
+	tmp := f.Name()
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("memstore: write snapshot: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("memstore: write snapshot: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("memstore: write snapshot: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: not every file system supports it
+		d.Close()
+	}
+	return nil
+}
+
+// ----- copies -----
+
+func cloneMP(mp orb.MultiPolygon) orb.MultiPolygon {
+	if mp == nil {
+		return nil
+	}
+	return mp.Clone()
+}
+
+func cloneTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := *t
+	return &v
+}
+
+func cloneZone(z zones.Zone) zones.Zone {
+	z.Geometry = cloneMP(z.Geometry)
+	z.EffectiveUntil = cloneTimePtr(z.EffectiveUntil)
+	return z
+}
+
+func cloneCompound(c zones.Compound) zones.Compound {
+	c.Geometry = cloneMP(c.Geometry)
+	c.Gates = slices.Clone(c.Gates)
+	return c
+}
+
+func cloneFacility(f zones.Facility) zones.Facility {
+	f.Accepts = slices.Clone(f.Accepts)
+	return f
+}
+
+func (s *Store) check(ctx context.Context) error {
+	if s.closed {
+		return ErrClosed
+	}
+	return ctx.Err()
+}

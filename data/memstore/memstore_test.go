@@ -1,0 +1,141 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"lifeline/data/storetest"
+	"lifeline/zones"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) zones.Store { return New() })
+}
+
+func TestConformancePersisted(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) zones.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "snapshot.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestSnapshotRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lifeline.json")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Empty() {
+		t.Fatal("new store not empty")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("snapshot written before any write: %v", err)
+	}
+	g := storetest.Rect(104.00, 30.60, 104.01, 30.61)
+	g[0] = append(g[0], orb.Ring{{104.004, 30.604}, {104.004, 30.606}, {104.006, 30.606}, {104.006, 30.604}, {104.004, 30.604}})
+	z, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "A", Reason: "cluster", Geometry: g,
+		EffectiveFrom: storetest.T0.Add(123456789 * time.Nanosecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LiftZone(ctx, z.ID, storetest.T0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateCompound(ctx, zones.Compound{Name: "C", Geometry: storetest.Rect(104.001, 30.601, 104.002, 30.602), Population: 10, Aged60Plus: 2, Gates: []orb.Point{{104.001, 30.601}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.CreateFacility(ctx, zones.Facility{Kind: zones.FacilitySupplyPoint, Name: "F", Point: orb.Point{104.0015, 30.6015}, CompoundID: c.ID, Accepts: []zones.HealthCode{zones.CodeGreen}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateZone(ctx, zones.Zone{Kind: "bad"}); err == nil {
+		t.Fatal("invalid zone accepted")
+	}
+	wantZ, _ := s.GetZone(ctx, z.ID)
+	s.Close()
+	if err := s.Ping(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Ping after Close = %v", err)
+	}
+
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Empty() {
+		t.Fatal("reopened store is empty")
+	}
+	gotZ, err := r.GetZone(ctx, z.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotZ.Name != wantZ.Name || gotZ.Kind != wantZ.Kind || gotZ.Reason != wantZ.Reason || !orb.Equal(gotZ.Geometry, wantZ.Geometry) ||
+		!gotZ.EffectiveFrom.Equal(wantZ.EffectiveFrom) || gotZ.EffectiveUntil == nil || !gotZ.EffectiveUntil.Equal(*wantZ.EffectiveUntil) ||
+		!gotZ.CreatedAt.Equal(wantZ.CreatedAt) || !gotZ.UpdatedAt.Equal(wantZ.UpdatedAt) {
+		t.Errorf("reopened zone %+v, want %+v", gotZ, wantZ)
+	}
+	if !gotZ.EffectiveFrom.Equal(storetest.T0.Add(123456 * time.Microsecond)) {
+		t.Errorf("EffectiveFrom %v not truncated to microseconds", gotZ.EffectiveFrom)
+	}
+	if got, _ := r.Lookup(ctx, orb.Point{104.002, 30.602}, storetest.T0.Add(time.Hour)); len(got) != 1 || got[0].ID != z.ID {
+		t.Errorf("Lookup after restart = %v", got)
+	}
+	if got, _ := r.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0.Add(time.Hour)); len(got) != 0 {
+		t.Errorf("Lookup in the hole after restart = %v", got)
+	}
+	gotC, err := r.GetCompound(ctx, c.ID)
+	if err != nil || gotC.Population != 10 || !orb.Equal(gotC.Geometry, c.Geometry) || len(gotC.Gates) != 1 {
+		t.Errorf("reopened compound %+v, %v", gotC, err)
+	}
+	gotF, err := r.GetFacility(ctx, f.ID)
+	if err != nil || gotF.CompoundID != c.ID || gotF.Point != f.Point || len(gotF.Accepts) != 1 {
+		t.Errorf("reopened facility %+v, %v", gotF, err)
+	}
+	// New ids continue after the loaded ones.
+	z2, err := r.CreateZone(ctx, zones.Zone{Kind: zones.KindPrevention, Name: "B", Geometry: storetest.Rect(104.02, 30.60, 104.03, 30.61), EffectiveFrom: storetest.T0})
+	if err != nil || z2.ID != z.ID+1 {
+		t.Errorf("zone after restart: id %d, err %v", z2.ID, err)
+	}
+	// No temporary files are left behind.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d files, want only the snapshot", len(entries))
+	}
+}
+
+func TestOpenCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(path, []byte("{not json"), 0o644)
+	if _, err := Open(path); err == nil {
+		t.Fatal("Open accepted a corrupt snapshot")
+	}
+}
+
+func TestSnapshotFailureLeavesStoreUnchanged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "missing-dir", "snap.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), EffectiveFrom: storetest.T0})
+	if err == nil {
+		t.Fatal("write into a missing directory succeeded")
+	}
+	if !s.Empty() {
+		t.Error("a failed snapshot left the zone in memory")
+	}
+	if got, _ := s.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0); len(got) != 0 {
+		t.Errorf("Lookup after failed write = %v", got)
+	}
+}
