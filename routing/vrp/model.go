@@ -30,6 +30,11 @@ type Problem struct {
 
 	// Objective selects the last level of the hierarchical objective.
 	Objective Objective
+
+	// IgnoreVehicleCount drops level 2 (vehicles used) of the objective, so
+	// cost alone follows the served priority. Families whose published
+	// values are cost-only (Cordeau DARP, CVRPLIB) set it.
+	IgnoreVehicleCount bool
 }
 
 // Objective is the last level of the lexicographic objective

@@ -1,0 +1,437 @@
+package vrp
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"lifeline/routing"
+)
+
+// Node kinds of the flattened instance.
+const (
+	kindJob int8 = iota
+	kindPickup
+	kindDelivery
+)
+
+// inst is the flattened, validated problem the search works on. Every job is
+// one node; every shipment is two nodes (pickup at 2s, delivery at 2s+1 after
+// the jobs). Requests are jobs 0..J-1 then shipments J..J+S-1.
+type inst struct {
+	p    *Problem
+	nJob int
+	nShp int
+	n    int // nodes
+	nReq int
+	dim  int // capacity dimensions
+	nVeh int
+
+	tm, dm []float64 // matrices
+	nLoc   int
+
+	// per node
+	loc      []int32
+	svc      []float64
+	twOff    []int32 // windows of node i: tw[twOff[i]:twOff[i+1]]
+	tw       []routing.TimeWindow
+	kind     []int8
+	req      []int32 // request of the node
+	partner  []int32 // other node of a shipment, -1 for jobs
+	delta    []int64 // n*dim: load change at the node
+	startLd  []int64 // n*dim: load added to the route start (job deliveries)
+	dlv      []int64 // n*dim: job delivery (also in startLd), shipment amount at pickup
+	pck      []int64 // n*dim: job pickup / shipment amount at pickup
+	class    []int32
+	maxRide  []float64 // at pickup nodes, 0 = none
+	neigh    [][]int32 // nearest other nodes by travel time
+	hasClass bool
+
+	// per request
+	reqNode   []int32 // first node
+	weight    []int   // level-1 weight
+	allowed   []bool  // nReq*nVeh: skills (and capacity) compatible
+	reqReason []Reason
+
+	// per vehicle
+	vStart, vEnd []int32
+	vShiftS      []float64
+	vShiftE      []float64
+	vCap         []int64 // nVeh*dim
+	vMaxDur      []float64
+	vWD, vWT     []float64 // search arc weights (distance, time)
+	vFixed       []float64
+	vType        []int32
+
+	incompat     []uint64 // per class: mask of incompatible classes
+	cleaning     float64
+	vehicleLevel bool
+	complexAll   bool // every route needs the exact schedule check
+}
+
+func (in *inst) tt(a, b int32) float64 {
+	if a < 0 || b < 0 {
+		return 0
+	}
+	return in.tm[int(a)*in.nLoc+int(b)]
+}
+
+func (in *inst) dd(a, b int32) float64 {
+	if a < 0 || b < 0 {
+		return 0
+	}
+	return in.dm[int(a)*in.nLoc+int(b)]
+}
+
+// arc is the search cost of the arc a->b for vehicle v.
+func (in *inst) arc(v int, a, b int32) float64 {
+	if a < 0 || b < 0 {
+		return 0
+	}
+	i := int(a)*in.nLoc + int(b)
+	return in.vWD[v]*in.dm[i] + in.vWT[v]*in.tm[i]
+}
+
+// earliest returns the earliest service start at node i when arriving at t,
+// or +Inf when no window is left.
+func (in *inst) earliest(i int32, t float64) float64 {
+	a, b := in.twOff[i], in.twOff[i+1]
+	if a == b {
+		return t
+	}
+	for k := a; k < b; k++ {
+		w := in.tw[k]
+		if t <= w.End {
+			if t < w.Start {
+				return w.Start
+			}
+			return t
+		}
+	}
+	return math.Inf(1)
+}
+
+// latest returns the latest service start at node i not after t, or -Inf.
+func (in *inst) latest(i int32, t float64) float64 {
+	a, b := in.twOff[i], in.twOff[i+1]
+	if a == b {
+		return t
+	}
+	for k := b - 1; k >= a; k-- {
+		w := in.tw[k]
+		if t >= w.Start {
+			if t > w.End {
+				return w.End
+			}
+			return t
+		}
+	}
+	return math.Inf(-1)
+}
+
+// windowEnd returns the end of the window holding t at node i.
+func (in *inst) windowEnd(i int32, t float64) float64 {
+	a, b := in.twOff[i], in.twOff[i+1]
+	for k := a; k < b; k++ {
+		if w := in.tw[k]; t >= w.Start-1e-9 && t <= w.End+1e-9 {
+			return w.End
+		}
+	}
+	return math.Inf(1)
+}
+
+func validStop(s Stop, nLoc int) error {
+	if s.Location < 0 || s.Location >= nLoc {
+		return fmt.Errorf("location %d outside matrix of %d", s.Location, nLoc)
+	}
+	if s.Service < 0 || math.IsNaN(s.Service) {
+		return fmt.Errorf("negative service %v", s.Service)
+	}
+	for k, w := range s.Windows {
+		if !(w.Start <= w.End) {
+			return fmt.Errorf("window %d: start %v after end %v", k, w.Start, w.End)
+		}
+		if k > 0 && w.Start < s.Windows[k-1].End {
+			return fmt.Errorf("windows not sorted and disjoint at %d", k)
+		}
+	}
+	return nil
+}
+
+func newInst(p *Problem) (*inst, error) {
+	in := &inst{p: p}
+	tmx, dmx := p.Time, p.Dist
+	if len(tmx.Data) == 0 {
+		tmx = dmx
+	}
+	if len(dmx.Data) == 0 {
+		dmx = tmx
+	}
+	if tmx.Rows != tmx.Cols || len(tmx.Data) != tmx.Rows*tmx.Cols || dmx.Rows != tmx.Rows || dmx.Cols != tmx.Cols || len(dmx.Data) != len(tmx.Data) {
+		return nil, fmt.Errorf("%w: matrices must be square and of equal size", ErrInvalid)
+	}
+	in.tm, in.dm, in.nLoc = tmx.Data, dmx.Data, tmx.Rows
+	in.nJob, in.nShp, in.nVeh = len(p.Jobs), len(p.Shipments), len(p.Vehicles)
+	in.n = in.nJob + 2*in.nShp
+	in.nReq = in.nJob + in.nShp
+	in.cleaning = p.CleaningTime
+	in.vehicleLevel = !p.IgnoreVehicleCount
+	if in.nVeh == 0 {
+		return nil, fmt.Errorf("%w: no vehicles", ErrInvalid)
+	}
+	for _, v := range in.tm {
+		if v < 0 || math.IsNaN(v) {
+			return nil, fmt.Errorf("%w: negative or NaN travel time", ErrInvalid)
+		}
+	}
+	// dimensions
+	dim := 0
+	upd := func(x []int64) {
+		if len(x) > dim {
+			dim = len(x)
+		}
+	}
+	for _, j := range p.Jobs {
+		upd(j.Delivery)
+		upd(j.Pickup)
+	}
+	for _, s := range p.Shipments {
+		upd(s.Amount)
+	}
+	for _, v := range p.Vehicles {
+		upd(v.Capacity)
+	}
+	in.dim = dim
+	n := in.n
+	in.loc = make([]int32, n)
+	in.svc = make([]float64, n)
+	in.twOff = make([]int32, n+1)
+	in.kind = make([]int8, n)
+	in.req = make([]int32, n)
+	in.partner = make([]int32, n)
+	in.delta = make([]int64, n*dim)
+	in.startLd = make([]int64, n*dim)
+	in.dlv = make([]int64, n*dim)
+	in.pck = make([]int64, n*dim)
+	in.class = make([]int32, n)
+	in.maxRide = make([]float64, n)
+	in.reqNode = make([]int32, in.nReq)
+	in.weight = make([]int, in.nReq)
+	maxClass := 0
+	addStop := func(i int, s Stop) {
+		in.loc[i] = int32(s.Location)
+		in.svc[i] = s.Service
+		in.tw = append(in.tw, s.Windows...)
+		in.twOff[i+1] = int32(len(in.tw))
+	}
+	neg := func(x []int64) bool {
+		for _, v := range x {
+			if v < 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for j, job := range p.Jobs {
+		if err := validStop(job.Stop, in.nLoc); err != nil {
+			return nil, fmt.Errorf("%w: job %d: %v", ErrInvalid, j, err)
+		}
+		if neg(job.Delivery) || neg(job.Pickup) || job.Class < 0 {
+			return nil, fmt.Errorf("%w: job %d: negative amount or class", ErrInvalid, j)
+		}
+		addStop(j, job.Stop)
+		in.kind[j] = kindJob
+		in.req[j] = int32(j)
+		in.partner[j] = -1
+		for k, v := range job.Delivery {
+			in.startLd[j*dim+k] = v
+			in.dlv[j*dim+k] = v
+			in.delta[j*dim+k] -= v
+		}
+		for k, v := range job.Pickup {
+			in.pck[j*dim+k] = v
+			in.delta[j*dim+k] += v
+		}
+		in.class[j] = int32(job.Class)
+		maxClass = max(maxClass, job.Class)
+		in.reqNode[j] = int32(j)
+		in.weight[j] = 1 + max(0, job.Priority)
+	}
+	for s, sh := range p.Shipments {
+		if err := validStop(sh.Pickup, in.nLoc); err != nil {
+			return nil, fmt.Errorf("%w: shipment %d pickup: %v", ErrInvalid, s, err)
+		}
+		if err := validStop(sh.Delivery, in.nLoc); err != nil {
+			return nil, fmt.Errorf("%w: shipment %d delivery: %v", ErrInvalid, s, err)
+		}
+		if neg(sh.Amount) || sh.Class < 0 || sh.MaxRideTime < 0 {
+			return nil, fmt.Errorf("%w: shipment %d: negative amount, class or ride time", ErrInvalid, s)
+		}
+		a, b := in.nJob+2*s, in.nJob+2*s+1
+		r := in.nJob + s
+		addStop(a, sh.Pickup)
+		addStop(b, sh.Delivery)
+		in.kind[a], in.kind[b] = kindPickup, kindDelivery
+		in.req[a], in.req[b] = int32(r), int32(r)
+		in.partner[a], in.partner[b] = int32(b), int32(a)
+		for k, v := range sh.Amount {
+			in.delta[a*dim+k] = v
+			in.delta[b*dim+k] = -v
+			in.pck[a*dim+k] = v
+			in.dlv[a*dim+k] = v
+		}
+		in.class[a], in.class[b] = int32(sh.Class), int32(sh.Class)
+		maxClass = max(maxClass, sh.Class)
+		in.maxRide[a] = sh.MaxRideTime
+		in.reqNode[r] = int32(a)
+		in.weight[r] = 1 + max(0, sh.Priority)
+		if sh.MaxRideTime > 0 {
+			in.complexAll = true
+		}
+	}
+	// incompatibility
+	if p.Incompatible != nil && maxClass > 0 {
+		if maxClass >= 64 {
+			return nil, fmt.Errorf("%w: incompatibility classes must be below 64", ErrInvalid)
+		}
+		in.incompat = make([]uint64, 64)
+		for a := range p.Incompatible {
+			for b, x := range p.Incompatible[a] {
+				if x && a > 0 && b > 0 && a < 64 && b < 64 {
+					in.incompat[a] |= 1 << uint(b)
+					in.incompat[b] |= 1 << uint(a)
+					in.hasClass = true
+				}
+			}
+		}
+		if in.hasClass {
+			in.complexAll = true
+		}
+	}
+	// vehicles
+	V := in.nVeh
+	in.vStart = make([]int32, V)
+	in.vEnd = make([]int32, V)
+	in.vShiftS = make([]float64, V)
+	in.vShiftE = make([]float64, V)
+	in.vCap = make([]int64, V*dim)
+	in.vMaxDur = make([]float64, V)
+	in.vWD = make([]float64, V)
+	in.vWT = make([]float64, V)
+	in.vFixed = make([]float64, V)
+	in.vType = make([]int32, V)
+	allZero := true
+	for _, v := range p.Vehicles {
+		if v.FixedCost != 0 || v.CostPerDist != 0 || v.CostPerTime != 0 {
+			allZero = false
+		}
+	}
+	for i, v := range p.Vehicles {
+		if v.Start < -1 || v.Start >= in.nLoc || v.End < -1 || v.End >= in.nLoc {
+			return nil, fmt.Errorf("%w: vehicle %d: start or end outside matrix", ErrInvalid, i)
+		}
+		if neg(v.Capacity) || v.MaxDuration < 0 || v.FixedCost < 0 || v.CostPerDist < 0 || v.CostPerTime < 0 {
+			return nil, fmt.Errorf("%w: vehicle %d: negative capacity, duration or cost", ErrInvalid, i)
+		}
+		in.vStart[i], in.vEnd[i] = int32(v.Start), int32(v.End)
+		in.vShiftS[i], in.vShiftE[i] = v.Shift.Start, v.Shift.End
+		if v.Shift.Start == 0 && v.Shift.End == 0 {
+			in.vShiftE[i] = math.Inf(1)
+		} else if v.Shift.Start > v.Shift.End {
+			return nil, fmt.Errorf("%w: vehicle %d: shift start after end", ErrInvalid, i)
+		}
+		copy(in.vCap[i*dim:], v.Capacity)
+		in.vMaxDur[i] = v.MaxDuration
+		if v.MaxDuration > 0 {
+			in.complexAll = true
+		}
+		switch {
+		case p.Objective == MinDistance || (p.Objective == MinCost && allZero):
+			in.vWD[i] = 1
+		case p.Objective == MinDuration:
+			in.vWT[i] = 1
+		default:
+			in.vWD[i], in.vWT[i], in.vFixed[i] = v.CostPerDist, v.CostPerTime, v.FixedCost
+		}
+		in.vType[i] = int32(i)
+		for j := 0; j < i; j++ {
+			if sameVehicleType(&p.Vehicles[j], &v) {
+				in.vType[i] = in.vType[j]
+				break
+			}
+		}
+	}
+	// skills
+	in.allowed = make([]bool, in.nReq*V)
+	for r := 0; r < in.nReq; r++ {
+		var sk []int
+		if r < in.nJob {
+			sk = p.Jobs[r].Skills
+		} else {
+			sk = p.Shipments[r-in.nJob].Skills
+		}
+		for v := range p.Vehicles {
+			in.allowed[r*V+v] = hasSkills(p.Vehicles[v].Skills, sk)
+		}
+	}
+	in.buildNeighbours()
+	return in, nil
+}
+
+func sameVehicleType(a, b *Vehicle) bool {
+	if a.Start != b.Start || a.End != b.End || a.Shift != b.Shift || a.MaxDuration != b.MaxDuration ||
+		a.FixedCost != b.FixedCost || a.CostPerTime != b.CostPerTime || a.CostPerDist != b.CostPerDist ||
+		len(a.Capacity) != len(b.Capacity) || len(a.Skills) != len(b.Skills) {
+		return false
+	}
+	for i := range a.Capacity {
+		if a.Capacity[i] != b.Capacity[i] {
+			return false
+		}
+	}
+	for i := range a.Skills {
+		if a.Skills[i] != b.Skills[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSkills(have, need []int) bool {
+	for _, s := range need {
+		ok := false
+		for _, h := range have {
+			if h == s {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+const maxNeigh = 80
+
+func (in *inst) buildNeighbours() {
+	in.neigh = make([][]int32, in.n)
+	idx := make([]int32, 0, in.n)
+	for i := 0; i < in.n; i++ {
+		idx = idx[:0]
+		for j := 0; j < in.n; j++ {
+			if j != i {
+				idx = append(idx, int32(j))
+			}
+		}
+		li := int32(i)
+		sort.SliceStable(idx, func(a, b int) bool {
+			da := in.tt(li, idx[a]) + in.tt(idx[a], li)
+			db := in.tt(li, idx[b]) + in.tt(idx[b], li)
+			return da < db
+		})
+		k := min(len(idx), maxNeigh)
+		in.neigh[i] = append([]int32(nil), idx[:k]...)
+	}
+}

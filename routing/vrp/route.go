@@ -1,0 +1,446 @@
+package vrp
+
+import "math"
+
+// route is one vehicle's sequence with the caches of the O(1) insertion
+// filters. Positions: 0 is the start, 1..len(nodes) the stops, len+1 the end.
+type route struct {
+	v     int
+	nodes []int32
+	es    []float64 // earliest service start (departure at the start)
+	ls    []float64 // latest service start keeping the rest feasible
+	load  []int64   // (len+2)*dim: load after the position
+	pmax  []int64   // prefix max of load
+	smax  []int64   // suffix max of load
+	cost  float64   // exact route cost (0 when empty)
+	dist  float64
+	dur   float64
+	prio  int // sum of weights
+	cplx  bool
+	valid bool
+}
+
+func (r *route) copyFrom(o *route) {
+	r.v = o.v
+	r.nodes = append(r.nodes[:0], o.nodes...)
+	r.es = append(r.es[:0], o.es...)
+	r.ls = append(r.ls[:0], o.ls...)
+	r.load = append(r.load[:0], o.load...)
+	r.pmax = append(r.pmax[:0], o.pmax...)
+	r.smax = append(r.smax[:0], o.smax...)
+	r.cost, r.dist, r.dur, r.prio, r.cplx, r.valid = o.cost, o.dist, o.dur, o.prio, o.cplx, o.valid
+}
+
+func (r *route) locAt(in *inst, pos int) int32 {
+	if pos == 0 {
+		return in.vStart[r.v]
+	}
+	if pos == len(r.nodes)+1 {
+		return in.vEnd[r.v]
+	}
+	return in.loc[r.nodes[pos-1]]
+}
+
+func (r *route) svcAt(in *inst, pos int) float64 {
+	if pos == 0 || pos == len(r.nodes)+1 {
+		return 0
+	}
+	return in.svc[r.nodes[pos-1]]
+}
+
+// update recomputes the caches and the exact cost; it returns false when
+// the sequence is infeasible.
+func (r *route) update(in *inst, sc *sched) bool {
+	m := len(r.nodes)
+	P := m + 2
+	d := in.dim
+	r.es = resizeF(r.es, P)
+	r.ls = resizeF(r.ls, P)
+	r.load = resizeI(r.load, P*d)
+	r.pmax = resizeI(r.pmax, P*d)
+	r.smax = resizeI(r.smax, P*d)
+	v := r.v
+	// loads
+	for k := 0; k < d; k++ {
+		r.load[k] = 0
+	}
+	r.prio = 0
+	for _, u := range r.nodes {
+		for k := 0; k < d; k++ {
+			r.load[k] += in.startLd[int(u)*d+k]
+		}
+		if in.kind[u] != kindDelivery {
+			r.prio += in.weight[in.req[u]]
+		}
+	}
+	ok := true
+	for pos := 1; pos < P; pos++ {
+		for k := 0; k < d; k++ {
+			x := r.load[(pos-1)*d+k]
+			if pos <= m {
+				x += in.delta[int(r.nodes[pos-1])*d+k]
+			}
+			r.load[pos*d+k] = x
+		}
+	}
+	cp := in.vCap[v*d : v*d+d]
+	for k := 0; k < d; k++ {
+		mx := int64(math.MinInt64)
+		for pos := 0; pos < P; pos++ {
+			x := r.load[pos*d+k]
+			if x > cp[k] {
+				ok = false
+			}
+			mx = max(mx, x)
+			r.pmax[pos*d+k] = mx
+		}
+		mx = math.MinInt64
+		for pos := P - 1; pos >= 0; pos-- {
+			mx = max(mx, r.load[pos*d+k])
+			r.smax[pos*d+k] = mx
+		}
+	}
+	// earliest
+	r.es[0] = in.vShiftS[v]
+	prev := in.vStart[v]
+	prevSvc := 0.0
+	dist := 0.0
+	for pos := 1; pos <= m; pos++ {
+		u := r.nodes[pos-1]
+		t := in.earliest(u, r.es[pos-1]+prevSvc+in.tt(prev, in.loc[u]))
+		r.es[pos] = t
+		dist += in.dd(prev, in.loc[u])
+		prev, prevSvc = in.loc[u], in.svc[u]
+	}
+	r.es[P-1] = r.es[P-2] + prevSvc + in.tt(prev, in.vEnd[v])
+	dist += in.dd(prev, in.vEnd[v])
+	// latest
+	r.ls[P-1] = in.vShiftE[v]
+	if r.es[P-1] > r.ls[P-1] {
+		ok = false
+	}
+	next := in.vEnd[v]
+	for pos := m; pos >= 1; pos-- {
+		u := r.nodes[pos-1]
+		t := in.latest(u, r.ls[pos+1]-in.svc[u]-in.tt(in.loc[u], next))
+		r.ls[pos] = t
+		if r.es[pos] > t {
+			ok = false
+		}
+		next = in.loc[u]
+	}
+	r.ls[0] = r.ls[1] - in.tt(in.vStart[v], next)
+	if m == 0 {
+		r.ls[0] = r.ls[1] - in.tt(in.vStart[v], in.vEnd[v])
+	}
+	r.dist = dist
+	r.cplx = in.complexAll
+	if m == 0 {
+		r.cost, r.dur = 0, 0
+		r.valid = ok
+		return ok
+	}
+	if !ok {
+		r.valid = false
+		return false
+	}
+	if r.cplx || in.vWT[v] != 0 {
+		if !sc.run(in, v, r.nodes) {
+			r.valid = false
+			return false
+		}
+		r.dur = sc.duration()
+	} else {
+		r.dur = r.es[P-1] - r.es[0]
+	}
+	r.cost = in.vFixed[v] + in.vWD[v]*dist + in.vWT[v]*r.dur
+	r.valid = true
+	return true
+}
+
+func resizeF(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n, n*2)
+	}
+	return s[:n]
+}
+
+func resizeI(s []int64, n int) []int64 {
+	if cap(s) < n {
+		return make([]int64, n, n*2)
+	}
+	return s[:n]
+}
+
+// sched is the exact schedule of one route: position 0 is the start,
+// 1..m the stops, m+1 the end. It is a scratch object owned by one search.
+type sched struct {
+	nodes  []int32
+	A      []float64 // arrival
+	B      []float64 // service start
+	D      []float64 // departure
+	clean  []float64 // cleaning time before service
+	W      []float64 // waiting B-A-clean
+	pickAt []int32   // position of the pickup for delivery positions, -1 otherwise
+	v      int
+}
+
+func (s *sched) duration() float64 {
+	m := len(s.nodes)
+	return s.A[m+1] - s.D[0]
+}
+
+// forward recomputes times from position from (whose B is kept) onwards;
+// it returns false when a window is missed.
+func (s *sched) forward(in *inst, from int) bool {
+	m := len(s.nodes)
+	v := s.v
+	for pos := from + 1; pos <= m+1; pos++ {
+		var pl, l int32
+		if pos-1 == 0 {
+			pl = in.vStart[v]
+		} else {
+			pl = in.loc[s.nodes[pos-2]]
+		}
+		if pos == m+1 {
+			l = in.vEnd[v]
+			s.A[pos] = s.D[pos-1] + in.tt(pl, l)
+			s.B[pos], s.D[pos], s.W[pos] = s.A[pos], s.A[pos], 0
+			if s.A[pos] > in.vShiftE[v]+1e-9 {
+				return false
+			}
+			continue
+		}
+		u := s.nodes[pos-1]
+		l = in.loc[u]
+		s.A[pos] = s.D[pos-1] + in.tt(pl, l)
+		b := in.earliest(u, s.A[pos]+s.clean[pos])
+		if math.IsInf(b, 1) {
+			return false
+		}
+		s.B[pos] = b
+		s.W[pos] = b - s.A[pos] - s.clean[pos]
+		s.D[pos] = b + in.svc[u]
+	}
+	return true
+}
+
+// slack is the forward time slack at position i (Savelsbergh, extended
+// with ride times and the maximum duration as in Cordeau & Laporte 2003).
+func (s *sched) slack(in *inst, i int) float64 {
+	m := len(s.nodes)
+	v := s.v
+	f := math.Inf(1)
+	sumW := 0.0
+	for j := i; j <= m+1; j++ {
+		if j > i {
+			sumW += s.W[j]
+		}
+		var room float64
+		if j == m+1 {
+			room = in.vShiftE[v] - s.B[j]
+			if i > 0 && in.vMaxDur[v] > 0 {
+				room = math.Min(room, in.vMaxDur[v]-(s.A[m+1]-s.D[0]))
+			}
+		} else if j > 0 {
+			u := s.nodes[j-1]
+			room = in.windowEnd(u, s.B[j]) - s.B[j]
+			if in.kind[u] == kindDelivery {
+				pp := int(s.pickAt[j])
+				if pp < i {
+					mr := in.maxRide[in.partner[u]]
+					if mr > 0 {
+						room = math.Min(room, mr-(s.B[j]-s.D[pp]))
+					}
+				}
+			}
+		} else {
+			room = math.Inf(1)
+		}
+		if room < 0 {
+			room = 0
+		}
+		f = math.Min(f, sumW+room)
+	}
+	return f
+}
+
+// run computes the exact schedule of nodes on vehicle v: earliest times,
+// then departures delayed to cut waiting and ride times (the eight-step
+// procedure of Cordeau & Laporte 2003). It returns false if the route
+// breaks capacity-independent constraints: windows, shift, max duration,
+// ride times or incompatibility classes. Capacity is checked by the caller.
+func (s *sched) run(in *inst, v int, nodes []int32) bool {
+	m := len(nodes)
+	P := m + 2
+	s.v = v
+	s.nodes = nodes
+	s.A = resizeF(s.A, P)
+	s.B = resizeF(s.B, P)
+	s.D = resizeF(s.D, P)
+	s.W = resizeF(s.W, P)
+	s.clean = resizeF(s.clean, P)
+	if cap(s.pickAt) < P {
+		s.pickAt = make([]int32, P, 2*P)
+	}
+	s.pickAt = s.pickAt[:P]
+	for i := range s.clean {
+		s.clean[i] = 0
+		s.pickAt[i] = -1
+	}
+	// pairing and precedence
+	for pos := 1; pos <= m; pos++ {
+		u := nodes[pos-1]
+		if in.kind[u] == kindDelivery {
+			found := false
+			for q := pos - 1; q >= 1; q-- {
+				if nodes[q-1] == in.partner[u] {
+					s.pickAt[pos] = int32(q)
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+	}
+	if in.hasClass && !s.classes(in) {
+		return false
+	}
+	s.A[0], s.B[0], s.D[0], s.W[0] = in.vShiftS[v], in.vShiftS[v], in.vShiftS[v], 0
+	if !s.forward(in, 0) {
+		return false
+	}
+	// delay the departure from the start
+	sumW := 0.0
+	for pos := 1; pos <= m+1; pos++ {
+		sumW += s.W[pos]
+	}
+	f0 := s.slack(in, 0)
+	if d := math.Min(f0, sumW); d > 0 && !math.IsInf(d, 1) {
+		s.D[0] += d
+		s.B[0], s.A[0] = s.D[0], s.D[0]
+		if !s.forward(in, 0) {
+			return false
+		}
+	}
+	// delay pickups with ride limits
+	if in.complexAll {
+		for j := 1; j <= m; j++ {
+			u := nodes[j-1]
+			if in.kind[u] != kindPickup || in.maxRide[u] <= 0 {
+				continue
+			}
+			// only useful if the ride is too long
+			sw := 0.0
+			for p := j + 1; p <= m+1; p++ {
+				sw += s.W[p]
+			}
+			if sw <= 0 {
+				continue
+			}
+			fj := s.slack(in, j)
+			d := math.Min(fj, sw)
+			if d <= 0 {
+				continue
+			}
+			s.W[j] += d
+			s.B[j] += d
+			s.D[j] = s.B[j] + in.svc[u]
+			if !s.forward(in, j) {
+				return false
+			}
+		}
+	}
+	// final checks
+	if s.A[m+1] > in.vShiftE[v]+1e-9 {
+		return false
+	}
+	if in.vMaxDur[v] > 0 && s.A[m+1]-s.D[0] > in.vMaxDur[v]+1e-9 {
+		return false
+	}
+	for pos := 1; pos <= m; pos++ {
+		if pp := s.pickAt[pos]; pp >= 0 {
+			mr := in.maxRide[nodes[pp-1]]
+			if mr > 0 && s.B[pos]-s.D[pp] > mr+1e-9 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// classes checks incompatibility classes along the route and sets the
+// cleaning times: a stop that loads a class incompatible with one carried
+// since the last cleaning gets CleaningTime before its service.
+func (s *sched) classes(in *inst) bool {
+	m := len(s.nodes)
+	d := in.dim
+	var onboard [64]int32
+	var mask uint64
+	add := func(c int32) {
+		if c > 0 {
+			onboard[c]++
+			mask |= 1 << uint(c)
+		}
+	}
+	rem := func(c int32) {
+		if c > 0 {
+			onboard[c]--
+			if onboard[c] == 0 {
+				mask &^= 1 << uint(c)
+			}
+		}
+	}
+	nonzero := func(x []int64) bool {
+		for _, v := range x {
+			if v != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	// deliveries of jobs are on board from the start
+	for _, u := range s.nodes {
+		if in.kind[u] == kindJob && nonzero(in.dlv[int(u)*d:int(u)*d+d]) {
+			add(in.class[u])
+		}
+	}
+	for c := 1; c < 64; c++ {
+		if mask&(1<<uint(c)) != 0 && in.incompat[c]&mask != 0 {
+			return false
+		}
+	}
+	dirty := mask
+	for pos := 1; pos <= m; pos++ {
+		u := s.nodes[pos-1]
+		c := in.class[u]
+		switch in.kind[u] {
+		case kindJob:
+			if nonzero(in.dlv[int(u)*d : int(u)*d+d]) {
+				rem(c)
+			}
+			if !nonzero(in.pck[int(u)*d : int(u)*d+d]) {
+				continue
+			}
+		case kindDelivery:
+			rem(c)
+			continue
+		}
+		if c == 0 {
+			add(c)
+			continue
+		}
+		if in.incompat[c]&mask != 0 {
+			return false
+		}
+		if in.incompat[c]&dirty != 0 {
+			s.clean[pos] = in.cleaning
+			dirty = mask
+		}
+		add(c)
+		dirty |= 1 << uint(c)
+	}
+	return true
+}
