@@ -104,6 +104,13 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	if o.maxConns > 0 {
 		cfg.MaxConns = o.maxConns
 	}
+	// The look-up queries are short OLTP statements whose PostGIS cost
+	// estimates are high enough to trigger JIT compilation, which then
+	// costs more (tens of ms) than the query itself. Keep JIT off unless
+	// the URL says otherwise (options=-c jit=on).
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 
 	extSchema, err := bootstrap(ctx, cfg.ConnConfig.Copy(), o.schema)
 	if err != nil {

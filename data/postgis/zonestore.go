@@ -271,9 +271,11 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 }
 
 // lookupBatchSQL matches every point (unnest with ordinality) against the
-// active zones through the GiST index, groups the matching ids back per
-// point (strictest first, then id), and appends each matching zone once
-// (rows with i = 0), so a zone's geometry crosses the wire once per batch.
+// active zones through the GiST index (a lateral index probe per point),
+// and groups the hits back into two parallel arrays ordered by point, then
+// strictness, then id: one row, cheap to decode. Each matching zone comes
+// once in the other rows of the union, so a geometry crosses the wire once
+// per batch, not once per hit.
 var lookupBatchSQL = `WITH p AS MATERIALIZED (
 	SELECT u.i, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) AS g
 	FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(lon, lat, i)
@@ -284,12 +286,13 @@ var lookupBatchSQL = `WITH p AS MATERIALIZED (
 		WHERE ST_Intersects(geom, p.g) AND ` + activeSQL(3) + `
 	) z
 )
-SELECT i, array_agg(id ORDER BY rank DESC, id),
-	NULL::text, NULL::text, NULL::text, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
-FROM h GROUP BY i
+SELECT array_agg(i ORDER BY i, rank DESC, id), array_agg(id ORDER BY i, rank DESC, id),
+	NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bytea,
+	NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
+FROM h
 UNION ALL
-SELECT 0, ARRAY[id], kind, name, reason, ST_AsEWKB(geom), effective_from, effective_until, created_at, updated_at
-FROM zones WHERE id IN (SELECT DISTINCT id FROM h)`
+SELECT NULL, NULL, id, kind, name, reason, ST_AsEWKB(geom), effective_from, effective_until, created_at, updated_at
+FROM zones WHERE id IN (SELECT id FROM h)`
 
 // LookupBatch is Lookup for many points: result i belongs to ps[i] and is
 // never nil (empty when no zone matches). Up to MaxBatch points go in ONE
@@ -326,35 +329,31 @@ func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, at time.Time, o
 		return translate(err, "", "lookup batch")
 	}
 	defer rows.Close()
-	type hit struct {
-		i   int64
-		ids []int64
-	}
-	var hits []hit
+	var hitPoint, hitZone []int64
 	byID := map[int64]zones.Zone{}
 	for rows.Next() {
 		var (
-			i                             int64
-			ids                           []int64
+			pis, zids                     []int64
+			id                            *int64
 			kind, name, reason            *string
 			g                             []byte
 			from, until, created, updated *time.Time
 		)
-		if err := rows.Scan(&i, &ids, &kind, &name, &reason, &g, &from, &until, &created, &updated); err != nil {
+		if err := rows.Scan(&pis, &zids, &id, &kind, &name, &reason, &g, &from, &until, &created, &updated); err != nil {
 			return translate(err, "", "lookup batch")
 		}
-		if i > 0 {
-			hits = append(hits, hit{i, ids})
+		if id == nil { // the hits row
+			hitPoint, hitZone = pis, zids
 			continue
 		}
-		if len(ids) != 1 || kind == nil || from == nil || created == nil || updated == nil {
+		if kind == nil || from == nil || created == nil || updated == nil {
 			return fmt.Errorf("lookup batch: malformed zone row")
 		}
 		mp, err := decodeMultiPolygon(g)
 		if err != nil {
 			return fmt.Errorf("lookup batch: %w", err)
 		}
-		z := zones.Zone{ID: ids[0], Kind: zones.Kind(*kind), Name: deref(name), Reason: deref(reason),
+		z := zones.Zone{ID: *id, Kind: zones.Kind(*kind), Name: deref(name), Reason: deref(reason),
 			Geometry: mp, EffectiveFrom: *from, EffectiveUntil: until, CreatedAt: *created, UpdatedAt: *updated}
 		normZone(&z)
 		byID[z.ID] = z
@@ -362,19 +361,25 @@ func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, at time.Time, o
 	if err := rows.Err(); err != nil {
 		return translate(err, "", "lookup batch")
 	}
-	for _, h := range hits {
-		if h.i < 1 || int(h.i) > len(ps) {
-			return fmt.Errorf("lookup batch: point index %d out of range", h.i)
+	if len(hitPoint) != len(hitZone) {
+		return fmt.Errorf("lookup batch: %d point indexes for %d zone ids", len(hitPoint), len(hitZone))
+	}
+	// One backing array for all results; hits arrive grouped by point.
+	flat := make([]zones.Zone, len(hitZone))
+	for k := 0; k < len(hitPoint); {
+		i := hitPoint[k]
+		if i < 1 || int(i) > len(ps) {
+			return fmt.Errorf("lookup batch: point index %d out of range", i)
 		}
-		zs := make([]zones.Zone, len(h.ids))
-		for k, id := range h.ids {
-			z, ok := byID[id]
+		start := k
+		for ; k < len(hitPoint) && hitPoint[k] == i; k++ {
+			z, ok := byID[hitZone[k]]
 			if !ok {
-				return fmt.Errorf("lookup batch: zone %d missing from result", id)
+				return fmt.Errorf("lookup batch: zone %d missing from result", hitZone[k])
 			}
-			zs[k] = z
+			flat[k] = z
 		}
-		out[h.i-1] = zs
+		out[i-1] = flat[start:k:k]
 	}
 	return nil
 }
