@@ -1,0 +1,262 @@
+package ch
+
+import (
+	"lifeline/routing/graph"
+
+	"github.com/paulmach/orb"
+)
+
+// side is the state of one direction of a bidirectional search.
+type side struct {
+	heap   *graph.Heap
+	dist   []graph.Weight
+	length []float64
+	pnode  []graph.NodeID // predecessor in the search tree, -1 at a seed
+	parc   []int32        // arc from pnode, or the seed's leg index
+	stamp  []uint32
+	epoch  uint32
+}
+
+func newSide(n int) side {
+	return side{heap: graph.NewHeap(n), dist: make([]graph.Weight, n), length: make([]float64, n),
+		pnode: make([]graph.NodeID, n), parc: make([]int32, n), stamp: make([]uint32, n)}
+}
+
+func (s *side) reset() {
+	s.epoch++
+	if s.epoch == 0 {
+		clear(s.stamp)
+		s.epoch = 1
+	}
+	s.heap.Reset()
+}
+
+func (s *side) d(v graph.NodeID) graph.Weight {
+	if s.stamp[v] != s.epoch {
+		return graph.Inf
+	}
+	return s.dist[v]
+}
+
+func (s *side) relax(v graph.NodeID, d graph.Weight, l float64, p graph.NodeID, arc int32) {
+	if s.stamp[v] != s.epoch || d < s.dist[v] {
+		s.stamp[v] = s.epoch
+		s.dist[v], s.length[v], s.pnode[v], s.parc[v] = d, l, p, arc
+		s.heap.Push(v, d)
+	}
+}
+
+// Query holds the per-query state (O(n) memory, reset in O(1) by epoch
+// stamps). A Query is not safe for concurrent use; make one per goroutine
+// or keep them in a sync.Pool.
+type Query struct {
+	h    *Hierarchy
+	f, b side
+}
+
+// NewQuery returns query state for h.
+func NewQuery(h *Hierarchy) *Query {
+	n := h.g.NumNodes()
+	return &Query{h: h, f: newSide(n), b: newSide(n)}
+}
+
+// Path is the result of a one-to-one query.
+type Path struct {
+	Time   graph.Weight // milliseconds
+	Length float64      // metres
+	// Edges are the graph edges driven, in order, including the partial
+	// first and last edges (the legs). For a same-edge route it holds the
+	// one edge.
+	Edges []graph.EdgeID
+	// SameEdge is true when the route stays on the snapped segment.
+	SameEdge bool
+	From, To graph.Snap
+}
+
+// stalled reports whether forward (fwd) or backward node v has a shorter
+// path through a higher-ranked neighbour, so its arcs need not be relaxed
+// (stall-on-demand).
+func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool) bool {
+	dv := s.dist[v]
+	if fwd {
+		for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
+			if du := s.d(h.BwdHead[i]); du < graph.Inf && du+h.BwdW[i] < dv {
+				return true
+			}
+		}
+	} else {
+		for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
+			if du := s.d(h.FwdHead[i]); du < graph.Inf && du+h.FwdW[i] < dv {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Route returns a fastest path from s to t under closure c (nil: none;
+// c.Set must be the CoreSet the hierarchy was built with when not nil),
+// ok false when t is unreachable. Bidirectional Dijkstra on the upward
+// graphs with stall-on-demand; a few hundred settled nodes on a city.
+func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
+	h, g := q.h, q.h.g
+	p := Path{Time: graph.Inf, From: s, To: t}
+	if w, l, ok := g.SameEdge(s, t); ok {
+		e, ft := s.Edge, t.Frac
+		if t.Edge != s.Edge {
+			ft = 1 - t.Frac
+		}
+		if ft < s.Frac {
+			e = s.Rev
+		}
+		p.Time, p.Length, p.SameEdge, p.Edges = w, l, true, []graph.EdgeID{e}
+	}
+	sl, tl := g.SourceLegs(s), g.TargetLegs(t)
+	q.f.reset()
+	q.b.reset()
+	for i, l := range sl {
+		if !c.Closed(l.Node) {
+			q.f.relax(l.Node, l.Time, l.Length, -1, int32(i))
+		}
+	}
+	for i, l := range tl {
+		if !c.Closed(l.Node) {
+			q.b.relax(l.Node, l.Time, l.Length, -1, int32(i))
+		}
+	}
+	best := p.Time
+	meet := graph.NodeID(-1)
+	for {
+		fk, bk := q.f.heap.MinKey(), q.b.heap.MinKey()
+		if fk >= best && bk >= best {
+			break
+		}
+		fwd := fk <= bk
+		s, o := &q.f, &q.b
+		if !fwd {
+			s, o = &q.b, &q.f
+		}
+		v, dv := s.heap.Pop()
+		if do := o.d(v); do < graph.Inf && dv+do < best {
+			best, meet = dv+do, v
+		}
+		if h.stalled(s, v, fwd) {
+			continue
+		}
+		lv := s.length[v]
+		if fwd {
+			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
+				w := h.FwdHead[i]
+				if c.Closed(w) {
+					continue
+				}
+				a := h.FwdArc[i]
+				s.relax(w, dv+h.FwdW[i], lv+float64(h.ArcLen[a]), v, a)
+			}
+		} else {
+			for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
+				w := h.BwdHead[i]
+				if c.Closed(w) {
+					continue
+				}
+				a := h.BwdArc[i]
+				s.relax(w, dv+h.BwdW[i], lv+float64(h.ArcLen[a]), v, a)
+			}
+		}
+	}
+	if meet < 0 {
+		return p, p.SameEdge
+	}
+	p.SameEdge = false
+	p.Time = best
+	p.Length = q.f.length[meet] + q.b.length[meet]
+	// forward chain: meet back to a seed
+	var up []int32
+	v := meet
+	for q.f.pnode[v] >= 0 {
+		up = append(up, q.f.parc[v])
+		v = q.f.pnode[v]
+	}
+	first := sl[q.f.parc[v]]
+	edges := []graph.EdgeID{first.Edge}
+	for i := len(up) - 1; i >= 0; i-- {
+		edges = h.unpack(edges, up[i])
+	}
+	v = meet
+	for q.b.pnode[v] >= 0 {
+		edges = h.unpack(edges, q.b.parc[v])
+		v = q.b.pnode[v]
+	}
+	edges = append(edges, tl[q.b.parc[v]].Edge)
+	p.Edges = edges
+	return p, true
+}
+
+// unpack appends the original edges of arc a to out. Iterative, O(edges).
+func (h *Hierarchy) unpack(out []graph.EdgeID, a int32) []graph.EdgeID {
+	stack := []int32{a}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if h.ArcA[x] < 0 {
+			out = append(out, graph.EdgeID(h.ArcB[x]))
+			continue
+		}
+		stack = append(stack, h.ArcB[x], h.ArcA[x])
+	}
+	return out
+}
+
+// Geometry returns the drawn line of p, [lon, lat]: the snapped origin,
+// the nodes passed and the snapped destination.
+func (h *Hierarchy) Geometry(p Path) orb.LineString {
+	g := h.g
+	ls := orb.LineString{p.From.Point}
+	if !p.SameEdge {
+		for _, e := range p.Edges[:len(p.Edges)-1] {
+			ls = append(ls, g.Point(g.Head[e]))
+		}
+	}
+	return append(ls, p.To.Point)
+}
+
+// StreetLeg is a run of consecutive edges with the same street name.
+type StreetLeg struct {
+	Name   string  `json:"name"`
+	Length float64 `json:"distance_m"`
+	Time   float64 `json:"time_s"`
+}
+
+// Streets returns the street names along p with the distance (m) and time
+// (s) on each, merging consecutive edges of the same name. Partial first
+// and last edges count their driven fraction.
+func (h *Hierarchy) Streets(p Path) []StreetLeg {
+	g := h.g
+	var out []StreetLeg
+	for i, e := range p.Edges {
+		frac := 1.0
+		switch {
+		case p.SameEdge:
+			frac = p.Length / max(float64(g.Length[e]), 1e-9)
+		case i == 0:
+			frac = 1 - p.From.Frac
+			if e == p.From.Rev {
+				frac = p.From.Frac
+			}
+		case i == len(p.Edges)-1:
+			frac = p.To.Frac
+			if e == p.To.Rev {
+				frac = 1 - p.To.Frac
+			}
+		}
+		l, t := float64(g.Length[e])*frac, float64(g.Time[e])*frac/1000
+		name := g.EdgeName(e)
+		if len(out) > 0 && out[len(out)-1].Name == name {
+			out[len(out)-1].Length += l
+			out[len(out)-1].Time += t
+			continue
+		}
+		out = append(out, StreetLeg{Name: name, Length: l, Time: t})
+	}
+	return out
+}
