@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"lifeline/routing/formats"
+	"lifeline/routing/siting"
+)
+
+func init() {
+	register("site", "solve a facility-location benchmark instance (OR-Library p-median)", runSite)
+}
+
+// siteOutput is the JSON printed by `lifeline site`. Facilities are the
+// file's 1-based vertex ids.
+type siteOutput struct {
+	Instance   string  `json:"instance"`
+	P          int     `json:"p"`
+	Objective  float64 `json:"objective"`
+	Facilities []int   `json:"facilities"`
+	LowerBound float64 `json:"lower_bound"`
+	Gap        float64 `json:"gap"`
+	Optimal    bool    `json:"optimal"`
+	Seconds    float64 `json:"seconds"`
+	Seed       uint64  `json:"seed"`
+}
+
+func runSite(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("site", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "orlib-pmed", "instance format: orlib-pmed")
+	limit := fs.Duration("time-limit", 10*time.Second, "wall-time budget (includes reading the file)")
+	seed := fs.Uint64("seed", 1, "random seed")
+	p := fs.Int("p", 0, "override the number of medians (0: the file's)")
+	bksPath := fs.String("bks", "", "bks.csv of optima: print a comparison table instead of JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: lifeline site [--format orlib-pmed] [--time-limit 10s] [--seed 1] [--bks bks.csv] FILE...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 {
+		fs.Usage()
+		return errors.New("site: want an instance file")
+	}
+	if *format != "orlib-pmed" {
+		return fmt.Errorf("site: unknown format %q (want orlib-pmed)", *format)
+	}
+	var bks map[string]float64
+	if *bksPath != "" {
+		f, err := os.Open(*bksPath)
+		if err != nil {
+			return err
+		}
+		rows, err := formats.ReadPMedianBKS(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", *bksPath, err)
+		}
+		bks = make(map[string]float64, len(rows))
+		for _, r := range rows {
+			bks[r.Instance] = r.Value
+		}
+		fmt.Fprintf(stdout, "%-8s %5s %4s %9s %9s %8s %9s %8s\n", "instance", "n", "p", "objective", "optimum", "gap%", "lb-gap%", "seconds")
+	}
+	var nOpt, nKnown int
+	var sumGap, sumLBGap, maxSec float64
+	enc := json.NewEncoder(stdout)
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		out, n, err := solveSiteFile(ctx, path, *limit, *seed, *p)
+		if err != nil {
+			return err
+		}
+		if bks == nil {
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+			continue
+		}
+		opt, ok := bks[out.Instance]
+		gap, lbGap := math.NaN(), math.NaN()
+		if ok && opt > 0 {
+			nKnown++
+			gap = 100 * (out.Objective - opt) / opt
+			lbGap = 100 * (opt - out.LowerBound) / opt
+			sumGap += gap
+			sumLBGap += lbGap
+			if out.Objective <= opt+1e-9 {
+				nOpt++
+			}
+		}
+		maxSec = math.Max(maxSec, out.Seconds)
+		fmt.Fprintf(stdout, "%-8s %5d %4d %9.0f %9.0f %8.3f %9.3f %8.2f\n", out.Instance, n, out.P, out.Objective, opt, gap, lbGap, out.Seconds)
+	}
+	if bks != nil && nKnown > 0 {
+		fmt.Fprintf(stdout, "summary: optimum on %d of %d, mean gap %.4f%%, mean lower-bound gap %.4f%%, max %.2f s per instance\n",
+			nOpt, nKnown, sumGap/float64(nKnown), sumLBGap/float64(nKnown), maxSec)
+	}
+	return nil
+}
+
+// solveSiteFile reads and solves one instance file within limit (the
+// budget includes reading and the shortest paths).
+func solveSiteFile(ctx context.Context, path string, limit time.Duration, seed uint64, p int) (siteOutput, int, error) {
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		return siteOutput{}, 0, err
+	}
+	inst, err := formats.ReadPMedian(f)
+	f.Close()
+	if err != nil {
+		return siteOutput{}, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	if p > 0 {
+		inst.P = p
+	}
+	rest := limit - time.Since(start)
+	if rest < time.Millisecond {
+		rest = time.Millisecond
+	}
+	sol, err := siting.PMedian(ctx, &siting.Problem{Cost: inst.Dist}, siting.Options{P: inst.P, Seed: seed, TimeLimit: rest})
+	if err != nil {
+		return siteOutput{}, 0, err
+	}
+	out := siteOutput{Instance: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), P: inst.P,
+		Objective: sol.Objective, LowerBound: sol.LowerBound, Gap: sol.Gap, Optimal: sol.Optimal,
+		Seconds: time.Since(start).Seconds(), Seed: seed, Facilities: []int{}}
+	for _, j := range sol.Open {
+		out.Facilities = append(out.Facilities, j+1)
+	}
+	return out, inst.N, nil
+}
