@@ -101,7 +101,7 @@ func (in *inst) earliest(i int32, t float64) float64 {
 	}
 	for k := a; k < b; k++ {
 		w := in.tw[k]
-		if t <= w.End {
+		if t <= w.End+1e-9 {
 			if t < w.Start {
 				return w.Start
 			}
@@ -425,10 +425,11 @@ func (in *inst) buildNeighbours() {
 				idx = append(idx, int32(j))
 			}
 		}
-		li := int32(i)
+		li := in.loc[i]
 		sort.SliceStable(idx, func(a, b int) bool {
-			da := in.tt(li, idx[a]) + in.tt(idx[a], li)
-			db := in.tt(li, idx[b]) + in.tt(idx[b], li)
+			la, lb := in.loc[idx[a]], in.loc[idx[b]]
+			da := in.tt(li, la) + in.tt(la, li)
+			db := in.tt(li, lb) + in.tt(lb, li)
 			return da < db
 		})
 		k := min(len(idx), maxNeigh)
