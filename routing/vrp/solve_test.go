@@ -193,8 +193,8 @@ func TestReasons(t *testing.T) {
 	p := &vrp.Problem{Time: m, Dist: m,
 		Jobs: []vrp.Job{
 			{ID: 1, Stop: vrp.Stop{Location: 1}, Delivery: []int64{1}},
-			{ID: 2, Stop: vrp.Stop{Location: 2}, Delivery: []int64{1}, Skills: []int{9}},                                 // nobody has 9
-			{ID: 3, Stop: vrp.Stop{Location: 3}, Delivery: []int64{50}},                                                  // too big
+			{ID: 2, Stop: vrp.Stop{Location: 2}, Delivery: []int64{1}, Skills: []int{9}},                                   // nobody has 9
+			{ID: 3, Stop: vrp.Stop{Location: 3}, Delivery: []int64{50}},                                                    // too big
 			{ID: 4, Stop: vrp.Stop{Location: 5, Windows: []routing.TimeWindow{{Start: 0, End: 20}}}, Delivery: []int64{1}}, // 50 away
 			{ID: 5, Stop: vrp.Stop{Location: 4}, Delivery: []int64{1}, Skills: []int{7}},
 		},

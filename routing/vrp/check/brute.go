@@ -3,6 +3,7 @@ package check
 import (
 	"math"
 
+	"lifeline/routing"
 	"lifeline/routing/vrp"
 )
 
@@ -249,12 +250,12 @@ func enumerate(p *vrp.Problem, v int, mask int, fn func(seq []Visit)) {
 			}
 			if capOK() {
 				// replace pending[i]
-				old := pending[i]
+				old, last := pending[i], len(pending)-1
 				if it.Kind == vrp.StepPickup {
 					pending[i] = Visit{vrp.StepDelivery, it.Index}
 				} else {
-					pending[i] = pending[len(pending)-1]
-					pending = pending[:len(pending)-1]
+					pending[i] = pending[last]
+					pending = pending[:last]
 				}
 				seq = append(seq, it)
 				rec(st.Location, start+st.Service)
@@ -262,8 +263,8 @@ func enumerate(p *vrp.Problem, v int, mask int, fn func(seq []Visit)) {
 				if it.Kind == vrp.StepPickup {
 					pending[i] = old
 				} else {
-					pending = append(pending, Visit{})
-					copy(pending[i+1:], pending[i:len(pending)-1])
+					pending = pending[:last+1]
+					pending[last] = pending[i]
 					pending[i] = old
 				}
 			}
@@ -276,7 +277,7 @@ func enumerate(p *vrp.Problem, v int, mask int, fn func(seq []Visit)) {
 
 // earliestIn returns the earliest service start at or after t inside one of
 // the windows (any time when there are none).
-func earliestIn(ws []struct{ Start, End float64 }, t float64) (float64, bool) {
+func earliestIn(ws []routing.TimeWindow, t float64) (float64, bool) {
 	if len(ws) == 0 {
 		return t, true
 	}
