@@ -33,13 +33,13 @@ const BoundaryTolerance = 1e-9
 // GeoJSON property names ("properties.kind", "geometry.coordinates[0][1][5]").
 // ID and the timestamps CreatedAt/UpdatedAt are not checked.
 func ValidateZone(z Zone) error {
-	if err := validateZoneProps(&z, ""); err != nil {
+	if err := validateZoneProps(&z, "", true); err != nil {
 		return err
 	}
 	return ValidateMultiPolygon("geometry.coordinates", z.Geometry)
 }
 
-func validateZoneProps(z *Zone, prefix string) error {
+func validateZoneProps(z *Zone, prefix string, requireFrom bool) error {
 	if !z.Kind.Valid() {
 		return &ValidationError{Path: prefix + "properties.kind", Message: fmt.Sprintf("unknown kind %q (want sealed, controlled or prevention)", string(z.Kind))}
 	}
@@ -49,10 +49,10 @@ func validateZoneProps(z *Zone, prefix string) error {
 	if err := checkText(prefix+"properties.reason", z.Reason, MaxReasonLen, false); err != nil {
 		return err
 	}
-	if z.EffectiveFrom.IsZero() {
+	if requireFrom && z.EffectiveFrom.IsZero() {
 		return &ValidationError{Path: prefix + "properties.effective_from", Message: "required"}
 	}
-	if z.EffectiveUntil != nil && !z.EffectiveUntil.After(z.EffectiveFrom) {
+	if z.EffectiveUntil != nil && !z.EffectiveFrom.IsZero() && !z.EffectiveUntil.After(z.EffectiveFrom) {
 		return &ValidationError{Path: prefix + "properties.effective_until", Message: "must be after effective_from"}
 	}
 	return nil
@@ -191,12 +191,14 @@ func ValidatePolygon(path string, poly orb.Polygon) error {
 		if r[0] != r[len(r)-1] {
 			return &ValidationError{Path: rp, Message: "ring is not closed (first and last positions differ)"}
 		}
-		if ringArea2(r) == 0 {
-			return &ValidationError{Path: rp, Message: "ring has zero area"}
-		}
 	}
 	if err := checkCrossings(path, poly); err != nil {
 		return err
+	}
+	for ri, r := range poly {
+		if ringArea2(r) == 0 {
+			return &ValidationError{Path: path + "[" + strconv.Itoa(ri) + "]", Message: "ring has zero area"}
+		}
 	}
 	// With no crossings, a hole is inside its shell iff any of its vertices
 	// not on the shell is inside it.
@@ -281,8 +283,9 @@ func checkCrossings(path string, poly orb.Polygon) error {
 				continue
 			}
 			if bad, msg := segPairBad(segs, i, j); bad {
+				// Report the later ring, or the later edge of one ring.
 				at := s
-				if t.ring < s.ring || (t.ring == s.ring && t.idx > s.idx) {
+				if t.ring > s.ring || (t.ring == s.ring && t.idx > s.idx) {
 					at = t
 				}
 				return &ValidationError{Path: path + "[" + strconv.Itoa(int(at.ring)) + "][" + strconv.Itoa(int(at.idx)) + "]", Message: msg}
