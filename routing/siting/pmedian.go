@@ -100,14 +100,32 @@ func (s *search) run() {
 		s.lb = s.ls.cost
 		return
 	}
+	if s.p == 1 {
+		// Exact: the best single column (Start and MaxMoves >= 1 allow any).
+		bj, bc := -1, math.Inf(1)
+		for j := 0; j < in.m; j++ {
+			if countTrue(s.lock) > 0 && !s.lock[j] {
+				continue
+			}
+			c := 0.0
+			for i := 0; i < in.n; i++ {
+				c += in.wc[i*in.m+j]
+			}
+			if c < bc {
+				bj, bc = j, c
+			}
+		}
+		s.offer([]int32{int32(bj)}, bc)
+		s.lb = bc
+		return
+	}
 	// Starting solution: Start (completed) or greedy.
 	start := s.initial()
 	s.ls.load(start)
 	s.ls.descend(s.ck)
 	s.offer(s.ls.open, s.ls.cost)
-	if s.p == 1 && len(s.o.Start) == 0 || s.p-countTrue(s.lock) == 0 {
-		// p = 1 is solved exactly by scanning every candidate in the
-		// swap neighbourhood; with every site fixed there is no choice.
+	if s.p-countTrue(s.lock) == 0 {
+		// Every site fixed: no choice.
 		s.lb = s.bestCost
 		return
 	}
