@@ -15,7 +15,8 @@ import (
 // 2n+1. Request i becomes Shipment i-1 with Amount [load_i] and MaxRideTime
 // L (from the end of pickup service to the start of delivery service). The
 // fleet is K vehicles from location 0 to location 2n+1 with capacity Q, shift
-// [earliest of 0, latest of 2n+1] and MaxDuration T.
+// [earliest of 0, latest of 2n+1] and MaxDuration T. The published values
+// are routing cost only, so the problem sets IgnoreVehicleCount.
 func parseCordeau(data []byte) (*Instance, error) {
 	lines := splitLines(data)
 	if len(lines) < 1 {
@@ -85,7 +86,7 @@ func parseCordeau(data []byte) (*Instance, error) {
 		vals[i] = v
 		in.LocationIDs[i], in.X[i], in.Y[i] = int64(i), v[1], v[2]
 	}
-	p := &vrp.Problem{Objective: vrp.MinDistance, Shipments: make([]vrp.Shipment, n)}
+	p := &vrp.Problem{Objective: vrp.MinDistance, IgnoreVehicleCount: true, Shipments: make([]vrp.Shipment, n)}
 	for i := 1; i <= n; i++ {
 		pv, dv := vals[i], vals[n+i]
 		if dv[4] != -pv[4] || pv[4] < 0 {

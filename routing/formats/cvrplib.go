@@ -28,7 +28,8 @@ var cvrpK = regexp.MustCompile(`-k(\d+)$`)
 // vehicle can be merged without lengthening the plan, so an optimal plan
 // needs no more routes than that (pairwise loads above Q); nint rounding
 // may break the triangle inequality by 1 unit, which the +1 covers in
-// practice. FileVehicles is 0 and MinVehicles is the k of the name.
+// practice. FileVehicles is 0 and MinVehicles is the k of the name. The
+// objective is distance only (IgnoreVehicleCount is set).
 func parseCVRPLIB(data []byte) (*Instance, error) {
 	lines := splitLines(data)
 	in := &Instance{Family: CVRPLIB}
@@ -226,7 +227,7 @@ func parseCVRPLIB(data []byte) (*Instance, error) {
 	}
 	in.X, in.Y, in.Depot = xs, ys, depot
 	customers := dim - 1
-	p := &vrp.Problem{Objective: vrp.MinDistance, Jobs: make([]vrp.Job, 0, customers)}
+	p := &vrp.Problem{Objective: vrp.MinDistance, IgnoreVehicleCount: true, Jobs: make([]vrp.Job, 0, customers)}
 	for i := 0; i < dim; i++ {
 		if i == depot {
 			continue

@@ -15,6 +15,9 @@
 //     precision (never rounded per arc); travel time = distance. CVRPLIB
 //     EUC_2D: distance = floor(euclid + 0.5) (TSPLIB nint). Problem.Time and
 //     Problem.Dist share one backing array.
+//   - Objective: MinDistance. Solomon and Li & Lim keep the hierarchical
+//     objective of their BKS tables (vehicles first, then distance);
+//     Cordeau and CVRPLIB set Problem.IgnoreVehicleCount (distance only).
 //   - Sizes are checked against MaxNodes, MaxVehicles and MaxInputBytes
 //     before anything proportional to them is allocated; a matrix costs
 //     8*n*n bytes.

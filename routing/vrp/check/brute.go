@@ -23,7 +23,7 @@ const (
 // duration) and combines vehicles by dynamic programming over subsets. The
 // objective is lexicographic: (1) the served weight, sum over served jobs
 // and shipments of 1 + max(0, Priority), maximised; (2) the number of
-// routes used, minimised; (3) the sum of route costs (RouteCost),
+// routes used, minimised (skipped when p.IgnoreVehicleCount); (3) the sum of route costs (RouteCost),
 // minimised. Unserved requests are listed with vrp.ReasonNoRoom.
 //
 // Cost: up to about 10^5 schedules for 5 shipments; milliseconds for 6 jobs
@@ -85,7 +85,7 @@ func BruteForce(p *vrp.Problem) *vrp.Solution {
 		if !b.ok {
 			return a.ok
 		}
-		if a.routes != b.routes {
+		if a.routes != b.routes && !p.IgnoreVehicleCount {
 			return a.routes < b.routes
 		}
 		return a.cost < b.cost-1e-9

@@ -4,8 +4,9 @@
 // brute-force solver for tiny instances and a sequence scheduler for tests.
 //
 // Conventions checked (the same as documented on the vrp model types):
-//   - A route of vehicle v may begin with a StepStart and end with a StepEnd;
-//     both are required when v.Start / v.End are locations (not -1). The
+//   - A route of vehicle v begins with a StepStart at v.Start and ends with a
+//     StepEnd at v.End (Location -1 for an open end, as the engine writes
+//     them); both may be omitted only for an open end. The
 //     route begins at the StepStart's Departure (or the first stop's Arrival
 //     when v.Start = -1) and ends at the StepEnd's Arrival (or the last
 //     stop's Departure when v.End = -1). Duration = end - begin.
@@ -450,7 +451,7 @@ func checkRoute(p *vrp.Problem, tm, dm mat, inc func(a, b int) bool, ri int, r *
 				add(RuleStep, k, "start step not first")
 				continue
 			}
-			if v.Start >= 0 && st.Location != v.Start {
+			if st.Location != max(v.Start, -1) {
 				add(RuleStep, k, "start at location %d, vehicle starts at %d", st.Location, v.Start)
 				continue
 			}
@@ -459,7 +460,7 @@ func checkRoute(p *vrp.Problem, tm, dm mat, inc func(a, b int) bool, ri int, r *
 				add(RuleStep, k, "end step not last")
 				continue
 			}
-			if v.End >= 0 && st.Location != v.End {
+			if st.Location != max(v.End, -1) {
 				add(RuleStep, k, "end at location %d, vehicle ends at %d", st.Location, v.End)
 				continue
 			}

@@ -317,12 +317,18 @@ func TestOpenRoute(t *testing.T) {
 	p.Jobs = []vrp.Job{{Stop: vrp.Stop{Location: 2}}, {Stop: vrp.Stop{Location: 3, Windows: win(50, 60)}}}
 	p.Vehicles = []vrp.Vehicle{{Start: -1, End: -1}}
 	r, ok := Schedule(p, 0, []Visit{J0, J1})
-	if !ok || len(r.Steps) != 2 || r.Distance != 10 {
+	if !ok || len(r.Steps) != 4 || r.Distance != 10 || r.Steps[0].Location != -1 || r.Steps[3].Location != -1 {
 		t.Fatalf("open route %+v ok %v", r, ok)
 	}
 	s := &vrp.Solution{Routes: []vrp.Route{r}, Distance: r.Distance, Duration: r.Duration, Cost: r.Cost, Vehicles: 1}
 	if vs := Plan(p, s); len(vs) != 0 {
 		t.Fatalf("reported:\n%s", rules(vs))
+	}
+	// the start and end steps may be omitted on open ends
+	r.Steps = r.Steps[1:3]
+	s.Routes[0] = r
+	if vs := Plan(p, s); len(vs) != 0 {
+		t.Fatalf("reported without start/end steps:\n%s", rules(vs))
 	}
 }
 

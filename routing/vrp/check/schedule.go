@@ -29,8 +29,8 @@ const MaxWindowCombos = 4096
 // trying window choices (at most MaxWindowCombos). Capacity, precedence,
 // skills and incompatibility are checked with the rules of Plan.
 //
-// The route has a StepStart when v.Start >= 0 and a StepEnd when v.End >= 0;
-// Load is set on every step; Distance, Duration and Cost are filled in.
+// The route has a StepStart and a StepEnd (Location -1 for an open end, as
+// the engine writes them); Load is set on every step; Distance, Duration and Cost are filled in.
 // O(combos * m^2) for m visits. An empty visits list gives a route with no
 // stops and zero figures.
 func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
@@ -156,10 +156,8 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 			}
 		}
 	}
-	if veh.Start >= 0 {
-		r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepStart, Index: -1, Location: veh.Start,
-			Arrival: x[b], Start: x[b], Departure: x[b], Load: append([]int64(nil), load...)})
-	}
+	r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepStart, Index: -1, Location: max(veh.Start, -1),
+		Arrival: x[b], Start: x[b], Departure: x[b], Load: append([]int64(nil), load...)})
 	dep := x[b]
 	prevLoc = veh.Start
 	for k, vi := range visits {
@@ -185,11 +183,9 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 			Arrival: arr, Start: start, Departure: dep, Load: append([]int64(nil), load...)})
 		prevLoc = locs[k]
 	}
-	if veh.End >= 0 {
-		arr := dep + tm.at(prevLoc, veh.End)
-		r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepEnd, Index: -1, Location: veh.End,
-			Arrival: arr, Start: arr, Departure: arr, Load: append([]int64(nil), load...)})
-	}
+	arr := dep + tm.at(prevLoc, veh.End)
+	r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepEnd, Index: -1, Location: max(veh.End, -1),
+		Arrival: arr, Start: arr, Departure: arr, Load: append([]int64(nil), load...)})
 	d, dur, stops, _ := routeFigures(p, tm, dm, &r)
 	r.Distance, r.Duration = d, dur
 	r.Cost = RouteCost(p, v, d, dur, stops > 0)
