@@ -1,0 +1,114 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+)
+
+// queryTime parses the query parameter name as RFC 3339 ("2026-11-21T08:00:00+08:00")
+// or a plain date ("2026-11-21", midnight in the server's time zone). Absent
+// means def.
+func queryTime(c *gin.Context, name string, def time.Time) (time.Time, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	return parseTime(s, "query."+name)
+}
+
+func parseTime(s, path string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errBadRequest("bad_parameter",
+		fmt.Sprintf("%s: %q is not a time: use RFC 3339 such as 2026-11-21T08:00:00+08:00, or a date 2026-11-21", path, s),
+		map[string]any{"path": path})
+}
+
+// queryFloat parses a required float query parameter.
+func queryFloat(c *gin.Context, name string, min, max float64) (float64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, errBadRequest("missing_parameter", "query parameter "+name+" is required", map[string]any{"path": "query." + name})
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || v < min || v > max {
+		return 0, errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q must be a number in [%g, %g]", name, s, min, max),
+			map[string]any{"path": "query." + name})
+	}
+	return v, nil
+}
+
+// queryInt parses an optional non-negative int query parameter at most max.
+func queryInt(c *gin.Context, name string, def, max int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v > max {
+		return 0, errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q must be an integer in [0, %d]", name, s, max),
+			map[string]any{"path": "query." + name})
+	}
+	return v, nil
+}
+
+// queryBBox parses bbox=minLon,minLat,maxLon,maxLat; nil when absent.
+func queryBBox(c *gin.Context) (*orb.Bound, error) {
+	s := c.Query("bbox")
+	if s == "" {
+		return nil, nil
+	}
+	bad := func(why string) error {
+		return errBadRequest("bad_parameter", "query.bbox: "+why+"; want minLon,minLat,maxLon,maxLat in degrees",
+			map[string]any{"path": "query.bbox"})
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return nil, bad(fmt.Sprintf("%d numbers given", len(parts)))
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) {
+			return nil, bad(fmt.Sprintf("%q is not a number", p))
+		}
+		v[i] = f
+	}
+	if v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 {
+		return nil, bad("out of range")
+	}
+	if v[0] > v[2] || v[1] > v[3] {
+		return nil, bad("min is greater than max")
+	}
+	return &orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+}
+
+// checkPoint validates a [lon, lat] pair.
+func checkPoint(p orb.Point, path string) error {
+	if math.IsNaN(p[0]) || math.IsNaN(p[1]) || p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+		return errUnprocessable(path, fmt.Sprintf("[%g, %g] is not a [lon, lat] position in range", p[0], p[1]))
+	}
+	return nil
+}
+
+func errUnprocessable(path, msg string) *Error {
+	return &Error{Status: 422, Code: "validation_failed", Message: path + ": " + msg,
+		Details: map[string]any{"path": path, "reason": msg}}
+}
+
+// wantGeoJSON reports whether the client asked for GeoJSON (format=geojson
+// or Accept: application/geo+json).
+func wantGeoJSON(c *gin.Context) bool {
+	f := c.Query("format")
+	return f == "geojson" || (f == "" && strings.Contains(c.GetHeader("Accept"), "application/geo+json"))
+}

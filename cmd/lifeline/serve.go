@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"lifeline/api"
+	"lifeline/data/demo"
+	"lifeline/data/memstore"
+	"lifeline/data/postgis"
+	"lifeline/web"
+	"lifeline/zones"
+)
+
+func init() { register("serve", "start the HTTP service (embedded store with the demo district, or PostGIS)", runServe) }
+
+// Config is the configuration of `lifeline serve`. Flags override the
+// environment, which overrides the defaults written beside each field.
+type Config struct {
+	Addr            string        // LIFELINE_ADDR, default ":8080"
+	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
+	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": snapshot and built graphs
+	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
+	Graph           string        // LIFELINE_GRAPH, default "": a graph file from `lifeline graph build`; empty builds the demo district's
+	MaxBodyBytes    int64         // LIFELINE_MAX_BODY_BYTES, default 8388608
+	LogLevel        string        // LIFELINE_LOG_LEVEL, default "info" (debug, info, warn, error)
+	LogFormat       string        // LIFELINE_LOG_FORMAT, default "text" ("json" for machines)
+	ShutdownTimeout time.Duration // LIFELINE_SHUTDOWN_TIMEOUT, default 15s
+}
+
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("LIFELINE_ADDR", ":8080"), "listen address (env LIFELINE_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL/PostGIS URL; empty uses the embedded store (env DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", env("LIFELINE_DATA_DIR", "var/lifeline"), "folder for the embedded store's snapshot and built graphs (env LIFELINE_DATA_DIR)")
+	demoDef, err := strconv.ParseBool(env("LIFELINE_DEMO", "true"))
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_DEMO: %w", err)
+	}
+	fs.BoolVar(&c.Demo, "demo", demoDef, "load the demo district into an empty store (env LIFELINE_DEMO)")
+	fs.StringVar(&c.Graph, "graph", env("LIFELINE_GRAPH", ""), "road graph file from 'lifeline graph build'; empty builds the demo district's streets (env LIFELINE_GRAPH)")
+	maxBody, err := strconv.ParseInt(env("LIFELINE_MAX_BODY_BYTES", "8388608"), 10, 64)
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_MAX_BODY_BYTES: %w", err)
+	}
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", maxBody, "largest accepted request body (env LIFELINE_MAX_BODY_BYTES)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LIFELINE_LOG_LEVEL", "info"), "debug, info, warn or error (env LIFELINE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LIFELINE_LOG_FORMAT", "text"), "text or json (env LIFELINE_LOG_FORMAT)")
+	sd, err := time.ParseDuration(env("LIFELINE_SHUTDOWN_TIMEOUT", "15s"))
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", sd, "time to finish requests on SIGINT/SIGTERM (env LIFELINE_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+func newLogger(c Config, w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+// openStore opens PostGIS when a database URL is given, else the embedded
+// store with its snapshot in the data dir. It loads the demo district into an
+// empty store when asked.
+func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, error) {
+	var st zones.Store
+	if c.DatabaseURL != "" {
+		pg, err := postgis.Open(ctx, c.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open PostGIS: %w", err)
+		}
+		st = pg
+		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL))
+	} else {
+		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(c.DataDir, "store.json")
+		ms, err := memstore.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open embedded store: %w", err)
+		}
+		st = ms
+		log.Info("store: embedded", "snapshot", path)
+	}
+	if c.Demo {
+		empty, err := storeEmpty(ctx, st)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if empty {
+			if err := demo.Load(ctx, st, demo.Default()); err != nil {
+				st.Close()
+				return nil, fmt.Errorf("load demo district: %w", err)
+			}
+			log.Info("loaded the demo district into the empty store")
+		}
+	}
+	return st, nil
+}
+
+func storeEmpty(ctx context.Context, st zones.Store) (bool, error) {
+	cs, err := st.ListCompounds(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	if len(cs) > 0 {
+		return false, nil
+	}
+	zs, err := st.ListZones(ctx, zones.ZoneFilter{Limit: 1})
+	return len(zs) == 0, err
+}
+
+func redactURL(u string) string {
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			return u[:j+3] + "…" + u[i:]
+		}
+	}
+	return u
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler()}
+	if err := wireEngines(ctx, c, &deps, log); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.New(deps), ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "lifeline is serving on %s  (map: %s/ , health: %s/healthz)\n", url, url, url)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") {
+		return "localhost:" + strings.TrimPrefix(s, "[::]:")
+	}
+	if strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost:" + strings.TrimPrefix(s, "0.0.0.0:")
+	}
+	return s
+}
