@@ -289,3 +289,5 @@ func (r *Reader) Remaining() int { return len(r.r.b) }
 
 // Err returns ErrFormat (wrapped) after a short read, else nil.
 func (r *Reader) Err() error { return r.r.err }
+
+func crc32Of(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
