@@ -354,13 +354,13 @@ type RouteOptions struct {
 
 // Route is a fastest route between two points.
 type Route struct {
-	Time     float64         `json:"time_s"`     // seconds
-	Distance float64         `json:"distance_m"` // metres
-	From, To Snap            `json:"-"`
-	Geometry orb.LineString  `json:"-"`        // [lon, lat] from the snapped origin to the snapped destination
-	Polyline string          `json:"polyline"` // Geometry as an encoded polyline, precision 5
-	Streets  []ch.StreetLeg  `json:"streets"`  // street names along the route with distance and time each
-	Version  uint64          `json:"version"`  // zone-state version that answered
+	Time     float64        `json:"time_s"`     // seconds
+	Distance float64        `json:"distance_m"` // metres
+	From, To Snap           `json:"-"`
+	Geometry orb.LineString `json:"-"`        // [lon, lat] from the snapped origin to the snapped destination
+	Polyline string         `json:"polyline"` // Geometry as an encoded polyline, precision 5
+	Streets  []ch.StreetLeg `json:"streets"`  // street names along the route with distance and time each
+	Version  uint64         `json:"version"`  // zone-state version that answered
 }
 
 // Route returns the fastest route from one point to another under the
