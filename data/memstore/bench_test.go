@@ -1,0 +1,162 @@
+package memstore
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"lifeline/data/storetest"
+	"lifeline/zones"
+)
+
+// demoLikeStore fills a store with a demo-like map (deterministic seed): 40
+// compound-sized polygons (60-250 m across, 5-16 vertices) as zones of
+// mixed kinds, three street-sized zones (a 1.2 km strip with 200 vertices, a
+// district-wide prevention zone with a hole, a lifted controlled zone) over
+// a 3 km x 3 km district.
+func demoLikeStore(tb testing.TB) *Store {
+	s := New()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(42, 0))
+	o := orb.Point{104.05, 30.65}
+	const dLon, dLat = 0.0104, 0.009 // about 1 km each at 30.65°N
+	kinds := []zones.Kind{zones.KindSealed, zones.KindControlled, zones.KindPrevention}
+	var zs []zones.Zone
+	for i := 0; i < 40; i++ {
+		c := orb.Point{o[0] + 3*dLon*rng.Float64(), o[1] + 3*dLat*rng.Float64()}
+		n := 5 + rng.IntN(12)
+		r := 0.0003 + 0.001*rng.Float64()
+		ring := make(orb.Ring, 0, n+1)
+		for k := 0; k < n; k++ {
+			a := 2 * math.Pi * (float64(k) + 0.5*rng.Float64()) / float64(n)
+			rr := r * (0.6 + 0.4*rng.Float64())
+			ring = append(ring, orb.Point{c[0] + rr*math.Cos(a), c[1] + rr*math.Sin(a)*0.87})
+		}
+		ring = append(ring, ring[0])
+		zs = append(zs, zones.Zone{Kind: kinds[i%3], Name: "compound zone", Geometry: orb.MultiPolygon{{ring}}, EffectiveFrom: storetest.T0})
+	}
+	// A street: a wiggly 1.2 km strip, 100 vertices per side.
+	var top, bottom []orb.Point
+	for k := 0; k < 100; k++ {
+		x := o[0] + 0.5*dLon + 1.2*dLon*float64(k)/99
+		y := o[1] + 1.5*dLat + 0.0003*math.Sin(float64(k)/7)
+		bottom = append(bottom, orb.Point{x, y})
+		top = append(top, orb.Point{x, y + 0.0004})
+	}
+	var street orb.Ring
+	street = append(street, bottom...)
+	for k := len(top) - 1; k >= 0; k-- {
+		street = append(street, top[k])
+	}
+	street = append(street, bottom[0])
+	zs = append(zs, zones.Zone{Kind: zones.KindControlled, Name: "street", Geometry: orb.MultiPolygon{{street}}, EffectiveFrom: storetest.T0})
+	district := orb.MultiPolygon{{
+		{{o[0], o[1]}, {o[0] + 3*dLon, o[1]}, {o[0] + 3*dLon, o[1] + 3*dLat}, {o[0], o[1] + 3*dLat}, {o[0], o[1]}},
+		{{o[0] + dLon, o[1] + dLat}, {o[0] + dLon, o[1] + 1.2*dLat}, {o[0] + 1.2*dLon, o[1] + 1.2*dLat}, {o[0] + 1.2*dLon, o[1] + dLat}, {o[0] + dLon, o[1] + dLat}},
+	}}
+	zs = append(zs, zones.Zone{Kind: zones.KindPrevention, Name: "district", Geometry: district, EffectiveFrom: storetest.T0})
+	until := storetest.T0.Add(time.Hour)
+	zs = append(zs, zones.Zone{Kind: zones.KindControlled, Name: "lifted", Geometry: storetest.Rect(o[0]+dLon, o[1]+dLat, o[0]+2*dLon, o[1]+2*dLat), EffectiveFrom: storetest.T0, EffectiveUntil: &until})
+	if _, err := s.CreateZones(ctx, zs); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func benchPoints(n int) []orb.Point {
+	rng := rand.New(rand.NewPCG(7, 0))
+	ps := make([]orb.Point, n)
+	for i := range ps {
+		ps[i] = orb.Point{104.05 - 0.002 + 0.035*rng.Float64(), 30.65 - 0.002 + 0.03*rng.Float64()}
+	}
+	return ps
+}
+
+func TestDemoLikeStoreLookups(t *testing.T) {
+	s := demoLikeStore(t)
+	ps := benchPoints(2000)
+	at := storetest.T0.Add(24 * time.Hour)
+	res, err := s.LookupBatch(context.Background(), ps, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := s.ListZones(context.Background(), zones.ZoneFilter{ActiveAt: &at})
+	hits := 0
+	for i, p := range ps {
+		var want []int64
+		for _, z := range all {
+			if zones.MultiPolygonCovers(z.Geometry, p) {
+				want = append(want, z.ID)
+			}
+		}
+		if len(res[i]) != len(want) {
+			t.Fatalf("point %v: %d zones, naive %d", p, len(res[i]), len(want))
+		}
+		hits += len(want)
+	}
+	if hits < len(ps)/2 {
+		t.Errorf("only %d hits", hits)
+	}
+}
+
+// BenchmarkLookup is one Store.Lookup (read lock, index, deep copy of the
+// zones found) on the demo-like map.
+func BenchmarkLookup(b *testing.B) {
+	s := demoLikeStore(b)
+	ps := benchPoints(4096)
+	ctx := context.Background()
+	at := storetest.T0.Add(24 * time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Lookup(ctx, ps[i&4095], at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLookupBatch10k is one Store.LookupBatch of 10,000 points.
+func BenchmarkLookupBatch10k(b *testing.B) {
+	s := demoLikeStore(b)
+	ps := benchPoints(10000)
+	ctx := context.Background()
+	at := storetest.T0.Add(24 * time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.LookupBatch(ctx, ps, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/point")
+}
+
+// BenchmarkIndexLookupDemo is the zero-allocation index path under the store.
+func BenchmarkIndexLookupDemo(b *testing.B) {
+	s := demoLikeStore(b)
+	ps := benchPoints(4096)
+	at := storetest.T0.Add(24 * time.Hour)
+	dst := make([]int32, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		dst = s.index.LookupInto(dst, ps[i&4095], at)
+	}
+}
+
+// BenchmarkLinearLookupDemo is the naive baseline on the same map.
+func BenchmarkLinearLookupDemo(b *testing.B) {
+	s := demoLikeStore(b)
+	ps := benchPoints(4096)
+	at := storetest.T0.Add(24 * time.Hour)
+	dst := make([]int32, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		dst = s.index.LinearLookupInto(dst, ps[i&4095], at)
+	}
+}
