@@ -520,3 +520,6 @@ func (n *Network) Nearest(ctx context.Context, p orb.Point, candidates []orb.Poi
 	}
 	return out, nil
 }
+
+// Shortcuts returns the number of shortcuts of the zone-free hierarchy.
+func (n *Network) Shortcuts() int { return n.base.NumShortcuts() }
