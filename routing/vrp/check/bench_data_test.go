@@ -34,6 +34,9 @@ func solutionPlan(t *testing.T, in *formats.Instance, routes [][]int64) *vrp.Sol
 				t.Fatalf("%s: unknown id %d", in.Name, id)
 			}
 			seq[k] = vi
+			if vi.Kind != vrp.StepDelivery {
+				s.Priority++ // benchmark priorities are 0: weight 1 each
+			}
 		}
 		r, ok := Schedule(p, v, seq)
 		if !ok {

@@ -24,7 +24,7 @@ const (
 // objective is lexicographic: (1) the served weight, sum over served jobs
 // and shipments of 1 + max(0, Priority), maximised; (2) the number of
 // routes used, minimised (skipped when p.IgnoreVehicleCount); (3) the sum of route costs (RouteCost),
-// minimised. Unserved requests are listed with vrp.ReasonNoRoom.
+// minimised. Solution.Priority is the served weight. Unserved requests are listed with vrp.ReasonNoRoom.
 //
 // Cost: up to about 10^5 schedules for 5 shipments; milliseconds for 6 jobs
 // and 2 vehicles.
@@ -126,7 +126,7 @@ func BruteForce(p *vrp.Problem) *vrp.Solution {
 			bestMask, bestW = mask, w
 		}
 	}
-	sol := &vrp.Solution{}
+	sol := &vrp.Solution{Priority: bestW}
 	mask := bestMask
 	routes := make([]vrp.Route, 0, nV)
 	for v := nV; v > 0; v-- {
@@ -147,11 +147,6 @@ func BruteForce(p *vrp.Problem) *vrp.Solution {
 	}
 	for q := 0; q < R; q++ {
 		if bestMask&(1<<q) != 0 {
-			if q < nJ {
-				sol.Priority += p.Jobs[q].Priority
-			} else {
-				sol.Priority += p.Shipments[q-nJ].Priority
-			}
 			continue
 		}
 		if q < nJ {

@@ -32,7 +32,8 @@
 //   - Costs: Route.Distance = sum of Dist over the legs, Route.Duration as
 //     above, Route.Cost per RouteCost; Solution totals are the sums over
 //     routes with at least one stop (Vehicles counts those routes) and
-//     Solution.Priority = sum of Priority of the served jobs and shipments.
+//     Solution.Priority = the served weight, the sum over served jobs and
+//     shipments of 1 + max(0, Priority) (vrp.Solve's level-1 objective).
 //     Reported values must match within 1e-6 relative.
 //
 // All times compare with an absolute tolerance of Tol. Plan never panics on
@@ -351,7 +352,7 @@ func Plan(p *vrp.Problem, s *vrp.Solution) []Violation {
 		add(RuleTotals, -1, -1, "solution uses %d vehicles, reports %d", tot.Vehicles, s.Vehicles)
 	}
 	if priority != s.Priority {
-		add(RuleTotals, -1, -1, "served priority %d, reports %d", priority, s.Priority)
+		add(RuleTotals, -1, -1, "served weight (sum of 1+max(0, Priority)) %d, reports %d", priority, s.Priority)
 	}
 	return out
 }
@@ -549,7 +550,7 @@ func checkRoute(p *vrp.Problem, tm, dm mat, inc func(a, b int) bool, ri int, r *
 		case vrp.StepJob:
 			j := &p.Jobs[st.Index]
 			jobSeen[st.Index]++
-			*priority += j.Priority
+			*priority += 1 + max(0, j.Priority)
 			stops = append(stops, k)
 			svc = j.Stop.Service
 			for _, w := range j.Stop.Windows {
@@ -568,7 +569,7 @@ func checkRoute(p *vrp.Problem, tm, dm mat, inc func(a, b int) bool, ri int, r *
 		case vrp.StepPickup:
 			sh := &p.Shipments[st.Index]
 			pickSeen[st.Index]++
-			*priority += sh.Priority
+			*priority += 1 + max(0, sh.Priority)
 			stops = append(stops, k)
 			pickPos[st.Index] = k
 			shipRoute[st.Index] = ri

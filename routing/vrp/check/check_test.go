@@ -71,14 +71,14 @@ func plan(t *testing.T, p *vrp.Problem, seqs map[int][]Visit) *vrp.Solution {
 	}
 	for j := range p.Jobs {
 		if served[Visit{vrp.StepJob, j}] {
-			s.Priority += p.Jobs[j].Priority
+			s.Priority += 1 + max(0, p.Jobs[j].Priority)
 		} else {
 			s.Unassigned = append(s.Unassigned, vrp.Unassigned{Index: j, Reason: vrp.ReasonNoRoom})
 		}
 	}
 	for i := range p.Shipments {
 		if served[Visit{vrp.StepPickup, i}] {
-			s.Priority += p.Shipments[i].Priority
+			s.Priority += 1 + max(0, p.Shipments[i].Priority)
 		} else {
 			s.Unassigned = append(s.Unassigned, vrp.Unassigned{Index: i, Shipment: true, Reason: vrp.ReasonNoRoom})
 		}
@@ -121,7 +121,7 @@ func TestFeasiblePlanHasNoViolation(t *testing.T) {
 	}
 	// vehicle 0: 0 -> 1 -> 2 -> 3 -> 5 -> 0 = 10+10+10+20+50 = 100;
 	// vehicle 1: 0 -> 6 -> 4 -> 0 = 60+20+40 = 120.
-	if s.Distance != 220 || s.Vehicles != 2 || s.Priority != 3 {
+	if s.Distance != 220 || s.Vehicles != 2 || s.Priority != 7 {
 		t.Errorf("distance %v vehicles %d priority %d", s.Distance, s.Vehicles, s.Priority)
 	}
 	tot := Cost(p, s.Routes)
@@ -275,7 +275,7 @@ func TestCleaningTime(t *testing.T) {
 	if st := r.Steps[3]; st.Start < st.Arrival+30-Tol {
 		t.Fatalf("P1 starts %v, arrival %v", st.Start, st.Arrival)
 	}
-	s = &vrp.Solution{Routes: []vrp.Route{r}, Distance: r.Distance, Duration: r.Duration, Cost: r.Cost, Vehicles: 1}
+	s = single(r)
 	if vs := Plan(p, s); len(vs) != 0 {
 		t.Fatalf("cleaned plan reported:\n%s", rules(vs))
 	}
@@ -298,7 +298,7 @@ func TestScheduleRideTimeNeedsDelay(t *testing.T) {
 	if !ok {
 		t.Fatal("infeasible")
 	}
-	s := &vrp.Solution{Routes: []vrp.Route{r}, Distance: r.Distance, Duration: r.Duration, Cost: r.Cost, Vehicles: 1}
+	s := single(r)
 	if vs := Plan(p, s); len(vs) != 0 {
 		t.Fatalf("reported:\n%s", rules(vs))
 	}
@@ -320,7 +320,7 @@ func TestOpenRoute(t *testing.T) {
 	if !ok || len(r.Steps) != 4 || r.Distance != 10 || r.Steps[0].Location != -1 || r.Steps[3].Location != -1 {
 		t.Fatalf("open route %+v ok %v", r, ok)
 	}
-	s := &vrp.Solution{Routes: []vrp.Route{r}, Distance: r.Distance, Duration: r.Duration, Cost: r.Cost, Vehicles: 1}
+	s := single(r)
 	if vs := Plan(p, s); len(vs) != 0 {
 		t.Fatalf("reported:\n%s", rules(vs))
 	}
@@ -380,7 +380,7 @@ func TestBruteForceSmall(t *testing.T) {
 	p.Jobs[0].Delivery, p.Jobs[1].Delivery = []int64{1}, []int64{1}
 	p.Jobs[0].Priority = 5
 	s = BruteForce(p)
-	if s == nil || len(s.Unassigned) != 1 || s.Unassigned[0].Index != 1 || s.Priority != 5 || s.Distance != 100 {
+	if s == nil || len(s.Unassigned) != 1 || s.Unassigned[0].Index != 1 || s.Priority != 6 || s.Distance != 100 {
 		t.Fatalf("priority brute force %+v", s)
 	}
 	if vs := Plan(p, s); len(vs) != 0 {
@@ -537,4 +537,15 @@ func TestRandomPlansAreOftenFeasible(t *testing.T) {
 	if feasible < total/10 {
 		t.Fatalf("only %d of %d random plans feasible: the brute-force comparison is too weak", feasible, total)
 	}
+}
+
+// single wraps one route of priority-0 requests into a solution.
+func single(r vrp.Route) *vrp.Solution {
+	s := &vrp.Solution{Routes: []vrp.Route{r}, Distance: r.Distance, Duration: r.Duration, Cost: r.Cost, Vehicles: 1}
+	for _, st := range r.Steps {
+		if st.Kind == vrp.StepJob || st.Kind == vrp.StepPickup {
+			s.Priority++
+		}
+	}
+	return s
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A two-request Cordeau instance: both requests fit one vehicle.
+const solveTiny = "2 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 100\n2 6 8 1 1 0 100\n" +
+	"3 0 8 1 -1 0 100\n4 6 0 1 -1 0 100\n5 0 0 0 0 0 100\n"
+
+func TestSolveCommand(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "instances"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "instances", "t2-2.txt")
+	if err := os.WriteFile(file, []byte(solveTiny), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"solve", "--format", "cordeau", "--time-limit", "200ms", file}, &out, &errb, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	var got solveOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if got.Instance != "t2-2" || !got.Feasible || len(got.Unassigned) != 0 || got.Distance <= 0 || got.Objective != got.Distance {
+		t.Fatalf("output %+v", got)
+	}
+	seen := map[int64]bool{}
+	for _, r := range got.Routes {
+		for _, id := range r {
+			if id == 0 || id == 5 || seen[id] {
+				t.Fatalf("depot or repeated id in routes %v", got.Routes)
+			}
+			seen[id] = true
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("routes %v do not serve ids 1..4", got.Routes)
+	}
+	// bench mode over the folder, with a bks.csv
+	if err := os.WriteFile(filepath.Join(dir, "bks.csv"), []byte("instance,value,vehicles\nt2-2,1,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"solve", "--bench", "--format", "cordeau", "--dir", dir, "--time-limit", "100ms"}, &out, &errb, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "t2-2") || !strings.Contains(out.String(), "# summary cordeau: vehicles equal to BKS on") {
+		t.Fatalf("bench output:\n%s", out.String())
+	}
+	// errors
+	for _, args := range [][]string{
+		{"solve", file},
+		{"solve", "--format", "tsp", file},
+		{"solve", "--format", "cordeau"},
+		{"solve", "--format", "solomon", "--time-limit", "100ms", file},
+		{"solve", "--bench", "--format", "cordeau", "--dir", dir, "--instances", "nope"},
+	} {
+		if err := run(context.Background(), args, &out, &errb, func(string) string { return "" }); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+func TestNaturalLess(t *testing.T) {
+	for _, c := range [][2]string{{"a2-16", "a2-20"}, {"a2-24", "a3-18"}, {"C101", "C201"}, {"lc109", "lc201"}, {"X-n101-k25", "X-n110-k13"}} {
+		if !naturalLess(c[0], c[1]) || naturalLess(c[1], c[0]) {
+			t.Errorf("naturalLess(%s, %s) wrong", c[0], c[1])
+		}
+	}
+}
