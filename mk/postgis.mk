@@ -11,3 +11,8 @@ test-postgis: ## PostGIS store tests, failing (not skipping) without a database
 bench-postgis: ## PostGIS zone look-up: single point and 10,000-point batch
 	bash .ci/postgis.sh
 	LIFELINE_REQUIRE_DB=1 $(GO) test -count=1 -run '^$$' -bench . -benchtime 3s ./data/postgis/
+
+BENCH_TARGETS += bench-pgrouting
+.PHONY: bench-pgrouting
+bench-pgrouting: ## pgRouting baseline: pgr_dijkstraCostMatrix on Porto, N = 100, 300, 1000 (minutes)
+	bash bench/pgrouting/run.sh
