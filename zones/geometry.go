@@ -28,9 +28,9 @@ const BoundaryTolerance = 1e-9
 // ValidateZone checks everything a store requires of a zone before writing
 // it: a valid kind, a non-empty name of at most MaxNameLen runes, a reason of
 // at most MaxReasonLen runes, a non-zero EffectiveFrom, an EffectiveUntil (if
-// set) strictly after EffectiveFrom, and a valid geometry (see
-// ValidateMultiPolygon). It returns a *ValidationError whose Path uses the
-// GeoJSON property names ("properties.kind", "geometry.coordinates[0][1][5]").
+// set) strictly after EffectiveFrom, both times in the years [1970, 2200),
+// and a valid geometry (see ValidateMultiPolygon). It returns a
+// *ValidationError whose Path uses the GeoJSON property names ("properties.kind", "geometry.coordinates[0][1][5]").
 // ID and the timestamps CreatedAt/UpdatedAt are not checked.
 func ValidateZone(z Zone) error {
 	if err := validateZoneProps(&z, "", true); err != nil {
@@ -48,6 +48,12 @@ func validateZoneProps(z *Zone, prefix string, requireFrom bool) error {
 	}
 	if err := checkText(prefix+"properties.reason", z.Reason, MaxReasonLen, false); err != nil {
 		return err
+	}
+	if !z.EffectiveFrom.IsZero() && !timeInRange(z.EffectiveFrom) {
+		return &ValidationError{Path: prefix + "properties.effective_from", Message: "must be between 1970 and 2200"}
+	}
+	if z.EffectiveUntil != nil && !timeInRange(*z.EffectiveUntil) {
+		return &ValidationError{Path: prefix + "properties.effective_until", Message: "must be between 1970 and 2200"}
 	}
 	if requireFrom && z.EffectiveFrom.IsZero() {
 		return &ValidationError{Path: prefix + "properties.effective_from", Message: "required"}
@@ -506,6 +512,15 @@ func IntersectsBound(mp orb.MultiPolygon, b orb.Bound) bool {
 	}
 	return false
 }
+
+var (
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// timeInRange reports whether t lies in [1970, 2200): the validity times a
+// zone may carry (well inside PostgreSQL's and int64 nanoseconds' ranges).
+func timeInRange(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
 
 // TruncateTime rounds t down to the microsecond (PostgreSQL precision) and
 // drops the monotonic reading, in UTC. Stores apply it to every time they

@@ -200,6 +200,9 @@ func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zon
 	z := cloneZone(old)
 	z.EffectiveUntil = &at
 	z.UpdatedAt = now
+	if err := zones.ValidateZone(z); err != nil {
+		return zones.Zone{}, err
+	}
 	s.zones[id-1] = z
 	if err := s.persistLocked(); err != nil {
 		s.zones[id-1] = old
