@@ -272,8 +272,8 @@ func TestCompoundGeometry(t *testing.T) {
 				t.Errorf("seed %d: %s: area %.0f m2 is too small", seed, c.Name, a)
 			}
 			for _, g := range c.Gates {
-				if dm := ringDist(c.Geometry[0][0], g); dm > 0.05 {
-					t.Errorf("seed %d: %s: gate %v is %.2f m from the wall", seed, c.Name, g, dm)
+				if dm := ringDist(c.Geometry[0][0], g); dm > 1 || !inRing(c.Geometry[0][0], g) {
+					t.Errorf("seed %d: %s: gate %v is %.2f m from the wall or outside", seed, c.Name, g, dm)
 				}
 			}
 		}
@@ -553,5 +553,43 @@ func BenchmarkGenerate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Generate(DefaultSeed)
+	}
+}
+
+// TestValidators runs the domain validators that every store applies.
+func TestValidators(t *testing.T) {
+	for _, seed := range seeds {
+		d := Generate(seed)
+		for _, c := range d.Compounds {
+			if err := zones.ValidateCompound(c); err != nil {
+				t.Errorf("seed %d: compound %s: %v", seed, c.Name, err)
+			}
+		}
+		for _, f := range d.Facilities {
+			if err := zones.ValidateFacility(f); err != nil {
+				t.Errorf("seed %d: facility %s: %v", seed, f.Name, err)
+			}
+		}
+		for _, z := range d.Zones {
+			if err := zones.ValidateZone(z); err != nil {
+				t.Errorf("seed %d: zone %s: %v", seed, z.Name, err)
+			}
+		}
+		// Gates and supply points of a sealed compound count as inside its zone.
+		for _, z := range d.Zones {
+			if z.Kind != zones.KindSealed {
+				continue
+			}
+			for _, c := range d.Compounds {
+				if !c.Geometry.Bound().Equal(z.Geometry.Bound()) {
+					continue
+				}
+				for _, g := range c.Gates {
+					if !zones.MultiPolygonCovers(z.Geometry, g) {
+						t.Errorf("seed %d: gate %v of %s is not covered by its sealed zone", seed, g, c.Name)
+					}
+				}
+			}
+		}
 	}
 }

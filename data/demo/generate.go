@@ -279,7 +279,11 @@ func Generate(seed uint64) *District {
 		for e := range 4 {
 			for _, chosen := range edges {
 				if chosen == e {
-					gates = append(gates, lerp(q[e], q[(e+1)%4], g.uniform(0.35, 0.65)))
+					// On the wall, moved 0.5 m inwards so that the gate lies
+					// inside the compound (and its zones) after rounding.
+					p := lerp(q[e], q[(e+1)%4], g.uniform(0.35, 0.65))
+					ctr := lerp(lerp(q[0], q[2], 0.5), lerp(q[1], q[3], 0.5), 0.5)
+					gates = append(gates, lerp(p, ctr, 0.5/dist(p, ctr)))
 				}
 			}
 		}
