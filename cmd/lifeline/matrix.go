@@ -19,7 +19,9 @@ import (
 	"github.com/paulmach/orb"
 )
 
-func init() { register("matrix", "travel time and distance table between points on a graph file (JSON)", runMatrix) }
+func init() {
+	register("matrix", "travel time and distance table between points on a graph file (JSON)", runMatrix)
+}
 
 // maxPoints caps the points of a matrix file (checked while reading).
 const maxPoints = 20000

@@ -1,0 +1,159 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"lifeline/routing/graph"
+
+	"github.com/paulmach/orb"
+)
+
+// benchNetwork loads the graph file named by LIFELINE_BENCH_GRAPH (built by
+// `make bench-road` into var/graphs), or skips.
+func benchNetwork(tb testing.TB) (*Network, time.Duration) {
+	path := os.Getenv("LIFELINE_BENCH_GRAPH")
+	if path == "" {
+		tb.Skip("set LIFELINE_BENCH_GRAPH to a graph file (make bench-road)")
+	}
+	t0 := time.Now()
+	n, err := Load(path, Options{Workers: 1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n, time.Since(t0)
+}
+
+func benchPoints(g *graph.Graph, r *rand.Rand, k int) []orb.Point {
+	ps := make([]orb.Point, k)
+	for i := range ps {
+		ps[i] = g.Point(graph.NodeID(r.IntN(g.NumNodes())))
+		ps[i][0] += (r.Float64() - 0.5) * 0.0005
+		ps[i][1] += (r.Float64() - 0.5) * 0.0005
+	}
+	return ps
+}
+
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+// TestBenchRoadTable prints the road-engine figures of `make bench-road`
+// (one core: GOMAXPROCS is set to 1 for the measured calls).
+func TestBenchRoadTable(t *testing.T) {
+	n, load := benchNetwork(t)
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	g := n.g
+	r := rand.New(rand.NewPCG(42, 0))
+	ctx := context.Background()
+	rows := [][3]string{{"graph file load", load.Round(time.Millisecond).String(), "well under 1 s"}}
+
+	// one-to-one, in process (snapping included)
+	pts := benchPoints(g, r, 4000)
+	var ds []time.Duration
+	for i := 0; i+1 < len(pts); i += 2 {
+		t0 := time.Now()
+		n.Route(ctx, pts[i], pts[i+1], RouteOptions{NoGeometry: true})
+		ds = append(ds, time.Since(t0))
+	}
+	rows = append(rows, [3]string{"one-to-one median (2,000 random pairs, no geometry)", median(ds).String(), "50 µs"})
+	ds = ds[:0]
+	for i := 0; i+1 < len(pts); i += 2 {
+		t0 := time.Now()
+		n.Route(ctx, pts[i], pts[i+1], RouteOptions{})
+		ds = append(ds, time.Since(t0))
+	}
+	rows = append(rows, [3]string{"one-to-one median with geometry+polyline+streets", median(ds).String(), ""})
+
+	// 1000 x 1000
+	src := benchPoints(g, r, 1000)
+	dst := benchPoints(g, r, 1000)
+	ds = ds[:0]
+	for k := 0; k < 3; k++ {
+		t0 := time.Now()
+		if _, _, _, err := n.Matrix(ctx, src, dst, MatrixOptions{Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	rows = append(rows, [3]string{"1,000 x 1,000 matrix, 1 worker (median of 3)", median(ds).Round(time.Millisecond).String(), "0.5 s"})
+
+	// 15-minute isochrone
+	ds = ds[:0]
+	var reached int
+	for k := 0; k < 7; k++ {
+		t0 := time.Now()
+		iso, err := n.Isochrone(ctx, pts[k], 900)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+		reached += len(iso.Nodes)
+	}
+	rows = append(rows, [3]string{fmt.Sprintf("15-min isochrone (median of 7, avg %d nodes reached)", reached/7), median(ds).Round(100 * time.Microsecond).String(), "50 ms"})
+
+	// zone change: 3 sealed zones of ~1 km², rebuild until served
+	c := g.Point(graph.NodeID(r.IntN(g.NumNodes())))
+	var zs []orb.MultiPolygon
+	for k := 0; k < 3; k++ {
+		zs = append(zs, square(orb.Point{c[0] + float64(k)*0.015, c[1]}, 0.005))
+	}
+	ds = ds[:0]
+	for k := 0; k < 3; k++ {
+		t0 := time.Now()
+		v := n.SetSealedZones(zs[:k+1])
+		if err := n.WaitVersion(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	core := 0
+	for _, s := range n.cur.Load().set {
+		if s >= 0 {
+			core++
+		}
+	}
+	rows = append(rows, [3]string{fmt.Sprintf("zone change to served (median of 3; %d core nodes at 3 zones)", core), median(ds).Round(time.Millisecond).String(), "10 s"})
+	ds = ds[:0]
+	for i := 0; i+1 < 400; i += 2 {
+		t0 := time.Now()
+		n.Route(ctx, pts[i], pts[i+1], RouteOptions{NoGeometry: true})
+		ds = append(ds, time.Since(t0))
+	}
+	rows = append(rows, [3]string{"one-to-one median with the 3 zones sealed", median(ds).String(), ""})
+
+	fmt.Printf("\nroad engine on %s: %d nodes, %d edges, %d shortcuts (GOMAXPROCS=1, shared busy machine)\n", os.Getenv("LIFELINE_BENCH_GRAPH"), g.NumNodes(), g.NumEdges(), n.Shortcuts())
+	fmt.Printf("| %-66s | %12s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", "---", "---", "---")
+	for _, r := range rows {
+		fmt.Printf("| %-66s | %12s | %-14s |\n", r[0], r[1], r[2])
+	}
+}
+
+func BenchmarkRoute(b *testing.B) {
+	n, _ := benchNetwork(b)
+	pts := benchPoints(n.g, rand.New(rand.NewPCG(1, 0)), 2048)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := (2 * i) & 2047
+		n.Route(context.Background(), pts[k], pts[k+1], RouteOptions{NoGeometry: true})
+	}
+}
+
+func BenchmarkMatrix100(b *testing.B) {
+	n, _ := benchNetwork(b)
+	pts := benchPoints(n.g, rand.New(rand.NewPCG(2, 0)), 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Matrix(context.Background(), pts, pts, MatrixOptions{Workers: 1})
+	}
+}
