@@ -435,6 +435,16 @@
       var n = 0;
       features(S.plan).forEach(function (f) {
         if (!f.geometry || f.geometry.type !== "Point") return;
+        if (!isSite(f)) {
+          var ds = toScreen(f.geometry.coordinates);
+          if (!visible(ds)) return;
+          var dot = svgEl("circle", { cx: ds[0].toFixed(1), cy: ds[1].toFixed(1), r: 3, class: "demand" });
+          var dt = svgEl("title");
+          dt.textContent = describeProps(props(f));
+          dot.appendChild(dt);
+          gMarks.appendChild(dot);
+          return;
+        }
         n++;
         var s = toScreen(f.geometry.coordinates);
         var g = marker("site");
@@ -468,6 +478,13 @@
         gDraw.appendChild(svgEl("circle", { cx: s[0].toFixed(1), cy: s[1].toFixed(1), r: 4, class: "drawvertex" }));
       });
     }
+  }
+
+  // isSite tells planned sites from other points of a plan (demand points):
+  // a point is a site unless a kind/role/type property says otherwise.
+  function isSite(f) {
+    var p = props(f), role = p.kind || p.role || p.type || p.layer;
+    return typeof role !== "string" || /site|facility|open/i.test(role);
   }
 
   function describeProps(p) {
@@ -812,17 +829,69 @@
   // ---- sampling sites ----
 
   var sitesForm = document.getElementById("sites-form");
+  // The request body: "model" and the site count come from the form; the
+  // count is sent as "sites" (routing/siteplan.Request) and, if the server
+  // rejects that field, once more as "p".
+  var countField = "sites";
+  function sitesBody() {
+    var body = {};
+    try {
+      body = JSON.parse(sitesForm.elements.body.value || "{}");
+      if (!body || typeof body !== "object" || Array.isArray(body)) body = {};
+    } catch (e) {
+      throw new Error("the request JSON is not valid: " + e.message);
+    }
+    delete body.p;
+    delete body.sites;
+    body.model = sitesForm.elements.model.value;
+    var p = parseInt(sitesForm.elements.p.value, 10);
+    if (!(p >= 1)) throw new Error("the number of sites must be a positive number");
+    body[countField] = p;
+    return body;
+  }
+  function syncSitesBody() {
+    try {
+      sitesForm.elements.body.value = JSON.stringify(sitesBody(), null, 1);
+    } catch (e) { /* leave the user's text alone until it parses */ }
+  }
+  sitesForm.elements.model.addEventListener("change", syncSitesBody);
+  sitesForm.elements.p.addEventListener("input", syncSitesBody);
+  sitesForm.elements.body.value = JSON.stringify({ model: "p-median", sites: 8 }, null, 1);
+
+  function unknownField(err, name) {
+    return err instanceof LL.ApiError && err.status >= 400 && err.status < 500 &&
+      new RegExp("unknown field \"?" + name + "\"?|" + name + ".*(unknown|not allowed)", "i").test(err.message + " " + JSON.stringify(err.details || ""));
+  }
+
   sitesForm.addEventListener("submit", function (e) {
     e.preventDefault();
-    var p = parseInt(sitesForm.elements.p.value, 10);
-    if (!(p >= 1)) { showError("Sampling sites", new Error("p must be a positive number")); return; }
-    var body = { model: sitesForm.elements.model.value, p: p };
+    var body;
+    try {
+      body = sitesBody();
+    } catch (x) {
+      showError("Sampling sites", x);
+      return;
+    }
+    sitesForm.elements.body.value = JSON.stringify(body, null, 1);
     var btn = document.getElementById("sites-run");
     var out = document.getElementById("sites-result");
     btn.disabled = true;
     clear(out);
-    out.appendChild(el("p", { class: "muted" }, [el("span", { class: "spinner" }), " Planning " + p + " sites (this can take a while)…"]));
-    LL.api("POST", "/v1/sites/plan", body, { timeoutMs: 300000 }).then(function (r) {
+    out.appendChild(el("p", { class: "muted" }, [el("span", { class: "spinner" }), " Planning " + body[countField] + " sites (this can take a while)…"]));
+    var send = function (b) { return LL.api("POST", "/v1/sites/plan", b, { timeoutMs: 660000 }); };
+    send(body).catch(function (err) {
+      // The request shape was still being designed: retry once with the other name for p.
+      var other = countField === "sites" ? "p" : "sites";
+      if (!unknownField(err, countField)) throw err;
+      var b2 = {};
+      for (var k in body) if (k !== countField) b2[k] = body[k];
+      b2[other] = body[countField];
+      return send(b2).then(function (r) {
+        countField = other;
+        syncSitesBody();
+        return r;
+      });
+    }).then(function (r) {
       btn.disabled = false;
       renderPlan(r);
     }, function (err) {
@@ -853,20 +922,32 @@
     clear(out);
     S.plan = findCollection(r);
     noteAttribution("plan", S.plan);
-    var rows = [];
-    if (r && typeof r === "object") {
-      var src = r.summary && typeof r.summary === "object" ? r.summary : r;
-      for (var k in src) {
-        if (!Object.prototype.hasOwnProperty.call(src, k)) continue;
-        var v = src[k];
-        if (v === null || typeof v === "object") continue;
-        rows.push([k.replace(/_/g, " "), typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v]);
+    var card = el("div", { class: "card" }, [el("h3", { text: "Plan" })]);
+    function scalarRows(o) {
+      var rows = [];
+      for (var k in o) {
+        if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+        var v = o[k];
+        if (v === null || v === undefined) continue;
+        if (Array.isArray(v)) rows.push([k.replace(/_/g, " "), v.length + " items"]);
+        else if (typeof v !== "object") rows.push([k.replace(/_/g, " "), typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v]);
+      }
+      return rows;
+    }
+    if (r && typeof r === "object" && !Array.isArray(r)) {
+      card.appendChild(table(scalarRows(r)));
+      for (var k in r) {
+        var v = r[k];
+        if (!Object.prototype.hasOwnProperty.call(r, k) || !v || typeof v !== "object" || Array.isArray(v) || v.type === "FeatureCollection") continue;
+        var sub = scalarRows(v);
+        if (sub.length) {
+          card.appendChild(el("h4", { text: k.replace(/_/g, " ") }));
+          card.appendChild(table(sub));
+        }
       }
     }
-    var card = el("div", { class: "card" }, [el("h3", { text: "Plan" })]);
-    if (rows.length) card.appendChild(table(rows));
     out.appendChild(card);
-    var sites = features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point"; });
+    var sites = features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point" && isSite(f); });
     var lines = features(S.plan).filter(function (f) { return f.geometry && /LineString/.test(f.geometry.type); });
     if (!S.plan) {
       out.appendChild(el("p", { class: "muted", text: "The response has no GeoJSON to draw." }));
