@@ -23,7 +23,9 @@ import (
 	"lifeline/zones"
 )
 
-func init() { register("serve", "start the HTTP service (embedded store with the demo district, or PostGIS)", runServe) }
+func init() {
+	register("serve", "start the HTTP service (embedded store with the demo district, or PostGIS)", runServe)
+}
 
 // Config is the configuration of `lifeline serve`. Flags override the
 // environment, which overrides the defaults written beside each field.
