@@ -157,3 +157,13 @@ func BenchmarkMatrix100(b *testing.B) {
 		n.Matrix(context.Background(), pts, pts, MatrixOptions{Workers: 1})
 	}
 }
+
+func BenchmarkIsochrone15(b *testing.B) {
+	n, _ := benchNetwork(b)
+	pts := benchPoints(n.g, rand.New(rand.NewPCG(3, 0)), 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Isochrone(context.Background(), pts[i&15], 900)
+	}
+}

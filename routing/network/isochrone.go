@@ -8,7 +8,6 @@ import (
 	"lifeline/routing/graph"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // Isochrone is the area reachable from a point within a travel time.
@@ -62,6 +61,7 @@ func (n *Network) Isochrone(ctx context.Context, p orb.Point, seconds float64) (
 	}
 	// rasterise
 	r := newRaster(p, n.opts.IsochroneCell)
+	r.segs = make([]float64, 0, 4*(3*len(sr.Settled)+4))
 	r.mark(a.Point)
 	for _, l := range g.SourceLegs(a.snap) {
 		frac := 1.0
@@ -73,10 +73,13 @@ func (n *Network) Isochrone(ctx context.Context, p orb.Point, seconds float64) (
 	for _, u := range sr.Settled {
 		du := sr.Dist(u)
 		pu := g.Point(u)
-		r.mark(pu)
+		if g.FirstOut[u] == g.FirstOut[u+1] {
+			r.mark(pu)
+		}
 		for e := g.FirstOut[u]; e < g.FirstOut[u+1]; e++ {
 			v := g.Head[e]
 			if c.Closed(v) {
+				r.mark(pu)
 				continue
 			}
 			left := limit - du
@@ -91,41 +94,67 @@ func (n *Network) Isochrone(ctx context.Context, p orb.Point, seconds float64) (
 	return iso, nil
 }
 
-// raster is a sparse set of grid cells around an origin.
+// raster collects segments in cell units, then marks the cells they touch
+// in a dense bitmap over their bounding box.
 type raster struct {
-	o      orb.Point
-	kx, ky float64 // metres per degree
-	cell   float64
-	cells  map[[2]int32]struct{}
+	o          orb.Point
+	kx, ky     float64 // metres per degree
+	cell       float64
+	segs       []float64 // x0, y0, x1, y1 in cell units
+	minx, miny int32
+	w, h       int32
+	bits       []bool
 }
 
 func newRaster(o orb.Point, cell float64) *raster {
 	ky := 6371008.8 * math.Pi / 180
-	return &raster{o: o, kx: ky * math.Cos(o[1]*math.Pi/180), ky: ky, cell: cell, cells: map[[2]int32]struct{}{}}
+	return &raster{o: o, kx: ky * math.Cos(o[1]*math.Pi/180), ky: ky, cell: cell}
 }
 
 func (r *raster) xy(p orb.Point) (float64, float64) {
 	return (p[0] - r.o[0]) * r.kx / r.cell, (p[1] - r.o[1]) * r.ky / r.cell
 }
 
-func (r *raster) mark(p orb.Point) {
-	x, y := r.xy(p)
-	r.cells[[2]int32{int32(math.Floor(x)), int32(math.Floor(y))}] = struct{}{}
-}
+func (r *raster) mark(p orb.Point) { r.line(p, p, 1) }
 
-// line marks the cells along the first frac of segment a-b, sampled every
-// half cell.
+// line records the first frac of segment a-b.
 func (r *raster) line(a, b orb.Point, frac float64) {
 	ax, ay := r.xy(a)
 	bx, by := r.xy(b)
-	bx, by = ax+(bx-ax)*frac, ay+(by-ay)*frac
-	steps := int(math.Ceil(math.Hypot(bx-ax, by-ay) * 2))
-	for i := 0; i <= steps; i++ {
-		t := 1.0
-		if steps > 0 {
-			t = float64(i) / float64(steps)
+	r.segs = append(r.segs, ax, ay, ax+(bx-ax)*frac, ay+(by-ay)*frac)
+}
+
+func (r *raster) has(x, y int32) bool {
+	x, y = x-r.minx, y-r.miny
+	return x >= 0 && y >= 0 && x < r.w && y < r.h && r.bits[y*r.w+x]
+}
+
+// fill marks the cells of every recorded segment, sampled every half cell.
+func (r *raster) fill() {
+	if len(r.segs) == 0 {
+		return
+	}
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	for i := 0; i < len(r.segs); i += 2 {
+		lo[0], lo[1] = math.Min(lo[0], r.segs[i]), math.Min(lo[1], r.segs[i+1])
+		hi[0], hi[1] = math.Max(hi[0], r.segs[i]), math.Max(hi[1], r.segs[i+1])
+	}
+	r.minx, r.miny = int32(math.Floor(lo[0])), int32(math.Floor(lo[1]))
+	r.w, r.h = int32(math.Floor(hi[0]))-r.minx+1, int32(math.Floor(hi[1]))-r.miny+1
+	r.bits = make([]bool, int(r.w)*int(r.h))
+	set := func(x, y float64) {
+		cx, cy := int32(math.Floor(x))-r.minx, int32(math.Floor(y))-r.miny
+		r.bits[cy*r.w+cx] = true
+	}
+	for i := 0; i < len(r.segs); i += 4 {
+		ax, ay, bx, by := r.segs[i], r.segs[i+1], r.segs[i+2], r.segs[i+3]
+		set(ax, ay)
+		set(bx, by)
+		steps := int(math.Max(math.Abs(bx-ax), math.Abs(by-ay)) * 2)
+		for k := 1; k < steps; k++ {
+			t := float64(k) / float64(steps)
+			set(ax+t*(bx-ax), ay+t*(by-ay))
 		}
-		r.cells[[2]int32{int32(math.Floor(ax + t*(bx-ax))), int32(math.Floor(ay + t*(by-ay)))}] = struct{}{}
 	}
 }
 
@@ -136,25 +165,78 @@ func (r *raster) line(a, b orb.Point, frac float64) {
 // them.
 func (r *raster) polygons() orb.MultiPolygon {
 	type pt = [2]int32
+	r.fill()
+	// 4-connected components of the filled cells: each has one exterior
+	// ring, and a hole belongs to the component on the left of its edges.
+	label := make([]int32, len(r.bits))
+	var queue []int32
+	ncomp := int32(0)
+	for i, on := range r.bits {
+		if !on || label[i] != 0 {
+			continue
+		}
+		ncomp++
+		label[i] = ncomp
+		queue = append(queue[:0], int32(i))
+		for len(queue) > 0 {
+			c := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			x, y := c%r.w, c/r.w
+			for _, d := range [4][2]int32{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				nx, ny := x+d[0], y+d[1]
+				if nx < 0 || ny < 0 || nx >= r.w || ny >= r.h {
+					continue
+				}
+				k := ny*r.w + nx
+				if r.bits[k] && label[k] == 0 {
+					label[k] = ncomp
+					queue = append(queue, k)
+				}
+			}
+		}
+	}
+	compOf := func(from, to pt) int32 {
+		x, y := from[0], from[1]
+		switch {
+		case to[1] > y:
+			x--
+		case to[0] < x:
+			x, y = x-1, y-1
+		case to[1] < y:
+			y--
+		}
+		return label[(y-r.miny)*r.w+(x-r.minx)]
+	}
+	outerOf := make([]int, ncomp+1)
+	for i := range outerOf {
+		outerOf[i] = -1
+	}
+	type hole struct {
+		ring orb.Ring
+		comp int32
+	}
 	next := map[pt][]pt{}
 	add := func(a, b pt) { next[a] = append(next[a], b) }
-	for c := range r.cells {
-		x, y := c[0], c[1]
-		if _, ok := r.cells[pt{x, y - 1}]; !ok {
+	for i, on := range r.bits {
+		if !on {
+			continue
+		}
+		x, y := int32(i)%r.w+r.minx, int32(i)/r.w+r.miny
+		if !r.has(x, y-1) {
 			add(pt{x, y}, pt{x + 1, y})
 		}
-		if _, ok := r.cells[pt{x + 1, y}]; !ok {
+		if !r.has(x+1, y) {
 			add(pt{x + 1, y}, pt{x + 1, y + 1})
 		}
-		if _, ok := r.cells[pt{x, y + 1}]; !ok {
+		if !r.has(x, y+1) {
 			add(pt{x + 1, y + 1}, pt{x, y + 1})
 		}
-		if _, ok := r.cells[pt{x - 1, y}]; !ok {
+		if !r.has(x-1, y) {
 			add(pt{x, y + 1}, pt{x, y})
 		}
 	}
 	var outers []orb.Polygon
-	var holes []orb.Ring
+	var holes []hole
 	for len(next) > 0 {
 		var start pt
 		for k := range next {
@@ -162,6 +244,7 @@ func (r *raster) polygons() orb.MultiPolygon {
 			break
 		}
 		ring := []pt{start}
+		comp := compOf(start, next[start][0])
 		cur := start
 		var dir pt
 		for {
@@ -211,27 +294,16 @@ func (r *raster) polygons() orb.MultiPolygon {
 		}
 		out = append(out, out[0])
 		if out.Orientation() == orb.CCW {
+			outerOf[comp] = len(outers)
 			outers = append(outers, orb.Polygon{out})
 		} else {
-			holes = append(holes, out)
+			holes = append(holes, hole{out, comp})
 		}
 	}
 	for _, h := range holes {
-		for i := range outers {
-			if planar.RingContains(outers[i][0], h[0]) || onRing(outers[i][0], h[0]) {
-				outers[i] = append(outers[i], h)
-				break
-			}
+		if i := outerOf[h.comp]; i >= 0 {
+			outers[i] = append(outers[i], h.ring)
 		}
 	}
 	return orb.MultiPolygon(outers)
-}
-
-func onRing(r orb.Ring, p orb.Point) bool {
-	for _, q := range r {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
