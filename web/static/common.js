@@ -55,6 +55,10 @@ var LL = (function () {
             if (!resp.ok) {
               var err = data && data.error ? data.error : {};
               var msg = err.message || (text && !data ? text.slice(0, 200) : resp.statusText);
+              if (!err.code && (resp.status === 404 || resp.status === 405)) {
+                msg = "this server does not offer " + method + " " + path.split("?")[0] + " (HTTP " + resp.status + ")";
+                throw new ApiError(resp.status, "not_available", msg);
+              }
               throw new ApiError(resp.status, err.code, msg, err.details);
             }
             return data;

@@ -148,7 +148,9 @@
     LL.api("GET", "/v1/route-lists/" + encodeURIComponent(id)).then(function (r) {
       render(id, r);
     }, function (err) {
-      errorBox.textContent = err && err.status === 404 ? "No route list " + id + " (" + LL.describe(err) + ")" : "Could not load route list " + id + ": " + LL.describe(err);
+      if (err && err.code === "not_available") errorBox.textContent = "Route lists are not available on this server: " + LL.describe(err);
+      else if (err && err.status === 404) errorBox.textContent = "No route list " + id + " (" + LL.describe(err) + ")";
+      else errorBox.textContent = "Could not load route list " + id + ": " + LL.describe(err);
       errorBox.hidden = false;
     });
   }
