@@ -46,9 +46,16 @@ var ErrMismatch = errors.New("ch: hierarchy does not match the graph")
 // else a shortcut made of arcs ArcA[a] then ArcB[a].
 // A Hierarchy is immutable and safe for concurrent use; queries need their
 // own Query state.
+//
+// The search graph is stored in RANK space (index = rank, heads are ranks)
+// so that the upward searches, which mostly touch high ranks, stay in a
+// small part of memory; Rank and Order translate.
 type Hierarchy struct {
 	g     *graph.Graph
 	Order []graph.NodeID // rank -> node; core nodes last
+	Rank  []int32        // node -> rank
+	// rankSet is CoreSet in rank space (nil without zones).
+	rankSet []int32
 	// CoreSet is graph.Closure.Set of the zones the hierarchy was built for
 	// (nil without zones): nodes with CoreSet[v] >= 0 are the core.
 	CoreSet []int32
@@ -206,9 +213,48 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 		}
 	}
 	h.Order = order
-	h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW = flatten(b.fwd)
-	h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW = flatten(b.bwd)
+	h.setRanks()
+	toRank := func(lists [][]dEdge) [][]dEdge {
+		out := make([][]dEdge, n)
+		for v, l := range lists {
+			for i := range l {
+				l[i].to = h.Rank[l[i].to]
+			}
+			out[h.Rank[v]] = l
+		}
+		return out
+	}
+	h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW = flatten(toRank(b.fwd))
+	h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW = flatten(toRank(b.bwd))
 	return h, nil
+}
+
+// setRanks derives Rank and rankSet from Order and CoreSet.
+func (h *Hierarchy) setRanks() {
+	h.Rank = make([]int32, len(h.Order))
+	for r, v := range h.Order {
+		h.Rank[v] = int32(r)
+	}
+	h.rankSet = nil
+	if h.CoreSet != nil {
+		h.rankSet = make([]int32, len(h.Order))
+		for r, v := range h.Order {
+			h.rankSet[r] = h.CoreSet[v]
+		}
+	}
+}
+
+// closed reports whether the node of rank r is closed under c. c.Set must
+// be the CoreSet of h (see Query.Route).
+func (h *Hierarchy) closed(c *graph.Closure, r graph.NodeID) bool {
+	if c == nil || c.Set == nil {
+		return false
+	}
+	if h.rankSet == nil {
+		return c.Closed(h.Order[r])
+	}
+	s := h.rankSet[r]
+	return s >= 0 && !c.Open[s]
 }
 
 func flatten(lists [][]dEdge) (first []int32, head []graph.NodeID, arc []int32, w []graph.Weight) {

@@ -72,6 +72,7 @@ func FromSection(g *graph.Graph, data []byte) (*Hierarchy, error) {
 		seen[v] = true
 		h.Order[i] = graph.NodeID(v)
 	}
+	h.setRanks()
 	readDir := func() ([]int32, []graph.NodeID, []int32, []graph.Weight, error) {
 		if n+1 > r.Remaining()/4 {
 			return nil, nil, nil, nil, bad("offsets")

@@ -25,12 +25,13 @@ type bucketEntry struct {
 }
 
 // upward runs a complete upward search (no stopping criterion) from seeds,
-// with stall-on-demand, calling visit for every settled, non-stalled node.
+// with stall-on-demand, calling visit for every settled, non-stalled node
+// (given by rank).
 func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closure, visit func(v graph.NodeID, d graph.Weight, l float64)) {
 	s.reset()
 	for i, l := range seeds {
 		if !c.Closed(l.Node) {
-			s.relax(l.Node, l.Time, l.Length, -1, int32(i))
+			s.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
 	first, head, arcs, ws := h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW
@@ -46,7 +47,7 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 		visit(v, dv, lv)
 		for i := first[v]; i < first[v+1]; i++ {
 			w := head[i]
-			if c.Closed(w) {
+			if h.closed(c, w) {
 				continue
 			}
 			s.relax(w, dv+ws[i], lv+float64(h.ArcLen[arcs[i]]), v, arcs[i])

@@ -116,12 +116,12 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	q.b.reset()
 	for i, l := range sl {
 		if !c.Closed(l.Node) {
-			q.f.relax(l.Node, l.Time, l.Length, -1, int32(i))
+			q.f.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
 	for i, l := range tl {
 		if !c.Closed(l.Node) {
-			q.b.relax(l.Node, l.Time, l.Length, -1, int32(i))
+			q.b.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
 	best := p.Time
@@ -147,7 +147,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		if fwd {
 			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
 				w := h.FwdHead[i]
-				if c.Closed(w) {
+				if h.closed(c, w) {
 					continue
 				}
 				a := h.FwdArc[i]
@@ -156,7 +156,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		} else {
 			for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
 				w := h.BwdHead[i]
-				if c.Closed(w) {
+				if h.closed(c, w) {
 					continue
 				}
 				a := h.BwdArc[i]

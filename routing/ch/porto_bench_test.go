@@ -1,0 +1,50 @@
+package ch
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"lifeline/internal/shareddata"
+	"lifeline/routing/graph"
+	"lifeline/routing/osm"
+)
+
+// TestPortoProbe is a manual probe: LIFELINE_PORTO_PROBE=1 go test -run Probe -v ./routing/ch/
+func TestPortoProbe(t *testing.T) {
+	if os.Getenv("LIFELINE_PORTO_PROBE") == "" {
+		t.Skip("set LIFELINE_PORTO_PROBE=1")
+	}
+	path := shareddata.Path(t, "geo/osm/porto-pt-2015.osm.pbf")
+	t0 := time.Now()
+	g, st, err := osm.ImportFile(context.Background(), path, osm.Car)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("import %v %+v", time.Since(t0), st)
+	t0 = time.Now()
+	h, err := Build(context.Background(), g, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("build %v shortcuts %d", time.Since(t0), h.NumShortcuts())
+	t0 = time.Now()
+	h2, err := Build(context.Background(), g, BuildOptions{Order: h.Order})
+	t.Logf("rebuild with order %v shortcuts %d", time.Since(t0), h2.NumShortcuts())
+	r := rand.New(rand.NewPCG(1, 0))
+	q := NewQuery(h)
+	t0 = time.Now()
+	for i := 0; i < 1000; i++ {
+		q.Route(randomSnap(g, r), randomSnap(g, r), nil)
+	}
+	t.Logf("query avg %v", time.Since(t0)/1000)
+	src := make([]graph.Snap, 1000)
+	for i := range src {
+		src[i] = randomSnap(g, r)
+	}
+	t0 = time.Now()
+	h.Many(context.Background(), src, src, nil, 1)
+	t.Logf("1000x1000 one core %v", time.Since(t0))
+}
