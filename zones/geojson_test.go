@@ -71,6 +71,11 @@ var featureCases = []struct {
 	{"four numbers", feat(poly(`[[104,30.6],[104.1,30.6,1,2],[104.1,30.7],[104,30.6]]`), okProps), "geometry.coordinates[0][1]", false},
 	{"position not array", feat(poly(`[[104,30.6],7,[104.1,30.7],[104,30.6]]`), okProps), "geometry.coordinates[0][1]", false},
 	{"multipolygon second polygon bad", feat(`{"type":"MultiPolygon","coordinates":[[`+sq+`],[[[0,0],[1,0],[0,0]]]]}`, okProps), "geometry.coordinates[1][0]", false},
+	{"parts touching at a corner", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[1,1],[2,1],[2,2],[1,2],[1,1]]]]}`, okProps), "", true},
+	{"part inside another's hole", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[1,3],[3,3],[3,1],[1,1]]],[[[1.5,1.5],[2.5,1.5],[2.5,2.5],[1.5,1.5]]]]}`, okProps), "", true},
+	{"parts sharing an edge", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[1,0],[2,0],[2,1],[1,1],[1,0]]]]}`, okProps), "geometry.coordinates[1]", false},
+	{"parts overlapping", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[2,0],[2,2],[0,2],[0,0]]],[[[1,1],[3,1],[3,3],[1,3],[1,1]]]]}`, okProps), "geometry.coordinates[1]", false},
+	{"part inside another", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4],[0,0]]],[[[1,1],[2,1],[2,2],[1,1]]]]}`, okProps), "geometry.coordinates[1]", false},
 	{"multipolygon at polygon depth", feat(`{"type":"MultiPolygon","coordinates":[`+sq+`]}`, okProps), "geometry.coordinates[0][0][0]", false},
 }
 

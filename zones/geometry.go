@@ -49,10 +49,10 @@ func validateZoneProps(z *Zone, prefix string, requireFrom bool) error {
 	if err := checkText(prefix+"properties.reason", z.Reason, MaxReasonLen, false); err != nil {
 		return err
 	}
-	if !z.EffectiveFrom.IsZero() && !timeInRange(z.EffectiveFrom) {
+	if !z.EffectiveFrom.IsZero() && !TimeInRange(z.EffectiveFrom) {
 		return &ValidationError{Path: prefix + "properties.effective_from", Message: "must be between 1970 and 2200"}
 	}
-	if z.EffectiveUntil != nil && !timeInRange(*z.EffectiveUntil) {
+	if z.EffectiveUntil != nil && !TimeInRange(*z.EffectiveUntil) {
 		return &ValidationError{Path: prefix + "properties.effective_until", Message: "must be between 1970 and 2200"}
 	}
 	if requireFrom && z.EffectiveFrom.IsZero() {
@@ -175,7 +175,105 @@ func ValidateMultiPolygon(path string, mp orb.MultiPolygon) error {
 			return err
 		}
 	}
+	if len(mp) > 1 {
+		return checkParts(path, mp)
+	}
 	return nil
+}
+
+// checkParts checks that the polygons of a multipolygon meet at most at
+// points (OGC validity, as PostGIS ST_IsValid): no crossing or collinear
+// overlapping edges, and no polygon inside another (inside a hole is fine).
+func checkParts(path string, mp orb.MultiPolygon) error {
+	var segs []seg
+	for pi, poly := range mp {
+		for _, r := range poly {
+			for i := 0; i+1 < len(r); i++ {
+				a, b := r[i], r[i+1]
+				if a != b {
+					segs = append(segs, seg{a: a, b: b, ring: int32(pi), idx: int32(i), minX: min(a[0], b[0]), maxX: max(a[0], b[0])})
+				}
+			}
+		}
+	}
+	slices.SortFunc(segs, func(x, y seg) int {
+		switch {
+		case x.minX < y.minX:
+			return -1
+		case x.minX > y.minX:
+			return 1
+		}
+		return 0
+	})
+	bad := func(k int) error {
+		return &ValidationError{Path: path + "[" + strconv.Itoa(k) + "]", Message: "polygons of the multipolygon overlap or share an edge"}
+	}
+	for i := range segs {
+		s := &segs[i]
+		for j := i + 1; j < len(segs); j++ {
+			t := &segs[j]
+			if t.minX > s.maxX {
+				break
+			}
+			if t.ring == s.ring || max(s.a[1], s.b[1]) < min(t.a[1], t.b[1]) || max(t.a[1], t.b[1]) < min(s.a[1], s.b[1]) {
+				continue
+			}
+			if properCross(s.a, s.b, t.a, t.b) || collinearOverlap(s.a, s.b, t.a, t.b) {
+				return bad(int(max(s.ring, t.ring)))
+			}
+		}
+	}
+	// No edges cross: two polygons are disjoint, touch at points, or one
+	// lies inside the other (or inside one of its holes).
+	bounds := make([]orb.Bound, len(mp))
+	for i, poly := range mp {
+		bounds[i] = poly[0].Bound()
+	}
+	for i := range mp {
+		for j := range mp {
+			if i == j || !bounds[i].Intersects(bounds[j]) {
+				continue
+			}
+			// Is polygon j inside polygon i? Test a vertex of j's shell
+			// that is not on i's boundary.
+			for _, p := range mp[j][0] {
+				if polygonOnBoundary(mp[i], p) {
+					continue
+				}
+				if PolygonCovers(mp[i], p) {
+					return bad(max(i, j))
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func polygonOnBoundary(poly orb.Polygon, p orb.Point) bool {
+	for _, r := range poly {
+		for i := 0; i+1 < len(r); i++ {
+			if onEdge(r[i], r[i+1], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collinearOverlap reports whether a-b and c-d lie on one line and share a
+// piece of positive length.
+func collinearOverlap(a, b, c, d orb.Point) bool {
+	if orient(a, b, c) != 0 || orient(a, b, d) != 0 {
+		return false
+	}
+	k := 0
+	if math.Abs(b[0]-a[0]) < math.Abs(b[1]-a[1]) {
+		k = 1
+	}
+	lo := max(min(a[k], b[k]), min(c[k], d[k]))
+	hi := min(max(a[k], b[k]), max(c[k], d[k]))
+	return hi > lo
 }
 
 // ValidatePolygon checks one polygon (shell then holes) as described in
@@ -518,9 +616,9 @@ var (
 	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// timeInRange reports whether t lies in [1970, 2200): the validity times a
+// TimeInRange reports whether t lies in [1970, 2200): the validity times a
 // zone may carry (well inside PostgreSQL's and int64 nanoseconds' ranges).
-func timeInRange(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
+func TimeInRange(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
 
 // TruncateTime rounds t down to the microsecond (PostgreSQL precision) and
 // drops the monotonic reading, in UTC. Stores apply it to every time they

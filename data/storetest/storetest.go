@@ -21,6 +21,7 @@
 //     the lift earlier;
 //   - Lookup: active at t (from <= t < until), boundary inside, strictest
 //     first then ascending ID;
+//   - polygons of a multipolygon may touch at points only (OGC validity);
 //   - geometries round-trip exactly when shells are counter-clockwise and
 //     holes clockwise (RFC 7946 order);
 //   - validation errors are *zones.ValidationError and leave the store
@@ -251,6 +252,12 @@ func testZoneValidation(t *testing.T, s zones.Store) {
 		{"latitude out of range", func(z *zones.Zone) { z.Geometry = Rect(104, 89.5, 104.01, 90.5) }},
 		{"until before from", func(z *zones.Zone) { z.EffectiveUntil = ptr(T0.Add(-time.Hour)) }},
 		{"until equal from", func(z *zones.Zone) { z.EffectiveUntil = ptr(T0) }},
+		{"parts sharing an edge", func(z *zones.Zone) {
+			z.Geometry = orb.MultiPolygon{{rectRing(104.00, 30.60, 104.01, 30.61)}, {rectRing(104.01, 30.60, 104.02, 30.61)}}
+		}},
+		{"overlapping parts", func(z *zones.Zone) {
+			z.Geometry = orb.MultiPolygon{{rectRing(104.00, 30.60, 104.01, 30.61)}, {rectRing(104.005, 30.605, 104.02, 30.62)}}
+		}},
 	}
 	for _, c := range cases {
 		z := good
@@ -510,8 +517,8 @@ func testLookupBoundaryAndHoles(t *testing.T, s zones.Store) {
 	g := Rect(104.00, 30.60, 104.01, 30.61)
 	g[0] = append(g[0], rectHole(104.004, 30.604, 104.006, 30.606))
 	holed := mustCreate(t, s, zone(zones.KindControlled, "with hole", g))
-	// A two-polygon zone whose parts share an edge at lon 104.03.
-	two := orb.MultiPolygon{{rectRing(104.02, 30.60, 104.03, 30.61)}, {rectRing(104.03, 30.60, 104.04, 30.61)}}
+	// A two-polygon zone whose parts touch at the corner (104.03, 30.61).
+	two := orb.MultiPolygon{{rectRing(104.02, 30.60, 104.03, 30.61)}, {rectRing(104.03, 30.61, 104.04, 30.62)}}
 	multi := mustCreate(t, s, zone(zones.KindSealed, "two parts", two))
 	// A triangle to test a point on a slanted edge at a vertex.
 	tri := mustCreate(t, s, zone(zones.KindPrevention, "triangle", orb.MultiPolygon{{{{104.05, 30.60}, {104.07, 30.60}, {104.06, 30.62}, {104.05, 30.60}}}}))
@@ -529,9 +536,9 @@ func testLookupBoundaryAndHoles(t *testing.T, s zones.Store) {
 		{"on the hole's edge", orb.Point{104.004, 30.605}, []int64{holed.ID}},
 		{"on the hole's corner", orb.Point{104.006, 30.606}, []int64{holed.ID}},
 		{"first part", orb.Point{104.025, 30.605}, []int64{multi.ID}},
-		{"second part", orb.Point{104.035, 30.605}, []int64{multi.ID}},
-		{"shared edge (one result)", orb.Point{104.03, 30.605}, []int64{multi.ID}},
-		{"shared corner", orb.Point{104.03, 30.61}, []int64{multi.ID}},
+		{"second part", orb.Point{104.035, 30.615}, []int64{multi.ID}},
+		{"between the parts", orb.Point{104.035, 30.605}, nil},
+		{"shared corner (one result)", orb.Point{104.03, 30.61}, []int64{multi.ID}},
 		{"triangle apex", orb.Point{104.06, 30.62}, []int64{tri.ID}},
 		{"triangle base", orb.Point{104.055, 30.60}, []int64{tri.ID}},
 		{"beside the apex", orb.Point{104.0501, 30.619}, nil},
