@@ -24,23 +24,26 @@
     zonesAll: [], // every zone, for the list and history
     compounds: [],
     facilities: [],
+    streets: [], // optional GeoJSON street lines (GET /v1/streets?format=geojson, when the server has it)
     plan: null, // FeatureCollection of the last site plan
     origin: null, // {lon, lat, cos}
     view: { cx: 0, cy: 0, k: 0.25 }, // world centre (m) and pixels per metre
     draw: null, // [[lon, lat], ...] while drawing a zone
     pendingRing: null, // finished drawing, waiting for the form
     pin: null, // [lon, lat] of the last look-up
-    layers: { zones: true, compounds: true, facilities: true, labels: true, sites: true },
+    layers: { zones: true, compounds: true, facilities: true, labels: true, sites: true, streets: true },
     fitted: false
   };
 
   var svg = document.getElementById("map");
   var gWorld = svgEl("g");
+  var gStreets = svgEl("g", { class: "streets" });
   var gZones = svgEl("g", { class: "zones" });
   var gCompounds = svgEl("g", { class: "compounds" });
   var gPlanLines = svgEl("g", { class: "planlines" });
   var gDraw = svgEl("g", { class: "drawing" });
   var gMarks = svgEl("g", { class: "marks" });
+  gWorld.appendChild(gStreets);
   gWorld.appendChild(gZones);
   gWorld.appendChild(gCompounds);
   gWorld.appendChild(gPlanLines);
@@ -227,7 +230,15 @@
       S.facilities = features(fc);
       noteAttribution("facilities", fc);
     }, function (err) { showError("Could not load facilities", err); });
-    return Promise.all([a, b]);
+    // Streets are optional: no endpoint is planned, so a 404 is silent.
+    var c = LL.api("GET", "/v1/streets?format=geojson").then(function (fc) {
+      S.streets = features(fc);
+      noteAttribution("streets", fc);
+      document.getElementById("streets-layer").hidden = S.streets.length === 0;
+    }, function (err) {
+      if (!(err instanceof LL.ApiError) || (err.status !== 404 && err.status !== 405)) showError("Could not load streets", err);
+    });
+    return Promise.all([a, b, c]);
   }
   function reloadZones() { return Promise.all([loadActiveZones(), loadAllZones()]); }
 
@@ -325,8 +336,22 @@
 
   function render() {
     if (!S.origin) return;
+    clear(gStreets);
     clear(gZones);
     clear(gCompounds);
+    if (S.layers.streets) {
+      S.streets.forEach(function (f) {
+        if (!f.geometry || !/LineString/.test(f.geometry.type)) return;
+        var p = props(f);
+        var path = svgEl("path", { d: geometryPath(f.geometry), class: "street " + (p.highway || ""), "vector-effect": "non-scaling-stroke" });
+        if (p.name) {
+          var t = svgEl("title");
+          t.textContent = p.name + (p.highway ? " (" + p.highway + ")" : "") + (p.oneway === true || p.oneway === "yes" ? ", one-way" : "");
+          path.appendChild(t);
+        }
+        gStreets.appendChild(path);
+      });
+    }
     clear(gPlanLines);
     if (S.layers.zones) {
       S.zonesActive.slice().sort(function (a, b) { return (KIND_RANK[props(a).kind] || 0) - (KIND_RANK[props(b).kind] || 0); })
@@ -548,6 +573,24 @@
   document.getElementById("zoom-out").addEventListener("click", function () { zoomAt(1 / 1.5); });
   document.getElementById("zoom-fit").addEventListener("click", fit);
   window.addEventListener("resize", function () { render(); });
+  svg.setAttribute("tabindex", "0");
+  svg.addEventListener("keydown", function (e) {
+    var step = 80 / S.view.k, handled = true;
+    switch (e.key) {
+      case "+": case "=": zoomAt(1.5); break;
+      case "-": case "_": zoomAt(1 / 1.5); break;
+      case "ArrowLeft": S.view.cx -= step; renderView(); break;
+      case "ArrowRight": S.view.cx += step; renderView(); break;
+      case "ArrowUp": S.view.cy -= step; renderView(); break;
+      case "ArrowDown": S.view.cy += step; renderView(); break;
+      case "0": fit(); break;
+      default: handled = false;
+    }
+    if (handled) e.preventDefault();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && S.draw) { S.pendingRing = null; stopDraw(); }
+  });
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-layer]"), function (cb) {
     cb.addEventListener("change", function () {
