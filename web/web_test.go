@@ -120,3 +120,47 @@ func TestScriptsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestCommonHelpers runs the pure helpers of common.js under node (when
+// installed) in a fixed time zone: RFC 3339 with the browser's offset, and
+// the one-line rendering of the service's JSON errors.
+func TestCommonHelpers(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	src, err := fs.ReadFile(FS, "common.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `
+const vm = require("vm");
+const fs = require("fs");
+const ctx = vm.createContext({});
+vm.runInContext(fs.readFileSync(0, "utf8") + "\n;this.LL = LL;", ctx);
+const LL = ctx.LL;
+const out = [];
+out.push(LL.rfc3339(new Date(Date.UTC(2026, 10, 19, 16, 0, 0))));
+out.push(LL.localInput(new Date(Date.UTC(2026, 10, 19, 16, 5, 0))));
+out.push(LL.shortTime("2026-11-19T16:00:00Z"));
+out.push(LL.describe(new LL.ApiError(422, "invalid", "must be after effective_from", {path: "properties.effective_until"})));
+out.push(LL.describe(new LL.ApiError(0, "unreachable", "cannot reach the server")));
+console.log(JSON.stringify(out));
+`
+	cases := []struct{ tz, want string }{
+		{"Asia/Shanghai", `["2026-11-20T00:00:00+08:00","2026-11-20T00:05","2026-11-20 00:00","must be after effective_from [invalid, HTTP 422] at properties.effective_until","cannot reach the server [unreachable]"]`},
+		{"America/St_Johns", `["2026-11-19T12:30:00-03:30","2026-11-19T12:35","2026-11-19 12:30","must be after effective_from [invalid, HTTP 422] at properties.effective_until","cannot reach the server [unreachable]"]`},
+	}
+	for _, tc := range cases {
+		cmd := exec.Command(node, "-e", script)
+		cmd.Stdin = strings.NewReader(string(src))
+		cmd.Env = append(cmd.Environ(), "TZ="+tc.tz)
+		got, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("node: %v\n%s", err, got)
+		}
+		if strings.TrimSpace(string(got)) != tc.want {
+			t.Errorf("TZ=%s:\ngot  %s\nwant %s", tc.tz, got, tc.want)
+		}
+	}
+}
