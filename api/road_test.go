@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"net/http/httptest"
 	"testing"
 
@@ -86,3 +87,23 @@ func TestRoadEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestZonePopulation(t *testing.T) {
+	srv, _ := newDemoServer(t)
+	// The demo's first sealed zone covers one compound exactly: its whole population.
+	code, got := do(t, srv, "GET", "/v1/zones?kind=sealed", "")
+	if code != 200 {
+		t.Fatal(code, got)
+	}
+	z := got["zones"].([]any)[0].(map[string]any)
+	code, pop := do(t, srv, "GET", "/v1/zones/"+jsonID(z["id"])+"/population", "")
+	if code != 200 {
+		t.Fatal(code, pop)
+	}
+	est := pop["estimate"].(map[string]any)
+	if est["population"].(float64) <= 0 || len(est["compounds"].([]any)) == 0 {
+		t.Fatalf("sealed demo zone has no population: %v", pop)
+	}
+}
+
+func jsonID(v any) string { return strconv.FormatInt(int64(v.(float64)), 10) }

@@ -288,7 +288,7 @@ func (h *Handlers) zonePopulation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, populationOf(z, cs))
+	c.JSON(http.StatusOK, gin.H{"zone_id": z.ID, "kind": z.Kind, "name": z.Name, "estimate": zones.EstimatePopulation(z.Geometry, cs)})
 }
 
 // lookupResult is the answer for one point.
