@@ -139,3 +139,63 @@ func TestSnapshotFailureLeavesStoreUnchanged(t *testing.T) {
 		t.Errorf("Lookup after failed write = %v", got)
 	}
 }
+
+// TestConcurrentUse runs look-ups, lists and writes in parallel; run it with
+// -race.
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "snap.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for w := 0; w < 2; w++ {
+		go func(w int) {
+			for i := 0; i < 20; i++ {
+				x := 104 + float64(w)*0.1 + float64(i)*0.002
+				z, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "c", Geometry: storetest.Rect(x, 30.6, x+0.001, 30.601), EffectiveFrom: storetest.T0})
+				if err != nil {
+					done <- err
+					return
+				}
+				if i%3 == 0 {
+					if _, err := s.LiftZone(ctx, z.ID, storetest.T0.Add(time.Hour)); err != nil {
+						done <- err
+						return
+					}
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for r := 0; r < 4; r++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				p := orb.Point{104.0005 + float64(i%20)*0.002, 30.6005}
+				if _, err := s.Lookup(ctx, p, storetest.T0.Add(time.Minute)); err != nil {
+					done <- err
+					return
+				}
+				if _, err := s.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 6; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _ := s.ListZones(ctx, zones.ZoneFilter{})
+	if len(all) != 40 {
+		t.Fatalf("%d zones, want 40", len(all))
+	}
+	for i, z := range all {
+		if z.ID != int64(i+1) {
+			t.Fatalf("zone %d has id %d", i, z.ID)
+		}
+	}
+}
