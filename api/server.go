@@ -38,6 +38,7 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
+	jobs *jobs
 }
 
 const (
@@ -70,12 +71,14 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d}
+	h := &Handlers{Deps: d, jobs: newJobs()}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	v1 := r.Group("/v1")
 	h.zoneRoutes(v1)
 	h.placeRoutes(v1)
+	v1.GET("/jobs/:id", h.jobs.get)
+	v1.DELETE("/jobs/:id", h.jobs.cancelJob)
 	for _, f := range d.Extra {
 		f(v1, h)
 	}
