@@ -50,8 +50,18 @@ func (s *side) relax(v graph.NodeID, d graph.Weight, l float64, p graph.NodeID, 
 // stamps). A Query is not safe for concurrent use; make one per goroutine
 // or keep them in a sync.Pool.
 type Query struct {
-	h    *Hierarchy
-	f, b side
+	h        *Hierarchy
+	f, b     side
+	noUnpack bool
+}
+
+// Cost is Route without path unpacking: it returns the travel time (ms)
+// and length (m) of a fastest path, ok false when none exists.
+func (q *Query) Cost(s, t graph.Snap, c *graph.Closure) (graph.Weight, float64, bool) {
+	q.noUnpack = true
+	p, ok := q.Route(s, t, c)
+	q.noUnpack = false
+	return p.Time, p.Length, ok
 }
 
 // NewQuery returns query state for h.
@@ -170,6 +180,9 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	p.SameEdge = false
 	p.Time = best
 	p.Length = q.f.length[meet] + q.b.length[meet]
+	if q.noUnpack {
+		return p, true
+	}
 	// forward chain: meet back to a seed
 	var up []int32
 	v := meet

@@ -381,7 +381,13 @@ func (n *Network) Route(ctx context.Context, from, to orb.Point, opts RouteOptio
 	s := n.cur.Load()
 	c := s.closure(s.zonesOf(from), s.zonesOf(to))
 	q := s.queries.Get().(*ch.Query)
-	p, ok := q.Route(a.snap, b.snap, c)
+	var p ch.Path
+	var ok bool
+	if opts.NoGeometry {
+		p.Time, p.Length, ok = q.Cost(a.snap, b.snap, c)
+	} else {
+		p, ok = q.Route(a.snap, b.snap, c)
+	}
 	s.queries.Put(q)
 	if !ok {
 		return Route{}, fmt.Errorf("route [%.6f, %.6f] -> [%.6f, %.6f]: %w", from[0], from[1], to[0], to[1], routing.ErrUnreachable)
