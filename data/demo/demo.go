@@ -23,8 +23,9 @@ import (
 // DefaultSeed is the seed of Default.
 const DefaultSeed uint64 = 20261120
 
-// Centre of the demo district, [lon, lat].
-var Centre = [2]float64{104.07, 30.65}
+// Centre of the demo district, [lon, lat] (central Chengdu). Treat it as a
+// constant: Generate reads it.
+var Centre = orb.Point{104.07, 30.65}
 
 // Size of the demo district in metres (west-east, south-north).
 const (

@@ -407,6 +407,39 @@ func TestStreets(t *testing.T) {
 		if len(seen) != len(n.nodes) {
 			t.Errorf("seed %d: street network not connected: %d of %d nodes reached", seed, len(seen), len(n.nodes))
 		}
+		// Strongly connected for cars too: one-way ways only go forwards.
+		// Every node reaches start and start reaches every node.
+		fwd := map[osm.NodeID][]osm.NodeID{}
+		rev := map[osm.NodeID][]osm.NodeID{}
+		for _, w := range n.ways {
+			oneway := w.Tags.Find("oneway") == "yes"
+			for k := 1; k < len(w.Nodes); k++ {
+				a, b := w.Nodes[k-1].ID, w.Nodes[k].ID
+				fwd[a] = append(fwd[a], b)
+				rev[b] = append(rev[b], a)
+				if !oneway {
+					fwd[b] = append(fwd[b], a)
+					rev[a] = append(rev[a], b)
+				}
+			}
+		}
+		for dir, g := range []map[osm.NodeID][]osm.NodeID{fwd, rev} {
+			seen := map[osm.NodeID]bool{start: true}
+			queue := []osm.NodeID{start}
+			for len(queue) > 0 {
+				v := queue[0]
+				queue = queue[1:]
+				for _, u := range g[v] {
+					if !seen[u] {
+						seen[u] = true
+						queue = append(queue, u)
+					}
+				}
+			}
+			if len(seen) != len(n.nodes) {
+				t.Errorf("seed %d: not strongly connected (direction %d): %d of %d nodes", seed, dir, len(seen), len(n.nodes))
+			}
+		}
 		near := func(p orb.Point) float64 {
 			best := math.Inf(1)
 			lp := local(p)
