@@ -245,6 +245,9 @@ func solveBench(ctx context.Context, fam formats.Family, dir, list string, opt v
 		if ok {
 			withBKS++
 			g := 100 * (out.Distance - b.Value) / b.Value
+			if math.Abs(g) < 5e-5 {
+				g = 0 // print 0.00, not -0.00, for equal values
+			}
 			gapSum += g
 			bd = fmt.Sprintf("%.4f", b.Value)
 			gap = fmt.Sprintf("%.2f", g)
