@@ -42,11 +42,14 @@ import (
 	"lifeline/routing"
 	"lifeline/routing/ch"
 	"lifeline/routing/graph"
+	"lifeline/routing/matrix"
 	"lifeline/routing/osm"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
+
+var _ matrix.Source = (*Network)(nil)
 
 // ErrNoHierarchy is returned by Load for a graph file without a hierarchy.
 var ErrNoHierarchy = errors.New("network: graph file has no hierarchy")
@@ -529,3 +532,10 @@ func (n *Network) Nearest(ctx context.Context, p orb.Point, candidates []orb.Poi
 
 // Shortcuts returns the number of shortcuts of the zone-free hierarchy.
 func (n *Network) Shortcuts() int { return n.base.NumShortcuts() }
+
+// Table is Matrix with the default options and without snaps; it makes a
+// *Network a routing/matrix.Source.
+func (n *Network) Table(ctx context.Context, sources, targets []orb.Point) (time, dist routing.Matrix, err error) {
+	time, dist, _, err = n.Matrix(ctx, sources, targets, MatrixOptions{})
+	return time, dist, err
+}
