@@ -28,6 +28,11 @@ func TestBenchFamilies(t *testing.T) {
 	if s := os.Getenv("LIFELINE_VRP_SECONDS"); s != "" {
 		fmt.Sscan(s, &secs)
 	}
+	for env, ptr := range map[string]*float64{"LIFELINE_VRP_T0": vrp.T0Factor, "LIFELINE_VRP_TF": vrp.TfFactor, "LIFELINE_VRP_FLEET": vrp.FleetFrac} {
+		if s := os.Getenv(env); s != "" {
+			fmt.Sscan(s, ptr)
+		}
+	}
 	dirs := map[string]string{"solomon": "bench/solomon-vrptw", "lilim": "bench/lilim-pdptw", "cordeau": "bench/cordeau-darp", "cvrplib": "bench/cvrplib-x"}
 	ext := map[string]string{"solomon": ".txt", "lilim": ".txt", "cordeau": ".txt", "cvrplib": ".vrp"}
 	for _, part := range strings.Split(spec, ";") {

@@ -70,10 +70,21 @@ type inserter struct {
 	stamp  int32
 	rng    interface{ Float64() float64 }
 	blink  float64
+	gap    int
 }
 
+// blinked reports whether to skip the next position (probability
+// x.blink), drawing geometric gaps instead of one number per position.
 func (x *inserter) blinked() bool {
-	return x.blink > 0 && x.rng.Float64() < x.blink
+	if x.blink <= 0 {
+		return false
+	}
+	x.gap--
+	if x.gap >= 0 {
+		return false
+	}
+	x.gap = int(math.Log(1-x.rng.Float64()) / math.Log(1-x.blink))
+	return true
 }
 
 // capOK reports whether a job with delivery D and pickup P fits after

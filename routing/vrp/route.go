@@ -183,6 +183,21 @@ type sched struct {
 	W      []float64 // waiting B-A-clean
 	pickAt []int32   // position of the pickup for delivery positions, -1 otherwise
 	v      int
+	full   bool // always run every step (returned schedules)
+}
+
+// ridesOK reports whether every ride of the current schedule is within its
+// limit.
+func (s *sched) ridesOK(in *inst) bool {
+	for pos := 1; pos <= len(s.nodes); pos++ {
+		if pp := s.pickAt[pos]; pp >= 0 {
+			mr := in.maxRide[s.nodes[pp-1]]
+			if mr > 0 && s.B[pos]-s.D[pp] > mr+1e-9 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *sched) duration() float64 {
@@ -249,8 +264,8 @@ func (s *sched) slack(in *inst, i int) float64 {
 				pp := int(s.pickAt[j])
 				if pp < i {
 					mr := in.maxRide[in.partner[u]]
-					if mr > 0 {
-						room = math.Min(room, mr-(s.B[j]-s.D[pp]))
+					if mr > 0 && mr-(s.B[j]-s.D[pp]) < room {
+						room = mr - (s.B[j] - s.D[pp])
 					}
 				}
 			}
@@ -260,7 +275,9 @@ func (s *sched) slack(in *inst, i int) float64 {
 		if room < 0 {
 			room = 0
 		}
-		f = math.Min(f, sumW+room)
+		if sumW+room < f {
+			f = sumW + room
+		}
 	}
 	return f
 }
@@ -325,8 +342,9 @@ func (s *sched) run(in *inst, v int, nodes []int32) bool {
 			return false
 		}
 	}
-	// delay pickups with ride limits
-	if in.complexAll {
+	// delay pickups with ride limits, when some ride is too long (or always
+	// for the returned schedule, to shorten rides)
+	if in.complexAll && (s.full || !s.ridesOK(in)) {
 		for j := 1; j <= m; j++ {
 			u := nodes[j-1]
 			if in.kind[u] != kindPickup || in.maxRide[u] <= 0 {

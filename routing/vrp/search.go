@@ -16,6 +16,15 @@ const (
 	blinkRate  = 0.01
 )
 
+// Annealing temperatures as multiples of the mean arc cost of the first
+// plan, and the share of the budget given to fleet minimisation. Variables
+// so that tuning runs (tests) can change them.
+var (
+	t0Factor  = 3.0
+	tfFactor  = 0.005
+	fleetFrac = 0.4
+)
+
 type searcher struct {
 	in     *inst
 	rng    *rand.Rand
@@ -296,11 +305,11 @@ func (se *searcher) run(budget time.Duration) {
 		return
 	}
 	if in.vehicleLevel {
-		fleetEnd := start.Add(budget * 4 / 10)
+		fleetEnd := start.Add(time.Duration(float64(budget) * fleetFrac))
 		if budget <= 0 {
 			fleetEnd = time.Time{}
 		}
-		se.fleetMin(fleetEnd, se.maxIter*4/10)
+		se.fleetMin(fleetEnd, int(float64(se.maxIter)*fleetFrac))
 	}
 	se.anneal(start, budget)
 }
@@ -400,7 +409,7 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 	if avgEdge <= 0 {
 		avgEdge = 1
 	}
-	t0, tf := 0.5*avgEdge, 0.005*avgEdge
+	t0, tf := t0Factor*avgEdge, tfFactor*avgEdge
 	iter0 := se.iter
 	aStart := time.Now()
 	allowNew := !in.vehicleLevel

@@ -249,7 +249,7 @@ func precheck(in *inst) []Reason {
 // schedules.
 func buildSolution(in *inst, s *solution, reasons []Reason, cancelled bool) *Solution {
 	out := &Solution{}
-	var sc sched
+	sc := sched{full: true}
 	d := in.dim
 	for k := range s.routes {
 		r := &s.routes[k]

@@ -14,7 +14,7 @@ import (
 )
 
 // solutionPlan turns published routes (file ids) into a checked plan.
-func solutionPlan(t *testing.T, in *formats.Instance, routes [][]int64) *vrp.Solution {
+func solutionPlan(t testing.TB, in *formats.Instance, routes [][]int64) *vrp.Solution {
 	t.Helper()
 	p := in.Problem
 	byID := map[int64]Visit{}
@@ -113,4 +113,29 @@ func TestPublishedSolutionsPass(t *testing.T) {
 // formatF prints x with 4 decimals, trailing zeros dropped as in the file names.
 func formatF(x float64) string {
 	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(x, 'f', 4, 64), "0"), ".")
+}
+
+// BenchmarkPlan checks the 10-route BKS plan of lc101 (106 stops).
+func BenchmarkPlan(b *testing.B) {
+	in, err := formats.ReadFile(shareddata.Path(b, "bench/lilim-pdptw/instances/lc101.txt"), formats.LiLim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fh, err := os.Open(shareddata.Path(b, "bench/lilim-pdptw/bks_solutions/lc101.10_828.9369.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sol, err := formats.ReadSolution(fh)
+	fh.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := solutionPlan(b, in, sol.Routes)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if vs := Plan(in.Problem, s); len(vs) != 0 {
+			b.Fatal(vs)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +279,41 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkDecode decodes 200 jobs with a 201x201 matrix.
+func BenchmarkDecode(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"vehicles": [{"id": 1, "start_index": 0, "end_index": 0, "capacity": [100]}], "jobs": [`)
+	n := 201
+	for j := 1; j < n; j++ {
+		if j > 1 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"id": ` + strconv.Itoa(j) + `, "location_index": ` + strconv.Itoa(j) + `, "service": 60, "delivery": [1], "time_windows": [[0, 36000]]}`)
+	}
+	sb.WriteString(`], "matrices": {"car": {"durations": [`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("[")
+		for j := 0; j < n; j++ {
+			if j > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString(strconv.Itoa((i*7 + j*13) % 900))
+		}
+		sb.WriteString("]")
+	}
+	sb.WriteString("]}}}")
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := Decode(data, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

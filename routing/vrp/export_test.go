@@ -1,0 +1,8 @@
+package vrp
+
+// Tuning knobs for the benchmark harness (tests only).
+var (
+	T0Factor  = &t0Factor
+	TfFactor  = &tfFactor
+	FleetFrac = &fleetFrac
+)
