@@ -480,3 +480,18 @@ func FuzzReadSolution(f *testing.F) {
 		_, _ = ReadSolution(strings.NewReader(string(data)))
 	})
 }
+
+// BenchmarkReadSolomon parses R101 (101 nodes, with its 101x101 matrix).
+func BenchmarkReadSolomon(b *testing.B) {
+	data, err := os.ReadFile(shareddata.Path(b, "bench/solomon-vrptw/instances/R101.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Read(strings.NewReader(string(data)), Solomon); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
