@@ -317,3 +317,23 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestRun(t *testing.T) {
+	out, err := Run(context.Background(), []byte(coordDoc), nil, vrp.Options{Seed: 1, TimeLimit: 100 * time.Millisecond})
+	if !errors.Is(err, ErrNoMatrixProvider) || out.Code != CodeRouting || out.Error == "" {
+		t.Fatalf("no provider: %+v, %v", out, err)
+	}
+	out, err = Run(context.Background(), []byte(`{"vehicles": []}`), nil, vrp.Options{})
+	if err == nil || out.Code != CodeInput {
+		t.Fatalf("invalid: %+v, %v", out, err)
+	}
+	var calls [][]orb.Point
+	out, err = Run(context.Background(), []byte(coordDoc), planar(&calls), vrp.Options{Seed: 1, TimeLimit: 100 * time.Millisecond})
+	if err != nil || out.Code != CodeOK || len(out.Routes) != 1 || len(out.Unassigned) != 0 || len(out.Routes[0].Steps) != 5 {
+		t.Fatalf("run: %+v, %v", out, err)
+	}
+	// depot (2,48) -> (2.1,48) -> (2,48.1) -> depot: 100 + 200 + 100 s; jobs 10 and 12 share a place
+	if out.Summary.Duration != 400 || *out.Summary.Distance != 4000 || out.Routes[0].Steps[1].Location == nil {
+		t.Fatalf("summary %+v", out.Summary)
+	}
+}
