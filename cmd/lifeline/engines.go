@@ -17,8 +17,10 @@ import (
 
 	"lifeline/api"
 	"lifeline/data/demo"
+	"lifeline/routing"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
+	"lifeline/routing/siteplan"
 	"lifeline/zones"
 )
 
@@ -50,12 +52,24 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) e
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car), api.SitesRoutes(e.walkFunc()))
 	sync := newSealedSync(d.Store, e.car, log)
 	d.OnZonesChanged = sync.trigger
 	go sync.loop(ctx, time.Minute)
 	sync.trigger()
 	return nil
+}
+
+// walkFunc gives siting walking times on the foot network, or nil (straight
+// line x detour, said in every answer) when no foot graph is loaded.
+func (e *engines) walkFunc() siteplan.WalkFunc {
+	if e.foot == nil {
+		return nil
+	}
+	return func(from, to []orb.Point) (routing.Matrix, error) {
+		tm, _, _, err := e.foot.Matrix(context.Background(), from, to, network.MatrixOptions{})
+		return tm, err
+	}
 }
 
 // demoNetwork builds (or loads from the cache) the demo district's network for a profile.
