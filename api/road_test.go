@@ -5,8 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strconv"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/gin-gonic/gin"
