@@ -81,36 +81,6 @@ func checkPoint(path string, p orb.Point) error {
 	return nil
 }
 
-// checkMultiPolygon does the structural checks that PostGIS would otherwise
-// report as parse errors: non-empty, rings of at least 4 positions, closed,
-// finite in-range coordinates. Topological validity (self-intersection,
-// holes outside shells) is left to ST_IsValid.
-func checkMultiPolygon(path string, mp orb.MultiPolygon) error {
-	if len(mp) == 0 {
-		return invalid(path, "geometry is empty")
-	}
-	for i, poly := range mp {
-		if len(poly) == 0 {
-			return invalid(fmt.Sprintf("%s.coordinates[%d]", path, i), "polygon has no rings")
-		}
-		for j, ring := range poly {
-			rp := fmt.Sprintf("%s.coordinates[%d][%d]", path, i, j)
-			if len(ring) < 4 {
-				return invalid(rp, "ring has %d positions, needs at least 4", len(ring))
-			}
-			if ring[0] != ring[len(ring)-1] {
-				return invalid(rp, "ring is not closed (first and last positions differ)")
-			}
-			for k, p := range ring {
-				if err := checkPoint(fmt.Sprintf("%s[%d]", rp, k), p); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
 // invalidReason asks PostGIS why a geometry is invalid.
 func (s *Store) invalidReason(ctx context.Context, path string, g []byte) error {
 	var reason string
@@ -121,26 +91,31 @@ func (s *Store) invalidReason(ctx context.Context, path string, g []byte) error 
 	return invalid(path, "invalid geometry: %s", reason)
 }
 
-// constraintPaths maps CHECK constraint names to the field they guard.
+// geomPath is the path of a geometry in validation errors, as in
+// zones.ValidateZone.
+const geomPath = "geometry.coordinates"
+
+// constraintPaths maps CHECK constraint names to the field they guard, named
+// as zones.ValidateZone names them.
 var constraintPaths = map[string]string{
-	"zones_kind_check":             "kind",
-	"zones_geom_valid":             "geometry",
-	"zones_window_check":           "effective_until",
-	"compounds_geom_valid":         "geometry",
-	"compounds_population_check":   "population",
-	"compounds_aged_60_plus_check": "aged_60_plus",
-	"compounds_households_check":   "households",
-	"facilities_kind_check":        "kind",
-	"facilities_geom_valid":        "point",
-	"facilities_capacity_check":    "capacity",
-	"facilities_accepts_check":     "accepts",
+	"zones_kind_check":             "properties.kind",
+	"zones_geom_valid":             geomPath,
+	"zones_window_check":           "properties.effective_until",
+	"compounds_geom_valid":         geomPath,
+	"compounds_population_check":   "properties.population",
+	"compounds_aged_60_plus_check": "properties.aged_60_plus",
+	"compounds_households_check":   "properties.households",
+	"facilities_kind_check":        "properties.kind",
+	"facilities_geom_valid":        "geometry",
+	"facilities_capacity_check":    "properties.capacity",
+	"facilities_accepts_check":     "properties.accepts",
 }
 
 // isGeomViolation reports whether err is the violation of a *_geom_valid
 // CHECK, i.e. ST_IsValid said no.
 func isGeomViolation(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23514" && constraintPaths[pe.ConstraintName] == "geometry"
+	return errors.As(err, &pe) && pe.Code == "23514" && constraintPaths[pe.ConstraintName] == geomPath
 }
 
 // translate turns database errors into domain errors. prefix is prepended

@@ -30,7 +30,8 @@ func scanCompound(row pgx.Row) (zones.Compound, error) {
 	return c, nil
 }
 
-// checkCount rejects negative counts and counts that do not fit an SQL integer.
+// checkCount rejects counts that do not fit an SQL integer (the zones
+// validators have already rejected negative ones).
 func checkCount(path string, n int) error {
 	if n < 0 {
 		return invalid(path, "must not be negative")
@@ -41,32 +42,23 @@ func checkCount(path string, n int) error {
 	return nil
 }
 
-// CreateCompound validates and stores c, assigning its ID. Gates may be
-// empty (stored as NULL). Errors: *zones.ValidationError for a bad
-// geometry (including ST_IsValid failures, with the reason), negative
-// counts, or Aged60Plus above Population.
+// CreateCompound validates c (zones.ValidateCompound, then ST_IsValid) and
+// stores it, assigning its ID. Gates may be empty (stored as NULL; read back
+// as nil). Errors: *zones.ValidationError, nothing written.
 func (s *Store) CreateCompound(ctx context.Context, c zones.Compound) (zones.Compound, error) {
-	if err := checkMultiPolygon("geometry", c.Geometry); err != nil {
+	if err := zones.ValidateCompound(c); err != nil {
 		return zones.Compound{}, err
 	}
 	for _, f := range []struct {
 		path string
 		n    int
-	}{{"population", c.Population}, {"aged_60_plus", c.Aged60Plus}, {"households", c.Households}} {
+	}{{"properties.population", c.Population}, {"properties.households", c.Households}} {
 		if err := checkCount(f.path, f.n); err != nil {
 			return zones.Compound{}, err
 		}
 	}
-	if c.Aged60Plus > c.Population {
-		return zones.Compound{}, invalid("aged_60_plus", "exceeds population (%d > %d)", c.Aged60Plus, c.Population)
-	}
 	var gates []byte
 	if len(c.Gates) > 0 {
-		for i, p := range c.Gates {
-			if err := checkPoint(fmt.Sprintf("gates[%d]", i), p); err != nil {
-				return zones.Compound{}, err
-			}
-		}
 		var err error
 		if gates, err = encode(orb.MultiPoint(c.Gates)); err != nil {
 			return zones.Compound{}, err
@@ -81,7 +73,7 @@ func (s *Store) CreateCompound(ctx context.Context, c zones.Compound) (zones.Com
 		c.Name, g, int32(c.Population), int32(c.Aged60Plus), int32(c.Households), gates))
 	if err != nil {
 		if isGeomViolation(err) {
-			return zones.Compound{}, s.invalidReason(ctx, "geometry", g)
+			return zones.Compound{}, s.invalidReason(ctx, geomPath, g)
 		}
 		return zones.Compound{}, translate(err, "", "create compound")
 	}
@@ -153,30 +145,19 @@ func scanFacility(row pgx.Row) (zones.Facility, error) {
 	return f, err
 }
 
-// CreateFacility validates and stores f, assigning its ID. CompoundID 0
-// means none. Errors: *zones.ValidationError for an unknown kind or health
-// code, a bad point or a negative capacity.
+// CreateFacility validates f (zones.ValidateFacility) and stores it,
+// assigning its ID. CompoundID 0 means none; it is not checked against the
+// compounds table (as in data/memstore). Errors: *zones.ValidationError.
 func (s *Store) CreateFacility(ctx context.Context, f zones.Facility) (zones.Facility, error) {
-	if !f.Kind.Valid() {
-		return zones.Facility{}, invalid("kind", "unknown facility kind %q", f.Kind)
-	}
-	if err := checkPoint("point", f.Point); err != nil {
+	if err := zones.ValidateFacility(f); err != nil {
 		return zones.Facility{}, err
 	}
-	if err := checkCount("capacity", f.Capacity); err != nil {
+	if err := checkCount("properties.capacity", f.Capacity); err != nil {
 		return zones.Facility{}, err
 	}
 	accepts := make([]string, len(f.Accepts))
 	for i, a := range f.Accepts {
-		switch a {
-		case zones.CodeRed, zones.CodeOrange, zones.CodeYellow, zones.CodeGreen:
-		default:
-			return zones.Facility{}, invalid(fmt.Sprintf("accepts[%d]", i), "unknown health code %q", a)
-		}
 		accepts[i] = string(a)
-	}
-	if f.CompoundID < 0 {
-		return zones.Facility{}, invalid("compound_id", "must not be negative")
 	}
 	var compound *int64
 	if f.CompoundID > 0 {

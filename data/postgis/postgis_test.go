@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/data/storetest"
 	"lifeline/zones"
 )
 
@@ -100,6 +101,27 @@ func TestZoneCRUD(t *testing.T) {
 	}
 }
 
+// overlapping is two squares overlapping each other.
+var overlapping = append(rect(0, 0, 2, 2), rect(1, 1, 3, 3)...)
+
+// postgisOnlyInvalid are geometries that OGC / GEOS call invalid but that
+// simpler validators may accept: overlapping parts, a hole that splits the
+// interior (touching the shell at four points), a shell touching itself.
+// Clockwise holes, counter-clockwise shells.
+var postgisOnlyInvalid = []struct {
+	name string
+	g    orb.MultiPolygon
+}{
+	{"overlapping parts", overlapping},
+	{"hole disconnecting the interior", orb.MultiPolygon{{
+		{{0, 0}, {4, 0}, {4, 4}, {0, 4}, {0, 0}},
+		{{2, 0}, {0, 2}, {2, 4}, {4, 2}, {2, 0}},
+	}}},
+	{"self-touching shell", orb.MultiPolygon{{
+		{{0, 0}, {4, 0}, {4, 4}, {2, 0}, {0, 4}, {0, 0}},
+	}}},
+}
+
 func TestValidation(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
@@ -107,21 +129,17 @@ func TestValidation(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(z *zones.Zone)
-		path string
-		msg  string
+		path string // prefix of the error path
+		msg  string // substring of the message
 	}{
-		{"bad kind", func(z *zones.Zone) { z.Kind = "lockdown" }, "kind", "unknown zone kind"},
-		{"no kind", func(z *zones.Zone) { z.Kind = zones.KindNone }, "kind", "unknown zone kind"},
-		{"no start", func(z *zones.Zone) { z.EffectiveFrom = time.Time{} }, "effective_from", "required"},
-		{"until before from", func(z *zones.Zone) { z.EffectiveUntil = ptr(t0.Add(-time.Second)) }, "effective_until", "before"},
-		{"empty geometry", func(z *zones.Zone) { z.Geometry = nil }, "geometry", "empty"},
-		{"short ring", func(z *zones.Zone) { z.Geometry = orb.MultiPolygon{{{{0, 0}, {1, 0}, {0, 0}}}} }, "geometry.coordinates[0][0]", "at least 4"},
-		{"open ring", func(z *zones.Zone) { z.Geometry = orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}}} }, "geometry.coordinates[0][0]", "not closed"},
-		{"lat out of range", func(z *zones.Zone) { z.Geometry = rect(0, 0, 1, 91) }, "geometry.coordinates[0][0][2]", "outside"},
-		{"bow tie (PostGIS)", func(z *zones.Zone) { z.Geometry = bowTie }, "geometry", "Self-intersection"},
-		{"overlapping parts (PostGIS)", func(z *zones.Zone) {
-			z.Geometry = append(rect(0, 0, 2, 2), rect(1, 1, 3, 3)...)
-		}, "geometry", "invalid geometry"},
+		{"bad kind", func(z *zones.Zone) { z.Kind = "lockdown" }, "properties.kind", "unknown kind"},
+		{"no name", func(z *zones.Zone) { z.Name = "" }, "properties.name", "required"},
+		{"until equal from", func(z *zones.Zone) { z.EffectiveUntil = ptr(t0) }, "properties.effective_until", "after"},
+		{"empty geometry", func(z *zones.Zone) { z.Geometry = nil }, "geometry.coordinates", ""},
+		{"open ring", func(z *zones.Zone) { z.Geometry = orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}}} }, "geometry.coordinates[0][0]", "closed"},
+		{"lat out of range", func(z *zones.Zone) { z.Geometry = rect(0, 0, 1, 91) }, "geometry.coordinates[0][0]", "latitude"},
+		{"bow tie (Go)", func(z *zones.Zone) { z.Geometry = bowTie }, "geometry.coordinates[0]", ""},
+		{"overlapping parts", func(z *zones.Zone) { z.Geometry = overlapping }, "geometry.coordinates", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,8 +150,8 @@ func TestValidation(t *testing.T) {
 			if !errors.As(err, &ve) {
 				t.Fatalf("err = %v, want *zones.ValidationError", err)
 			}
-			if ve.Path != tc.path || !strings.Contains(ve.Message, tc.msg) {
-				t.Fatalf("got path %q message %q, want path %q message containing %q", ve.Path, ve.Message, tc.path, tc.msg)
+			if !strings.HasPrefix(ve.Path, tc.path) || !strings.Contains(ve.Message, tc.msg) {
+				t.Fatalf("got path %q message %q, want path %q... message containing %q", ve.Path, ve.Message, tc.path, tc.msg)
 			}
 		})
 	}
@@ -142,36 +160,89 @@ func TestValidation(t *testing.T) {
 	}
 }
 
-// TestBowTieRejectedByPostGIS: a self-intersecting polygon passes the Go
-// structural checks, so the rejection and its reason come from ST_IsValid;
-// nothing is written, for zones and compounds, and on update.
-func TestBowTieRejectedByPostGIS(t *testing.T) {
+// TestInvalidGeometryRejectedByPostGIS: a bow tie written with raw SQL
+// (bypassing the Go validators entirely) is refused by the ST_IsValid CHECK
+// in the database, which translate turns into a ValidationError with
+// ST_IsValidReason; nothing is written. Then every geometry that gets past
+// zones.ValidateMultiPolygon but that PostGIS finds invalid is stopped by
+// the database through the store API, for zones, compounds, updates and
+// batches.
+func TestInvalidGeometryRejectedByPostGIS(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
-	if err := checkMultiPolygon("geometry", bowTie); err != nil {
-		t.Fatalf("bow tie must pass the Go checks so PostGIS sees it: %v", err)
-	}
-	_, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "bow", Geometry: bowTie, EffectiveFrom: t0})
 	var ve *zones.ValidationError
-	if !errors.As(err, &ve) || ve.Path != "geometry" || !strings.Contains(ve.Message, "Self-intersection") {
-		t.Fatalf("zone: err = %v, want ValidationError at geometry with ST_IsValidReason", err)
+
+	bt, err := encode(bowTie)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err = s.CreateCompound(ctx, zones.Compound{Name: "bow", Geometry: bowTie, Population: 10})
-	if !errors.As(err, &ve) || ve.Path != "geometry" || !strings.Contains(ve.Message, "Self-intersection") {
-		t.Fatalf("compound: err = %v, want ValidationError with ST_IsValidReason", err)
+	_, err = s.pool.Exec(ctx, `INSERT INTO zones (kind, name, geom, effective_from) VALUES ('sealed', 'bow', ST_GeomFromEWKB($1::bytea), now())`, bt)
+	if !isGeomViolation(err) {
+		t.Fatalf("raw bow-tie insert: err = %v, want the zones_geom_valid CHECK violation", err)
 	}
-	if n := countRows(t, s, "zones") + countRows(t, s, "compounds"); n != 0 {
+	if terr := translate(err, "", "insert"); !errors.As(terr, &ve) || ve.Path != "geometry.coordinates" {
+		t.Fatalf("translated: %v", terr)
+	}
+	if r := s.invalidReason(ctx, "g", bt); !strings.Contains(r.Error(), "Self-intersection") {
+		t.Fatalf("reason for bow tie: %v", r)
+	}
+	if n := countRows(t, s, "zones"); n != 0 {
 		t.Fatalf("%d rows written", n)
 	}
-	z := mustCreate(t, s, zones.Zone{Kind: zones.KindSealed, Name: "fine", Geometry: rect(0, 0, 1, 1), EffectiveFrom: t0})
-	z.Geometry = bowTie
-	if _, err := s.UpdateZone(ctx, z); !errors.As(err, &ve) || !strings.Contains(ve.Message, "Self-intersection") {
-		t.Fatalf("update: err = %v", err)
+
+	fine := mustCreate(t, s, zones.Zone{Kind: zones.KindSealed, Name: "fine", Geometry: rect(0, 0, 1, 1), EffectiveFrom: t0})
+	reached := 0
+	for _, c := range postgisOnlyInvalid {
+		var valid bool
+		if err := s.pool.QueryRow(ctx, `SELECT ST_IsValid(ST_GeomFromEWKB($1::bytea))`, mustEncode(t, c.g)).Scan(&valid); err != nil || valid {
+			t.Fatalf("%s: PostGIS says valid=%v (%v); the fixture is wrong", c.name, valid, err)
+		}
+		if zones.ValidateMultiPolygon("g", c.g) != nil {
+			t.Logf("%s: already rejected by zones.ValidateMultiPolygon", c.name)
+			continue
+		}
+		reached++
+		want := func(what string, err error) {
+			t.Helper()
+			if !errors.As(err, &ve) || !strings.HasSuffix(ve.Path, "geometry.coordinates") || !strings.Contains(ve.Message, "invalid geometry: ") {
+				t.Fatalf("%s, %s: err = %v, want ValidationError at geometry.coordinates with ST_IsValidReason", c.name, what, err)
+			}
+			t.Logf("%s, %s: %v", c.name, what, err)
+		}
+		_, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "x", Geometry: c.g, EffectiveFrom: t0})
+		want("zone", err)
+		_, err = s.CreateCompound(ctx, zones.Compound{Name: "x", Geometry: c.g, Population: 10})
+		want("compound", err)
+		upd := fine
+		upd.Geometry = c.g
+		_, err = s.UpdateZone(ctx, upd)
+		want("update", err)
+		_, err = s.CreateZones(ctx, []zones.Zone{
+			{Kind: zones.KindSealed, Name: "a", Geometry: rect(5, 5, 6, 6), EffectiveFrom: t0},
+			{Kind: zones.KindPrevention, Name: "c", Geometry: c.g, EffectiveFrom: t0},
+		})
+		want("batch", err)
+		if ve.Path != "zones[1].geometry.coordinates" {
+			t.Fatalf("batch path %q", ve.Path)
+		}
 	}
-	got, err := s.GetZone(ctx, z.ID)
+	t.Logf("%d of %d PostGIS-only invalid geometries got past the Go validators", reached, len(postgisOnlyInvalid))
+	if n := countRows(t, s, "zones") + countRows(t, s, "compounds"); n != 1 {
+		t.Fatalf("%d rows, want only the one valid zone", n)
+	}
+	got, err := s.GetZone(ctx, fine.ID)
 	if err != nil || !orb.Equal(got.Geometry, rect(0, 0, 1, 1)) {
-		t.Fatalf("update with bow tie changed the zone: %v %v", got.Geometry, err)
+		t.Fatalf("a rejected update changed the zone: %v %v", got.Geometry, err)
 	}
+}
+
+func mustEncode(t *testing.T, g orb.Geometry) []byte {
+	t.Helper()
+	b, err := encode(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestCreateZonesAllOrNothing(t *testing.T) {
@@ -180,27 +251,25 @@ func TestCreateZonesAllOrNothing(t *testing.T) {
 	batch := []zones.Zone{
 		{Kind: zones.KindSealed, Name: "a", Geometry: rect(0, 0, 1, 1), EffectiveFrom: t0},
 		{Kind: zones.KindControlled, Name: "b", Geometry: rect(0, 0, 2, 2), EffectiveFrom: t0},
-		{Kind: zones.KindPrevention, Name: "c", Geometry: bowTie, EffectiveFrom: t0},
+		{Kind: "bogus", Name: "c", Geometry: rect(0, 0, 3, 3), EffectiveFrom: t0},
 	}
-	_, err := s.CreateZones(ctx, batch)
 	var ve *zones.ValidationError
-	if !errors.As(err, &ve) || ve.Path != "zones[2].geometry" || !strings.Contains(ve.Message, "Self-intersection") {
-		t.Fatalf("err = %v, want ValidationError at zones[2].geometry", err)
+	if _, err := s.CreateZones(ctx, batch); !errors.As(err, &ve) || ve.Path != "zones[2].properties.kind" {
+		t.Fatalf("err = %v, want ValidationError at zones[2].properties.kind", err)
 	}
 	if n := countRows(t, s, "zones"); n != 0 {
 		t.Fatalf("%d zones written by a failed batch", n)
 	}
-	batch[2].Kind = "bogus"
-	if _, err := s.CreateZones(ctx, batch); !errors.As(err, &ve) || ve.Path != "zones[2].kind" {
-		t.Fatalf("err = %v, want ValidationError at zones[2].kind", err)
-	}
-	batch[2].Kind, batch[2].Geometry = zones.KindPrevention, rect(0, 0, 3, 3)
+	batch[2].Kind = zones.KindPrevention
 	out, err := s.CreateZones(ctx, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out) != 3 || out[0].ID >= out[1].ID || out[1].ID >= out[2].ID || out[2].Name != "c" {
 		t.Fatalf("batch result: %+v", ids(out))
+	}
+	if batch[2].ID != 0 {
+		t.Fatal("CreateZones modified its input")
 	}
 	if n := countRows(t, s, "zones"); n != 3 {
 		t.Fatalf("%d zones, want 3", n)
@@ -215,8 +284,10 @@ func TestLiftZone(t *testing.T) {
 	ctx := context.Background()
 	z := mustCreate(t, s, zones.Zone{Kind: zones.KindSealed, Name: "z", Geometry: rect(0, 0, 1, 1), EffectiveFrom: t1})
 	var ve *zones.ValidationError
-	if _, err := s.LiftZone(ctx, z.ID, t0); !errors.As(err, &ve) {
-		t.Fatalf("lift before start: err = %v, want ValidationError", err)
+	for _, at := range []time.Time{t0, t1} {
+		if _, err := s.LiftZone(ctx, z.ID, at); !errors.As(err, &ve) {
+			t.Fatalf("lift at %v <= start: err = %v, want ValidationError", at, err)
+		}
 	}
 	l, err := s.LiftZone(ctx, z.ID, t2)
 	if err != nil || l.EffectiveUntil == nil || !l.EffectiveUntil.Equal(t2) {
@@ -225,16 +296,24 @@ func TestLiftZone(t *testing.T) {
 	if _, err := s.LiftZone(ctx, z.ID, t2.Add(time.Hour)); !errors.Is(err, zones.ErrConflict) {
 		t.Fatalf("lift after lifted: err = %v, want ErrConflict", err)
 	}
-	if l, err = s.LiftZone(ctx, z.ID, t1); err != nil || !l.EffectiveUntil.Equal(t1) {
+	same, err := s.LiftZone(ctx, z.ID, t2)
+	if err != nil || !same.UpdatedAt.Equal(l.UpdatedAt) || !same.EffectiveUntil.Equal(t2) {
+		t.Fatalf("lift again at the same time must be a no-op: %+v %v", same, err)
+	}
+	mid := t1.Add(time.Hour + 1500*time.Nanosecond) // truncated to the microsecond
+	if l, err = s.LiftZone(ctx, z.ID, mid); err != nil || !l.EffectiveUntil.Equal(mid.Truncate(time.Microsecond)) {
 		t.Fatalf("shorten: %+v %v", l, err)
 	}
 	if _, err := s.LiftZone(ctx, z.ID+1000, t2); !errors.Is(err, zones.ErrNotFound) {
 		t.Fatalf("lift unknown: err = %v, want ErrNotFound", err)
 	}
-	// Lifted at t1 == EffectiveFrom: never active.
-	if zs, err := s.Lookup(ctx, orb.Point{0.5, 0.5}, t1); err != nil || len(zs) != 0 {
+	if zs, err := s.Lookup(ctx, orb.Point{0.5, 0.5}, mid.Add(time.Microsecond)); err != nil || len(zs) != 0 {
 		t.Fatalf("lookup after lift: %v %v", ids(zs), err)
 	}
+	if zs, err := s.Lookup(ctx, orb.Point{0.5, 0.5}, t1); err != nil || len(zs) != 1 {
+		t.Fatalf("lookup while active: %v %v", ids(zs), err)
+	}
+
 }
 
 // oracle answers Lookup for rectangles: inside or on the boundary, active,
@@ -420,7 +499,7 @@ func TestCompoundsAndFacilities(t *testing.T) {
 		t.Fatalf("unknown compound: %v", err)
 	}
 	var ve *zones.ValidationError
-	if _, err := s.CreateCompound(ctx, zones.Compound{Geometry: rect(0, 0, 1, 1), Population: 5, Aged60Plus: 6}); !errors.As(err, &ve) || ve.Path != "aged_60_plus" {
+	if _, err := s.CreateCompound(ctx, zones.Compound{Name: "x", Geometry: rect(0, 0, 1, 1), Population: 5, Aged60Plus: 6}); !errors.As(err, &ve) || ve.Path != "properties.aged_60_plus" {
 		t.Fatalf("aged > population: %v", err)
 	}
 	cs, err := s.ListCompounds(ctx, &orb.Bound{Min: orb.Point{4, 4}, Max: orb.Point{7, 7}})
@@ -452,10 +531,11 @@ func TestCompoundsAndFacilities(t *testing.T) {
 		t.Fatalf("unknown facility: %v", err)
 	}
 	for _, bad := range []zones.Facility{
-		{Kind: "clinic", Point: orb.Point{0, 0}},
-		{Kind: zones.FacilityDepot, Point: orb.Point{0, 100}},
-		{Kind: zones.FacilityDepot, Point: orb.Point{0, 0}, Capacity: -1},
-		{Kind: zones.FacilityHospital, Point: orb.Point{0, 0}, Accepts: []zones.HealthCode{"blue"}},
+		{Kind: "clinic", Name: "x", Point: orb.Point{0, 0}},
+		{Kind: zones.FacilityDepot, Name: "x", Point: orb.Point{0, 100}},
+		{Kind: zones.FacilityDepot, Name: "x", Point: orb.Point{0, 0}, Capacity: -1},
+		{Kind: zones.FacilityHospital, Name: "x", Point: orb.Point{0, 0}, Accepts: []zones.HealthCode{"blue"}},
+		{Kind: zones.FacilityHospital, Point: orb.Point{0, 0}},
 	} {
 		if _, err := s.CreateFacility(ctx, bad); !errors.As(err, &ve) {
 			t.Fatalf("bad facility %+v: err = %v", bad, err)
@@ -498,4 +578,10 @@ func TestOpenBadSchema(t *testing.T) {
 			t.Fatalf("schema %q: err = %v, want ErrBadSchema", name, err)
 		}
 	}
+}
+
+// TestConformance runs the suite shared with data/memstore; every subtest
+// gets a fresh schema, dropped afterwards.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) zones.Store { return openTestStore(t) })
 }

@@ -23,8 +23,8 @@ func TestTranslate(t *testing.T) {
 	}{
 		{"no rows", pgx.ErrNoRows, true, false, ""},
 		{"wrapped no rows", wrapped(pgx.ErrNoRows), true, false, ""},
-		{"kind check", &pgconn.PgError{Code: "23514", ConstraintName: "zones_kind_check"}, false, false, "p.kind"},
-		{"window check", wrapped(&pgconn.PgError{Code: "23514", ConstraintName: "zones_window_check"}), false, false, "p.effective_until"},
+		{"kind check", &pgconn.PgError{Code: "23514", ConstraintName: "zones_kind_check"}, false, false, "p.properties.kind"},
+		{"window check", wrapped(&pgconn.PgError{Code: "23514", ConstraintName: "zones_window_check"}), false, false, "p.properties.effective_until"},
 		{"unknown check", &pgconn.PgError{Code: "23514", ConstraintName: "other_check"}, false, false, "p.other_check"},
 		{"not null", &pgconn.PgError{Code: "23502", ColumnName: "geom"}, false, false, "p.geom"},
 		{"unique", &pgconn.PgError{Code: "23505"}, false, true, ""},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,40 +50,51 @@ func normZone(z *zones.Zone) {
 	z.UpdatedAt = utc(z.UpdatedAt)
 }
 
-// checkZone validates the editable fields of z and returns its EWKB.
-// prefix goes in front of paths ("" or "zones[3].").
-func checkZone(prefix string, z *zones.Zone) ([]byte, error) {
-	if !z.Kind.Valid() {
-		return nil, invalid(prefix+"kind", "unknown zone kind %q (want sealed, controlled or prevention)", z.Kind)
-	}
+// prepareZone applies the store conventions shared with data/memstore (a
+// zero EffectiveFrom becomes now, times truncated to the microsecond, in
+// UTC), validates z with zones.ValidateZone and returns its EWKB.
+func prepareZone(z *zones.Zone, now time.Time) ([]byte, error) {
 	if z.EffectiveFrom.IsZero() {
-		return nil, invalid(prefix+"effective_from", "is required")
+		z.EffectiveFrom = now
 	}
-	if z.EffectiveUntil != nil && z.EffectiveUntil.Before(z.EffectiveFrom) {
-		return nil, invalid(prefix+"effective_until", "is before effective_from")
+	z.EffectiveFrom = zones.TruncateTime(z.EffectiveFrom)
+	if z.EffectiveUntil != nil {
+		u := zones.TruncateTime(*z.EffectiveUntil)
+		z.EffectiveUntil = &u
 	}
-	if err := checkMultiPolygon(prefix+"geometry", z.Geometry); err != nil {
+	if err := zones.ValidateZone(*z); err != nil {
 		return nil, err
 	}
 	return encode(z.Geometry)
 }
 
+// prefixed puts prefix in front of the path of a validation error.
+func prefixed(err error, prefix string) error {
+	var ve *zones.ValidationError
+	if prefix != "" && errors.As(err, &ve) {
+		return &zones.ValidationError{Path: prefix + ve.Path, Message: ve.Message}
+	}
+	return err
+}
+
 const insertZoneSQL = `INSERT INTO zones (kind, name, reason, geom, effective_from, effective_until)
 VALUES ($1, $2, $3, ST_GeomFromEWKB($4::bytea), $5, $6) RETURNING ` + zoneCols
 
-// CreateZone validates and stores z, assigning ID, CreatedAt and UpdatedAt
-// (database clock). ID and the timestamps of z are ignored. Errors: a
-// *zones.ValidationError for a bad kind, window or geometry (including
-// geometries ST_IsValid rejects, with its reason).
+// CreateZone validates z (zones.ValidateZone, then ST_IsValid in the
+// database) and stores it, assigning ID, CreatedAt and UpdatedAt (database
+// clock); ID and the timestamps of z are ignored; a zero EffectiveFrom
+// becomes now. Errors: a *zones.ValidationError, nothing written; for a
+// geometry only PostGIS rejects (e.g. overlapping parts of a multipolygon)
+// the message carries ST_IsValidReason.
 func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
-	g, err := checkZone("", &z)
+	g, err := prepareZone(&z, time.Now())
 	if err != nil {
 		return zones.Zone{}, err
 	}
 	out, err := scanZone(s.pool.QueryRow(ctx, insertZoneSQL, string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil))
 	if err != nil {
 		if isGeomViolation(err) {
-			return zones.Zone{}, s.invalidReason(ctx, "geometry", g)
+			return zones.Zone{}, s.invalidReason(ctx, geomPath, g)
 		}
 		return zones.Zone{}, translate(err, "", "create zone")
 	}
@@ -90,17 +102,26 @@ func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error
 }
 
 // CreateZones stores all zones in one transaction and one round trip (a
-// pgx batch): either every zone is stored or none is. Validation errors
-// carry the index, e.g. path "zones[3].geometry".
+// pgx batch): either every zone is stored or none is. With more than one
+// zone, validation errors carry the index, e.g. path
+// "zones[3].geometry.coordinates" (as data/memstore does).
 func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone, error) {
 	if len(zs) == 0 {
 		return []zones.Zone{}, nil
 	}
+	zs = slices.Clone(zs)
+	now := time.Now()
+	pfx := func(i int) string {
+		if len(zs) > 1 {
+			return fmt.Sprintf("zones[%d].", i)
+		}
+		return ""
+	}
 	geoms := make([][]byte, len(zs))
 	for i := range zs {
-		g, err := checkZone(fmt.Sprintf("zones[%d].", i), &zs[i])
+		g, err := prepareZone(&zs[i], now)
 		if err != nil {
-			return nil, err
+			return nil, prefixed(err, pfx(i))
 		}
 		geoms[i] = g
 	}
@@ -126,9 +147,9 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	if err != nil {
 		prefix := ""
 		if failed >= 0 {
-			prefix = fmt.Sprintf("zones[%d].", failed)
+			prefix = pfx(failed)
 			if isGeomViolation(err) {
-				return nil, s.invalidReason(ctx, prefix+"geometry", geoms[failed])
+				return nil, s.invalidReason(ctx, prefix+geomPath, geoms[failed])
 			}
 		}
 		return nil, translate(err, prefix, "create zones")
@@ -199,48 +220,83 @@ func (s *Store) queryZones(ctx context.Context, what, q string, args ...any) ([]
 	return out, nil
 }
 
-// UpdateZone replaces kind, name, reason, geometry, effective_from and
-// effective_until of zone z.ID and bumps UpdatedAt. Errors:
-// zones.ErrNotFound, *zones.ValidationError.
+// UpdateZone replaces Kind, Name, Reason, Geometry, EffectiveFrom (a zero
+// one keeps the stored value) and EffectiveUntil of zone z.ID (validated
+// as in CreateZone), keeps CreatedAt and bumps UpdatedAt, in one
+// transaction holding the row lock. Errors: *zones.ValidationError (nothing
+// changed), zones.ErrNotFound.
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
-	g, err := checkZone("", &z)
-	if err != nil {
-		return zones.Zone{}, err
-	}
-	out, err := scanZone(s.pool.QueryRow(ctx, `UPDATE zones SET kind = $2, name = $3, reason = $4,
-		geom = ST_GeomFromEWKB($5::bytea), effective_from = $6, effective_until = $7,
-		updated_at = greatest(now(), created_at) WHERE id = $1 RETURNING `+zoneCols,
-		z.ID, string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil))
-	if err != nil {
+	var out zones.Zone
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var from time.Time
+		if err := tx.QueryRow(ctx, `SELECT effective_from FROM zones WHERE id = $1 FOR UPDATE`, z.ID).Scan(&from); err != nil {
+			return err
+		}
+		if z.EffectiveFrom.IsZero() {
+			z.EffectiveFrom = from
+		}
+		g, err := prepareZone(&z, from)
+		if err != nil {
+			return err
+		}
+		out, err = scanZone(tx.QueryRow(ctx, `UPDATE zones SET kind = $2, name = $3, reason = $4,
+			geom = ST_GeomFromEWKB($5::bytea), effective_from = $6, effective_until = $7,
+			updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols,
+			z.ID, string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil))
 		if isGeomViolation(err) {
-			return zones.Zone{}, s.invalidReason(ctx, "geometry", g)
+			return s.invalidReason(ctx, geomPath, g)
+		}
+		return err
+	})
+	if err != nil {
+		var ve *zones.ValidationError
+		if errors.As(err, &ve) {
+			return zones.Zone{}, ve
 		}
 		return zones.Zone{}, translate(err, "", fmt.Sprintf("update zone %d", z.ID))
 	}
 	return out, nil
 }
 
-// LiftZone sets EffectiveUntil of zone id to at (row-locked). Lifting again
-// at the same or an earlier time is allowed (it shortens the window);
-// zones.ErrConflict if the zone was already lifted before at; a
-// *zones.ValidationError if at is before EffectiveFrom; zones.ErrNotFound.
+// Validity times a zone may carry, as in the zones validators.
+var (
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// LiftZone ends zone id at `at` (truncated to the microsecond) by setting
+// EffectiveUntil, under a row lock. Lifting again at the same time is a
+// no-op; lifting earlier than a previous lift moves it earlier. Errors:
+// *zones.ValidationError (path "effective_until") if at is not after
+// EffectiveFrom or outside the years [1970, 2200); zones.ErrConflict if the
+// zone was already lifted before at; zones.ErrNotFound.
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
+	at = zones.TruncateTime(at)
+	if at.Before(minTime) || !at.Before(maxTime) {
+		return zones.Zone{}, invalid("effective_until", "must be between 1970 and 2200")
+	}
 	var out zones.Zone
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		z, err := scanZone(tx.QueryRow(ctx, `SELECT `+zoneCols+` FROM zones WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return err
 		}
-		if at.Before(z.EffectiveFrom) {
-			return invalid("effective_until", "lift time %s is before effective_from %s",
-				at.UTC().Format(time.RFC3339Nano), z.EffectiveFrom.Format(time.RFC3339Nano))
+		if !at.After(z.EffectiveFrom) {
+			return invalid("effective_until", "lift time %s must be after effective_from %s",
+				at.Format(time.RFC3339Nano), z.EffectiveFrom.Format(time.RFC3339Nano))
 		}
-		if z.EffectiveUntil != nil && z.EffectiveUntil.Before(at) {
-			return fmt.Errorf("zone %d already lifted at %s: %w", id,
-				z.EffectiveUntil.Format(time.RFC3339Nano), zones.ErrConflict)
+		if z.EffectiveUntil != nil {
+			if z.EffectiveUntil.Before(at) {
+				return fmt.Errorf("zone %d already lifted at %s: %w", id,
+					z.EffectiveUntil.Format(time.RFC3339Nano), zones.ErrConflict)
+			}
+			if z.EffectiveUntil.Equal(at) {
+				out = z
+				return nil
+			}
 		}
 		out, err = scanZone(tx.QueryRow(ctx, `UPDATE zones SET effective_until = $2,
-			updated_at = greatest(now(), created_at) WHERE id = $1 RETURNING `+zoneCols, id, at))
+			updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols, id, at))
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,6 @@
 -- 0001: zones, compounds, facilities. Geometry is WGS84 lon/lat (EPSG:4326).
+-- effective_until = effective_from (a zone never active) is allowed here;
+-- the Go validators are stricter.
 -- Validity of every geometry is enforced by a CHECK on ST_IsValid, so nothing
 -- invalid is ever stored even when a client bypasses the Go store.
 
