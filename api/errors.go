@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"lifeline/routing"
+	"lifeline/routing/vrp/vroom"
 	"lifeline/zones"
 )
 
@@ -64,6 +65,8 @@ func statusOf(err error) *Error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "too_far_from_road", Message: err.Error()}
 	case errors.Is(err, routing.ErrUnreachable):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "unreachable", Message: err.Error()}
+	case errors.Is(err, vroom.ErrNoMatrixProvider):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "matrices_required", Message: err.Error()}
 	case errors.Is(err, errNoGraph):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "no_road_graph", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):

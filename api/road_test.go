@@ -18,7 +18,9 @@ import (
 	"lifeline/routing/osm"
 )
 
-func newDemoServer(t *testing.T, extra ...func(r gin.IRouter, h *api.Handlers)) (*httptest.Server, *network.Network) {
+// newDemoServer serves the demo district on the memstore with the road
+// endpoints; extra builds more route groups from the demo's car network.
+func newDemoServer(t *testing.T, extra ...func(n *network.Network) func(r gin.IRouter, h *api.Handlers)) (*httptest.Server, *network.Network) {
 	t.Helper()
 	d := demo.Default()
 	st := memstore.New()
@@ -29,8 +31,11 @@ func newDemoServer(t *testing.T, extra ...func(r gin.IRouter, h *api.Handlers)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Extra: append([]func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(n)}, extra...)}))
+	routes := []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(n)}
+	for _, e := range extra {
+		routes = append(routes, e(n))
+	}
+	srv := httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Extra: routes}))
 	t.Cleanup(srv.Close)
 	return srv, n
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"lifeline/api"
+	"lifeline/routing/network"
 )
 
 // TestSitesPlanZoneRules plans sampling sites on the demo district and checks
@@ -14,7 +17,7 @@ import (
 // controlled compounds get their own dedicated site inside the compound, and
 // everyone else shares the optimised sites; a testing round is scheduled.
 func TestSitesPlanZoneRules(t *testing.T) {
-	srv, _ := newDemoServer(t, api.SitesRoutes(nil))
+	srv, _ := newDemoServer(t, func(*network.Network) func(gin.IRouter, *api.Handlers) { return api.SitesRoutes(nil) })
 	at := "2026-11-23T10:00:00+08:00"
 	_, zs := do(t, srv, "GET", "/v1/zones?geometry=false&active_at="+strings.ReplaceAll(at, "+", "%2B"), "")
 	_, cs := do(t, srv, "GET", "/v1/compounds", "")

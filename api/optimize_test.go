@@ -1,0 +1,63 @@
+package api_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"lifeline/api"
+)
+
+// TestOptimizeVROOMOnDemo solves a VROOM-format delivery problem whose
+// locations are coordinates on the demo district: the matrix comes from the
+// road engine, the answer is VROOM's solution document.
+func TestOptimizeVROOMOnDemo(t *testing.T) {
+	srv, _ := newDemoServer(t, api.OptimizeRoutes)
+	_, fs := do(t, srv, "GET", "/v1/facilities?kind=supply_point", "")
+	_, depots := do(t, srv, "GET", "/v1/facilities?kind=depot", "")
+	depot := depots["facilities"].([]any)[0].(map[string]any)["point"].([]any)
+	var jobs []string
+	for i, f := range fs["facilities"].([]any)[:12] {
+		p := f.(map[string]any)["point"].([]any)
+		jobs = append(jobs, fmt.Sprintf(`{"id":%d,"location":[%v,%v],"service":120,"delivery":[3],"time_windows":[[28800,43200]]}`, i+1, p[0], p[1]))
+	}
+	body := fmt.Sprintf(`{"vehicles":[{"id":1,"start":[%v,%v],"end":[%v,%v],"capacity":[20],"time_window":[28800,64800]},
+		{"id":2,"start":[%v,%v],"end":[%v,%v],"capacity":[20],"time_window":[28800,64800]}],"jobs":[%s]}`,
+		depot[0], depot[1], depot[0], depot[1], depot[0], depot[1], depot[0], depot[1], strings.Join(jobs, ","))
+	code, got := do(t, srv, "POST", "/v1/optimize?time_limit=1s", body)
+	if code != 200 || got["code"].(float64) != 0 {
+		t.Fatalf("optimize: %d %v", code, got)
+	}
+	served := 0
+	for _, r := range got["routes"].([]any) {
+		load := 0.0
+		for _, s := range r.(map[string]any)["steps"].([]any) {
+			sm := s.(map[string]any)
+			if sm["type"] == "job" {
+				served++
+				if a := sm["arrival"].(float64); a > 43200 {
+					t.Errorf("job %v served at %v, after its window", sm["id"], a)
+				}
+			}
+			if l, ok := sm["load"].([]any); ok && l[0].(float64) > load {
+				load = l[0].(float64)
+			}
+		}
+		if load > 20 {
+			t.Errorf("route of vehicle %v carries %v > capacity 20", r.(map[string]any)["vehicle"], load)
+		}
+	}
+	if served+len(got["unassigned"].([]any)) != 12 || served != 12 {
+		t.Fatalf("served %d of 12 jobs (unassigned %v)", served, got["unassigned"])
+	}
+
+	// Validation names the element.
+	code, got = do(t, srv, "POST", "/v1/optimize", `{"vehicles":[{"id":1,"start_index":0}],"jobs":[{"id":1,"location_index":5}],"matrices":{"car":{"durations":[[0,1],[1,0]]}}}`)
+	if code != 422 || !strings.HasPrefix(got["details"].(map[string]any)["path"].(string), "jobs[0]") {
+		t.Fatalf("bad location index: %d %v", code, got)
+	}
+	code, got = do(t, srv, "POST", "/v1/optimize?time_limit=forever", `{}`)
+	if code != 400 {
+		t.Fatalf("bad time limit: %d %v", code, got)
+	}
+}
