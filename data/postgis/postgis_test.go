@@ -585,3 +585,37 @@ func TestOpenBadSchema(t *testing.T) {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) zones.Store { return openTestStore(t) })
 }
+
+// TestLookupBatchChunks: more than MaxBatch points take several round trips
+// and still line up with their inputs.
+func TestLookupBatchChunks(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	a := mustCreate(t, s, zones.Zone{Kind: zones.KindSealed, Name: "a", Geometry: rect(0, 0, 1, 1), EffectiveFrom: t0})
+	b := mustCreate(t, s, zones.Zone{Kind: zones.KindPrevention, Name: "b", Geometry: rect(0, 0, 2, 2), EffectiveFrom: t0})
+	n := MaxBatch + 57
+	ps := make([]orb.Point, n)
+	want := make([][]int64, n)
+	for i := range ps {
+		switch i % 3 {
+		case 0:
+			ps[i], want[i] = orb.Point{0.5, 0.5}, []int64{a.ID, b.ID}
+		case 1:
+			ps[i], want[i] = orb.Point{1.5, 1.5}, []int64{b.ID}
+		default:
+			ps[i], want[i] = orb.Point{5, 5}, []int64{}
+		}
+	}
+	got, err := s.LookupBatch(ctx, ps, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d results for %d points", len(got), n)
+	}
+	for i := range got {
+		if !slices.Equal(ids(got[i]), want[i]) {
+			t.Fatalf("point %d %v: got %v want %v", i, ps[i], ids(got[i]), want[i])
+		}
+	}
+}
