@@ -14,6 +14,7 @@ import (
 
 	"lifeline/geo/h3grid"
 	"lifeline/routing"
+	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/zones"
 )
@@ -24,6 +25,7 @@ const (
 	MaxMatrixPoints   = 2_000     // sources or targets
 	MaxIsochroneMins  = 120
 	MaxNearestResults = 50
+	MaxStreetFeatures = 20_000
 )
 
 // RoadRoutes registers /v1/route, /v1/matrix, /v1/isochrone, /v1/nearest and
@@ -38,6 +40,7 @@ func RoadRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 		r.GET("/nearest", rh.nearest)
 		r.POST("/nearest", rh.nearest)
 		r.GET("/snap", rh.snap)
+		r.GET("/streets", rh.streets)
 	}
 }
 
@@ -396,4 +399,45 @@ func (rh *roadHandlers) snap(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, s)
+}
+
+// streets answers the road segments of the loaded graph as a GeoJSON
+// FeatureCollection for the map (each two-way road once, one-way roads with
+// oneway=true), optionally within bbox; at most MaxStreetFeatures, with
+// "truncated": true when more would match.
+func (rh *roadHandlers) streets(c *gin.Context) {
+	if !rh.ready(c) {
+		return
+	}
+	bbox, err := queryBBox(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	g := rh.net.Graph()
+	fc := geojson.NewFeatureCollection()
+	truncated := false
+	for u := 0; u < g.NumNodes() && !truncated; u++ {
+		for e := g.FirstOut[u]; e < g.FirstOut[u+1]; e++ {
+			v := g.Head[e]
+			rev := g.Reverse(graph.EdgeID(e))
+			if rev >= 0 && int(v) < u {
+				continue // the two-way road was written from its other end
+			}
+			a, b := g.Point(graph.NodeID(u)), g.Point(v)
+			if bbox != nil && !bbox.Intersects(orb.LineString{a, b}.Bound()) {
+				continue
+			}
+			if len(fc.Features) == MaxStreetFeatures {
+				truncated = true
+				break
+			}
+			f := geojson.NewFeature(orb.LineString{a, b})
+			f.Properties = geojson.Properties{"name": g.EdgeName(graph.EdgeID(e)), "oneway": rev < 0}
+			fc.Features = append(fc.Features, f)
+		}
+	}
+	fc.ExtraMembers = geojson.Properties{"profile": g.Profile, "truncated": truncated}
+	c.Header("Content-Type", "application/geo+json")
+	c.JSON(http.StatusOK, fc)
 }

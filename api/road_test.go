@@ -71,6 +71,16 @@ func TestRoadEndpoints(t *testing.T) {
 		t.Errorf("nearest not sorted by time: %v", n)
 	}
 
+	code, got = do(t, srv, "GET", "/v1/streets", "")
+	if code != 200 || got["type"] != "FeatureCollection" || len(got["features"].([]any)) < 50 || got["truncated"] != false {
+		t.Fatalf("streets: %d %v", code, got["type"])
+	}
+	all := len(got["features"].([]any))
+	_, got = do(t, srv, "GET", "/v1/streets?bbox=104.06,30.64,104.07,30.65", "")
+	if n := len(got["features"].([]any)); n == 0 || n >= all {
+		t.Errorf("streets in a bbox: %d of %d", n, all)
+	}
+
 	bad := []struct{ method, path, body, wantPath string }{
 		{"GET", "/v1/route?from=104.06&to=104.08,30.66", "", "query.from"},
 		{"POST", "/v1/matrix", `{"sources":[[104.06,30.64],[104.06]]}`, "sources[1]"},
