@@ -13,6 +13,7 @@ import (
 	"lifeline/internal/shareddata"
 	"lifeline/routing/formats"
 	"lifeline/routing/vrp"
+	"lifeline/routing/vrp/check"
 )
 
 // TestBenchFamilies solves benchmark instances against their BKS. It runs
@@ -88,6 +89,9 @@ func TestBenchFamilies(t *testing.T) {
 			gap := 100 * (sol.Distance - b.Value) / b.Value
 			if vs := checkPlan(p, sol); len(vs) > 0 {
 				t.Errorf("%s: infeasible: %v", name, vs[:min(3, len(vs))])
+			}
+			if vs := check.Plan(p, sol); len(vs) > 0 {
+				t.Errorf("%s: check.Plan: %v", name, vs[:min(3, len(vs))])
 			}
 			sumGap += gap
 			cnt++

@@ -358,6 +358,10 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 		se.list = append(se.list, se.cand.unas...)
 		se.cand.unas = se.cand.unas[:0]
 		se.order(se.list)
+		if se.rng.IntN(2) == 0 {
+			// most often absent first
+			slices.SortStableFunc(se.list, func(a, b int32) int { return se.absence[b] - se.absence[a] })
+		}
 		se.ins.blink = blinkRate
 		se.recreate(&se.cand, se.list, false)
 		se.cand.totals(in)

@@ -11,6 +11,7 @@ import (
 
 	"lifeline/routing"
 	"lifeline/routing/vrp"
+	"lifeline/routing/vrp/check"
 )
 
 // euclid builds a problem's matrices from planar points.
@@ -36,6 +37,9 @@ func solveChecked(t *testing.T, p *vrp.Problem, opt vrp.Options) *vrp.Solution {
 	}
 	if bad := checkPlan(p, s); len(bad) > 0 {
 		t.Fatalf("infeasible plan: %v", bad)
+	}
+	if vs := check.Plan(p, s); len(vs) > 0 {
+		t.Fatalf("check.Plan: %v", vs)
 	}
 	return s
 }
@@ -367,6 +371,9 @@ func TestCancelReturnsFeasible(t *testing.T) {
 	}
 	if bad := checkPlan(p, s); len(bad) > 0 {
 		t.Fatal(bad)
+	}
+	if vs := check.Plan(p, s); len(vs) > 0 {
+		t.Fatal(vs)
 	}
 }
 

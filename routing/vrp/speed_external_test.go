@@ -11,8 +11,11 @@ import (
 	"lifeline/routing/vrp"
 )
 
-func TestSpeedDbg(t *testing.T) {
+func TestIterationRate(t *testing.T) {
 	if os.Getenv("LIFELINE_VRP_SPEED") == "" {
+		t.Skip("set LIFELINE_VRP_SPEED to measure iterations per second")
+	}
+	if false {
 		t.Skip()
 	}
 	for _, c := range []struct{ f, path string }{{"solomon", "bench/solomon-vrptw/instances/R107.txt"}, {"lilim", "bench/lilim-pdptw/instances/lr107.txt"}, {"cordeau", "bench/cordeau-darp/instances/a4-48.txt"}} {
