@@ -224,23 +224,26 @@ func checkParts(path string, mp orb.MultiPolygon) error {
 		}
 	}
 	// No edges cross: two polygons are disjoint, touch at points, or one
-	// lies inside the other (or inside one of its holes).
-	bounds := make([]orb.Bound, len(mp))
+	// lies inside the other (or inside one of its holes). Polygon j is
+	// inside polygon i iff a vertex of j's shell not on i's boundary is
+	// inside i; an index over the polygons finds the candidates i.
+	items := make([]orb.MultiPolygon, len(mp))
 	for i, poly := range mp {
-		bounds[i] = poly[0].Bound()
+		items[i] = orb.MultiPolygon{poly}
 	}
-	for i := range mp {
-		for j := range mp {
-			if i == j || !bounds[i].Intersects(bounds[j]) {
+	ix := NewShapeIndex(items) // one part per polygon: part k is mp[k]
+	for j := range mp {
+		for _, e := range ix.candidates(mp[j][0][0]) {
+			i := int(e >> 1)
+			if i == j {
 				continue
 			}
-			// Is polygon j inside polygon i? Test a vertex of j's shell
-			// that is not on i's boundary.
 			for _, p := range mp[j][0] {
-				if polygonOnBoundary(mp[i], p) {
+				l := ix.partLocate(int32(i), p)
+				if l == locOn {
 					continue
 				}
-				if PolygonCovers(mp[i], p) {
+				if l == locIn {
 					return bad(max(i, j))
 				}
 				break
@@ -248,17 +251,6 @@ func checkParts(path string, mp orb.MultiPolygon) error {
 		}
 	}
 	return nil
-}
-
-func polygonOnBoundary(poly orb.Polygon, p orb.Point) bool {
-	for _, r := range poly {
-		for i := 0; i+1 < len(r); i++ {
-			if onEdge(r[i], r[i+1], p) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // collinearOverlap reports whether a-b and c-d lie on one line and share a
@@ -305,12 +297,18 @@ func ValidatePolygon(path string, poly orb.Polygon) error {
 		}
 	}
 	// With no crossings, a hole is inside its shell iff any of its vertices
-	// not on the shell is inside it.
+	// not on the shell is inside it. Many holes in a large shell: locate
+	// through a banded index of the shell (O(n) instead of O(n * holes)).
 	shell := poly[0]
+	locate := func(p orb.Point) location { return ringLocate(shell, p) }
+	if len(poly) > 8 && len(shell) > 64 {
+		ix := NewShapeIndex([]orb.MultiPolygon{{orb.Polygon{shell}}})
+		locate = func(p orb.Point) location { return ix.partLocate(0, p) }
+	}
 	for ri := 1; ri < len(poly); ri++ {
 		inside := true
 		for _, p := range poly[ri] {
-			c := ringLocate(shell, p)
+			c := locate(p)
 			if c == locOn {
 				continue
 			}

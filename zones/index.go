@@ -293,15 +293,23 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 				}
 			}
 		}
+		// Unmarked cells: no boundary passes through them, so all of a run
+		// of unmarked cells in a row lie on one side; test one centre per
+		// run with the part's bands.
 		for cy := y0; cy <= y1; cy++ {
+			known, inside := false, false
 			for cx := x0; cx <= x1; cx++ {
 				cell := cy*ix.nx + cx
 				if marks[int(cy-y0)*bw+int(cx-x0)] {
 					ents = append(ents, cellEntry{cell, int32(k) << 1})
+					known = false
 					continue
 				}
-				center := orb.Point{ix.minX + (float64(cx)+0.5)/ix.invW, ix.minY + (float64(cy)+0.5)/ix.invH}
-				if PolygonCovers(pt.poly, center) {
+				if !known {
+					center := orb.Point{ix.minX + (float64(cx)+0.5)/ix.invW, ix.minY + (float64(cy)+0.5)/ix.invH}
+					inside, known = ix.partLocate(int32(k), center) != locOut, true
+				}
+				if inside {
 					ents = append(ents, cellEntry{cell, int32(k)<<1 | 1})
 				}
 			}
@@ -381,6 +389,25 @@ func (ix *Index) partCovers(k int32, p orb.Point) bool {
 		}
 	}
 	return in
+}
+
+// partLocate classifies p against part k: in, out or on its boundary.
+func (ix *Index) partLocate(k int32, p orb.Point) location {
+	b := int(ix.partBand0[k]) + bandOf(p[1], ix.partMinY[k], ix.partInvH[k], int(ix.partNB[k]))
+	in := false
+	x, y := p[0], p[1]
+	for _, e := range ix.bandEdges[ix.bandStart[b]:ix.bandStart[b+1]] {
+		if onEdge(orb.Point{e.ax, e.ay}, orb.Point{e.bx, e.by}, p) {
+			return locOn
+		}
+		if (e.ay > y) != (e.by > y) && x < e.ax+(y-e.ay)*(e.bx-e.ax)/(e.by-e.ay) {
+			in = !in
+		}
+	}
+	if in {
+		return locIn
+	}
+	return locOut
 }
 
 // candidates returns the grid entries of p's cell, or nil outside the grid.
