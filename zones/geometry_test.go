@@ -80,7 +80,9 @@ func TestValidateManyParts(t *testing.T) {
 func TestIntersectsBound(t *testing.T) {
 	tri := orb.MultiPolygon{{{{0, 0}, {2, 0}, {2, 2}, {0, 0}}}}
 	donut := orb.MultiPolygon{{sqRing(0, 0, 10, 10), sqRing(2, 2, 8, 8)}}
-	b := func(x0, y0, x1, y1 float64) orb.Bound { return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}} }
+	b := func(x0, y0, x1, y1 float64) orb.Bound {
+		return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
+	}
 	cases := []struct {
 		name string
 		mp   orb.MultiPolygon
