@@ -89,7 +89,7 @@ type BuildOptions struct {
 	// Order, when set, is a previous rank -> node order to contract in
 	// (core nodes are skipped), avoiding the priority simulation.
 	Order []graph.NodeID
-	// WitnessSettle caps nodes settled per witness search (default 400).
+	// WitnessSettle caps nodes settled per witness search (default 150).
 	WitnessSettle int
 }
 
@@ -114,6 +114,7 @@ type builder struct {
 	dist   []graph.Weight
 	stamp  []uint32
 	epoch  uint32
+	tmark  []uint32
 	settle int
 	sc     []shortcut
 }
@@ -137,12 +138,12 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 		return nil, fmt.Errorf("%w: order length %d, %d nodes", ErrMismatch, len(opt.Order), n)
 	}
 	if opt.WitnessSettle <= 0 {
-		opt.WitnessSettle = 400
+		opt.WitnessSettle = 150
 	}
 	b := &builder{g: g, n: n, out: make([][]dEdge, n), in: make([][]dEdge, n), done: make([]bool, n),
 		core: make([]bool, n), deleted: make([]int32, n), level: make([]int32, n),
 		fwd: make([][]dEdge, n), bwd: make([][]dEdge, n),
-		heap: graph.NewHeap(n), dist: make([]graph.Weight, n), stamp: make([]uint32, n), settle: opt.WitnessSettle}
+		heap: graph.NewHeap(n), dist: make([]graph.Weight, n), stamp: make([]uint32, n), tmark: make([]uint32, n), settle: opt.WitnessSettle}
 	h := &Hierarchy{g: g, CoreSet: opt.CoreSet}
 	b.h = h
 	m := g.NumEdges()
@@ -310,20 +311,35 @@ func (b *builder) neighbours(x int32) []int32 {
 }
 
 // witness runs a bounded Dijkstra from u avoiding x and not expanding core
-// nodes other than u; it stops past limit or after b.settle nodes.
-func (b *builder) witness(u, x int32, limit graph.Weight) {
+// nodes other than u; it stops past limit, after settle nodes, or when
+// every out-neighbour of x (the targets) is settled.
+func (b *builder) witness(u, x int32, limit graph.Weight, settle int) {
 	b.epoch++
 	if b.epoch == 0 {
 		clear(b.stamp)
+		clear(b.tmark)
 		b.epoch = 1
+	}
+	targets := 0
+	for _, o := range b.out[x] {
+		if o.to != u && b.tmark[o.to] != b.epoch {
+			b.tmark[o.to] = b.epoch
+			targets++
+		}
 	}
 	b.heap.Reset()
 	b.stamp[u], b.dist[u] = b.epoch, 0
 	b.heap.Push(graph.NodeID(u), 0)
-	for settled := 0; b.heap.Len() > 0 && settled < b.settle; settled++ {
+	for settled := 0; b.heap.Len() > 0 && settled < settle; settled++ {
 		v, d := b.heap.Pop()
 		if d > limit {
 			break
+		}
+		if b.tmark[v] == b.epoch {
+			b.tmark[v] = 0
+			if targets--; targets == 0 {
+				break
+			}
 		}
 		if b.core[v] && int32(v) != u {
 			continue
@@ -348,8 +364,10 @@ func (b *builder) wdist(v int32) graph.Weight {
 	return b.dist[v]
 }
 
-// shortcuts computes the shortcuts that contracting x needs into b.sc.
-func (b *builder) shortcuts(x int32) {
+// shortcuts computes the shortcuts that contracting x needs into b.sc;
+// settle caps each witness search (small when only simulating for the
+// priority, where a few extra shortcuts counted do no harm).
+func (b *builder) shortcuts(x int32, settle int) {
 	b.sc = b.sc[:0]
 	var maxOut graph.Weight
 	for _, o := range b.out[x] {
@@ -360,7 +378,7 @@ func (b *builder) shortcuts(x int32) {
 		if len(b.out[x]) == 1 && b.out[x][0].to == u {
 			continue
 		}
-		b.witness(u, x, i.w+maxOut)
+		b.witness(u, x, i.w+maxOut, settle)
 		for _, o := range b.out[x] {
 			w := o.to
 			if w == u {
@@ -374,16 +392,19 @@ func (b *builder) shortcuts(x int32) {
 	}
 }
 
+// simSettle caps witness searches of the priority simulation.
+const simSettle = 60
+
 // priority is 2 x edge difference + deleted neighbours + level (a measure
 // of the depth of the hierarchy below x); smaller contracts first.
 func (b *builder) priority(x int32) int32 {
-	b.shortcuts(x)
+	b.shortcuts(x, simSettle)
 	ed := int32(len(b.sc)) - int32(len(b.in[x])+len(b.out[x]))
 	return 4*ed + 2*b.deleted[x] + b.level[x]
 }
 
 func (b *builder) contract(x int32) {
-	b.shortcuts(x)
+	b.shortcuts(x, b.settle)
 	h := b.h
 	for _, s := range b.sc {
 		arc := int32(len(h.ArcW))

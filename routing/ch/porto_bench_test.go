@@ -48,3 +48,17 @@ func TestPortoProbe(t *testing.T) {
 	h.Many(context.Background(), src, src, nil, 1)
 	t.Logf("1000x1000 one core %v", time.Since(t0))
 }
+
+// TestFootProbe builds the Porto Alegre foot network: LIFELINE_PORTO_PROBE=1.
+func TestFootProbe(t *testing.T) {
+	if os.Getenv("LIFELINE_PORTO_PROBE") == "" {
+		t.Skip()
+	}
+	g, _, err := osm.ImportFile(context.Background(), shareddata.Path(t, "geo/osm/porto-alegre-2020.osm.pbf"), osm.Foot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	h, _ := Build(context.Background(), g, BuildOptions{})
+	t.Logf("build %v, %d shortcuts", time.Since(t0), h.NumShortcuts())
+}
