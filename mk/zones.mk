@@ -9,6 +9,7 @@ ZONES_FUZZTIME ?= 20s
 bench-zones: ## zone look-up: Index vs linear scan, memstore single and 10,000-point batch (one core)
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 6 ./zones/ ./data/memstore/
 
-fuzz-zones: ## fuzz the GeoJSON zone decoders, $(ZONES_FUZZTIME) each
+fuzz-zones: ## fuzz the GeoJSON decoders (zones, compounds, facilities), $(ZONES_FUZZTIME) each
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFeature$$' -fuzztime $(ZONES_FUZZTIME) ./zones/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFeatureCollection$$' -fuzztime $(ZONES_FUZZTIME) ./zones/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePlaces$$' -fuzztime $(ZONES_FUZZTIME) ./zones/

@@ -37,29 +37,10 @@ func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 // Feature or a FeatureCollection into zones (see DecodeFeature). Errors: one
 // wrapping ErrTooLarge, or a *ValidationError.
 func DecodeZones(r io.Reader, limit int64) ([]Zone, error) {
-	data, err := ReadLimited(r, limit)
-	if err != nil {
-		return nil, err
-	}
-	obj, err := decodeObject(data, "")
-	if err != nil {
-		return nil, err
-	}
-	typ, err := stringField(obj, "type", "")
-	if err != nil {
-		return nil, err
-	}
-	switch typ {
-	case "Feature":
-		z, err := decodeFeatureObject(obj, "", MaxVerticesPerFeature)
-		if err != nil {
-			return nil, err
-		}
-		return []Zone{z}, nil
-	case "FeatureCollection":
-		return decodeCollectionObject(obj)
-	}
-	return nil, &ValidationError{Path: "type", Message: fmt.Sprintf("got %q, want \"Feature\" or \"FeatureCollection\"", typ)}
+	return decodeFeatureOrCollection(r, limit, func(fo map[string]json.RawMessage, prefix string, budget int) (Zone, int, error) {
+		z, err := decodeFeatureObject(fo, prefix, budget)
+		return z, countPositions(z.Geometry), err
+	})
 }
 
 // DecodeFeature decodes one GeoJSON Feature into a Zone and validates it.
@@ -96,6 +77,26 @@ func DecodeFeatureCollection(data []byte) ([]Zone, error) {
 }
 
 func decodeCollectionObject(obj map[string]json.RawMessage) ([]Zone, error) {
+	return decodeCollection(obj, func(fo map[string]json.RawMessage, prefix string, budget int) (Zone, int, error) {
+		z, err := decodeFeatureObject(fo, prefix, budget)
+		return z, countPositions(z.Geometry), err
+	})
+}
+
+func countPositions(mp orb.MultiPolygon) int {
+	n := 0
+	for _, p := range mp {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	return n
+}
+
+// decodeCollection checks a FeatureCollection object, counts its features
+// before decoding them and decodes each with one (which returns how many
+// positions it used of the collection's budget).
+func decodeCollection[T any](obj map[string]json.RawMessage, one func(fo map[string]json.RawMessage, prefix string, budget int) (T, int, error)) ([]T, error) {
 	typ, err := stringField(obj, "type", "")
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func decodeCollectionObject(obj map[string]json.RawMessage) ([]Zone, error) {
 	if err := json.Unmarshal(raw, &feats); err != nil {
 		return nil, &ValidationError{Path: "features", Message: "must be an array"}
 	}
-	out := make([]Zone, 0, len(feats))
+	out := make([]T, 0, len(feats))
 	budget := MaxVerticesPerCollection
 	for i, f := range feats {
 		prefix := "features[" + strconv.Itoa(i) + "]."
@@ -126,18 +127,42 @@ func decodeCollectionObject(obj map[string]json.RawMessage) ([]Zone, error) {
 		if err != nil {
 			return nil, err
 		}
-		z, err := decodeFeatureObject(fo, prefix, budget)
+		v, used, err := one(fo, prefix, budget)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range z.Geometry {
-			for _, r := range p {
-				budget -= len(r)
-			}
-		}
-		out = append(out, z)
+		budget -= used
+		out = append(out, v)
 	}
 	return out, nil
+}
+
+// decodeFeatureOrCollection reads at most limit bytes and decodes a
+// Feature (with one) or a FeatureCollection of them.
+func decodeFeatureOrCollection[T any](r io.Reader, limit int64, one func(fo map[string]json.RawMessage, prefix string, budget int) (T, int, error)) ([]T, error) {
+	data, err := ReadLimited(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := decodeObject(data, "")
+	if err != nil {
+		return nil, err
+	}
+	typ, err := stringField(obj, "type", "")
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "Feature":
+		v, _, err := one(obj, "", MaxVerticesPerFeature)
+		if err != nil {
+			return nil, err
+		}
+		return []T{v}, nil
+	case "FeatureCollection":
+		return decodeCollection(obj, one)
+	}
+	return nil, &ValidationError{Path: "type", Message: fmt.Sprintf("got %q, want \"Feature\" or \"FeatureCollection\"", typ)}
 }
 
 // decodeObject unmarshals a JSON object; path names it in errors.
@@ -212,7 +237,8 @@ func truncate(s string, n int) string {
 
 // optID reads a non-negative integer id, ignoring non-numbers.
 func optID(raw json.RawMessage) (int64, bool) {
-	if len(raw) == 0 {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] == '"' {
 		return 0, false
 	}
 	var f json.Number
