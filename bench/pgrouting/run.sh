@@ -27,8 +27,10 @@
 #      (linear in N from the previous size) exceeds $BUDGET seconds is not run:
 #      a comment line gives the EXTRAPOLATED figure instead.
 #
-# Output on stdout: one TSV line per size measured, "n<TAB>seconds", plus
-# comment lines starting with '#'. Progress goes to stderr.
+# Output on stdout: one TSV line per size measured, "n<TAB>seconds<TAB>
+# cpu_seconds" (medians; seconds is wall time, cpu_seconds the CPU time of
+# the PostgreSQL backend, which stays meaningful on a busy shared machine),
+# plus comment lines starting with '#'. Progress goes to stderr.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -112,27 +114,38 @@ INSERT INTO bench_meta VALUES ('$stamp');
 SQL
 fi
 
-psqlq -d "$DB" <<'SQL'
-CREATE OR REPLACE FUNCTION bench_time_matrix(n int, OUT seconds float8, OUT pairs bigint, OUT finite bigint)
-LANGUAGE plpgsql AS $f$
+# CPU time of this backend (utime + stime from /proc/self/stat, superuser
+# only): unlike wall time it does not grow when other processes compete for
+# the cores.
+psqlq -d "$DB" <<SQL
+DROP FUNCTION IF EXISTS bench_time_matrix(int);
+CREATE OR REPLACE FUNCTION bench_cpu_seconds() RETURNS float8 LANGUAGE sql AS \$f\$
+	SELECT (f[12]::bigint + f[13]::bigint) / $(getconf CLK_TCK).0
+	FROM (SELECT string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS f) s
+\$f\$;
+CREATE OR REPLACE FUNCTION bench_time_matrix(n int, OUT seconds float8, OUT cpu_seconds float8, OUT pairs bigint, OUT finite bigint)
+LANGUAGE plpgsql AS \$f\$
 DECLARE
 	t0 timestamptz;
+	c0 float8;
 	vids bigint[];
 BEGIN
 	SELECT array_agg(node ORDER BY r) INTO vids FROM (SELECT node, r FROM bench_pick ORDER BY r LIMIT n) s;
+	c0 := bench_cpu_seconds();
 	t0 := clock_timestamp();
 	SELECT count(*), count(*) FILTER (WHERE agg_cost < 'Infinity'::float8) INTO pairs, finite
 	FROM pgr_dijkstraCostMatrix('SELECT id, source, target, cost, reverse_cost FROM bench_edges', vids, directed => true);
 	seconds := extract(epoch FROM clock_timestamp() - t0);
+	cpu_seconds := bench_cpu_seconds() - c0;
 END
-$f$;
+\$f\$;
 SQL
 
 read -r edges vertices scc < <(psqlq -F ' ' -d "$DB" -c \
 	"SELECT (SELECT count(*) FROM bench_edges), (SELECT count(*) FROM ways_vertices_pgr), (SELECT count(*) FROM bench_scc)")
 echo "# pgRouting $(psqlq -d "$DB" -c "SELECT pgr_version()") on PostgreSQL $(psqlq -d "$DB" -c "SHOW server_version")," \
 	"$(basename "$PBF"): $edges edges, $vertices vertices, largest SCC $scc; seed $SEED; $(nproc) cores (shared machine)"
-echo -e "n\tseconds"
+echo -e "n\tseconds\tcpu_seconds"
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 prev_n=0 prev_t=0
@@ -149,27 +162,28 @@ for n in $SIZES; do
 			continue
 		fi
 	fi
-	times=()
+	times=() cpus=()
 	r=1
 	while :; do
-		read -r secs pairs finite < <(PGOPTIONS="-c statement_timeout=$((BUDGET * 2))s" psqlq -F ' ' -d "$DB" \
-			-c "SELECT seconds, pairs, finite FROM bench_time_matrix($n)") || {
+		read -r secs cpu pairs finite < <(PGOPTIONS="-c statement_timeout=$((BUDGET * 2))s" psqlq -F ' ' -d "$DB" \
+			-c "SELECT seconds, cpu_seconds, pairs, finite FROM bench_time_matrix($n)") || {
 			echo "# n=$n FAILED or hit statement_timeout $((BUDGET * 2)) s on run $r"
 			exit 1
 		}
-		log "n=$n run $r: ${secs}s, $pairs pairs ($finite finite)"
+		log "n=$n run $r: ${secs}s wall, ${cpu}s CPU, $pairs pairs ($finite finite)"
 		if [ "$pairs" != $((n * (n - 1))) ] || [ "$finite" != "$pairs" ]; then
 			log "n=$n: expected $((n * (n - 1))) finite pairs in a strongly connected component, got $finite of $pairs"
 			exit 1
 		fi
-		times+=("$secs")
+		times+=("$secs") cpus+=("$cpu")
 		# Three runs when the first says three fit in $CHEAP seconds.
 		[ "$r" -ge 3 ] && break
 		[ "$r" -eq 1 ] && ! awk -v t="$secs" -v c="$CHEAP" 'BEGIN {exit !(3 * t <= c)}' && break
 		r=$((r + 1))
 	done
 	med=$(printf '%s\n' "${times[@]}" | median)
-	printf '%d\t%.3f\n' "$n" "$med"
-	echo "# n=$n runs: ${times[*]} (median of ${#times[@]}); $((n * (n - 1))) ordered pairs; vertices in var/pgrouting/vertices-$n.tsv"
+	medcpu=$(printf '%s\n' "${cpus[@]}" | median)
+	printf '%d\t%.3f\t%.2f\n' "$n" "$med" "$medcpu"
+	echo "# n=$n wall: ${times[*]}; CPU: ${cpus[*]} (median of ${#times[@]}); $((n * (n - 1))) ordered pairs; vertices in var/pgrouting/vertices-$n.tsv"
 	prev_n=$n prev_t=$med
 done
