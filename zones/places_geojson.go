@@ -254,3 +254,11 @@ func decodeFacilityObject(obj map[string]json.RawMessage, prefix string, _ int) 
 	}
 	return f, 1, nil
 }
+
+// DecodeGeometry decodes and validates a bare GeoJSON Polygon or
+// MultiPolygon geometry object (not a Feature) into a MultiPolygon, with
+// the same checks and caps as DecodeFeature; path names the geometry in
+// errors, e.g. "geometry" gives "geometry.coordinates[0][5]".
+func DecodeGeometry(data []byte, path string) (orb.MultiPolygon, error) {
+	return decodeGeometry(data, path, MaxVerticesPerFeature)
+}

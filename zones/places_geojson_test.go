@@ -94,6 +94,8 @@ func FuzzDecodePlaces(f *testing.F) {
 	for _, c := range placeCases {
 		f.Add([]byte(c.in))
 	}
+	f.Add([]byte(poly(sq)))
+	f.Add([]byte(`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[1,1],[2,1],[2,2],[1,2],[1,1]]]]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := DecodeCompoundFeature(data)
 		var ve *ValidationError
@@ -105,6 +107,13 @@ func FuzzDecodePlaces(f *testing.F) {
 				t.Fatalf("decoded an invalid compound: %v", err)
 			}
 		}
+		if mp, err := DecodeGeometry(data, "geometry"); err == nil {
+			if err := ValidateMultiPolygon("g", mp); err != nil {
+				t.Fatalf("decoded an invalid geometry: %v", err)
+			}
+		} else if !errors.As(err, &ve) {
+			t.Fatalf("geometry error %v is not a *ValidationError", err)
+		}
 		fa, err := DecodeFacilityFeature(data)
 		if err != nil && !errors.As(err, &ve) {
 			t.Fatalf("facility error %v is not a *ValidationError", err)
@@ -115,4 +124,21 @@ func FuzzDecodePlaces(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDecodeGeometry(t *testing.T) {
+	mp, err := DecodeGeometry([]byte(poly(sq)), "geometry")
+	if err != nil || len(mp) != 1 || len(mp[0][0]) != 5 {
+		t.Fatalf("DecodeGeometry = %v, %v", mp, err)
+	}
+	_, err = DecodeGeometry([]byte(poly(`[[0,0],[1,1],[1,0],[0,1],[0,0]]`)), "geometry")
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Path != "geometry.coordinates[0][2]" {
+		t.Errorf("bowtie: %v", err)
+	}
+	for _, bad := range []string{``, `null`, `[1]`, `{"type":"Point","coordinates":[1,2]}`} {
+		if _, err := DecodeGeometry([]byte(bad), "geometry"); !errors.As(err, &ve) {
+			t.Errorf("DecodeGeometry(%q) = %v, want *ValidationError", bad, err)
+		}
+	}
 }
