@@ -29,7 +29,7 @@ func TestBenchFamilies(t *testing.T) {
 	if s := os.Getenv("LIFELINE_VRP_SECONDS"); s != "" {
 		fmt.Sscan(s, &secs)
 	}
-	for env, ptr := range map[string]*float64{"LIFELINE_VRP_T0": vrp.T0Factor, "LIFELINE_VRP_TF": vrp.TfFactor, "LIFELINE_VRP_FLEET": vrp.FleetFrac} {
+	for env, ptr := range map[string]*float64{"LIFELINE_VRP_T0": vrp.T0Factor, "LIFELINE_VRP_TF": vrp.TfFactor, "LIFELINE_VRP_FLEET": vrp.FleetFrac, "LIFELINE_VRP_PEN": vrp.PenFactor} {
 		if s := os.Getenv(env); s != "" {
 			fmt.Sscan(s, ptr)
 		}

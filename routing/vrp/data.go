@@ -28,6 +28,7 @@ type inst struct {
 	nVeh int
 
 	tm, dm []float64 // matrices
+	cm     []float64 // search arc costs when every vehicle weighs arcs alike
 	nLoc   int
 
 	// per node
@@ -89,7 +90,22 @@ func (in *inst) arc(v int, a, b int32) float64 {
 		return 0
 	}
 	i := int(a)*in.nLoc + int(b)
-	return in.vWD[v]*in.dm[i] + in.vWT[v]*in.tm[i]
+	if in.cm != nil {
+		return in.cm[i]
+	}
+	return weigh(in.vWD[v], in.dm[i], in.vWT[v], in.tm[i])
+}
+
+// weigh is wd*d + wt*t with zero weights ignoring infinite entries.
+func weigh(wd, d, wt, t float64) float64 {
+	x := 0.0
+	if wd != 0 {
+		x += wd * d
+	}
+	if wt != 0 {
+		x += wt * t
+	}
+	return x
 }
 
 // earliest returns the earliest service start at node i when arriving at t,
@@ -358,6 +374,25 @@ func newInst(p *Problem) (*inst, error) {
 			if sameVehicleType(&p.Vehicles[j], &v) {
 				in.vType[i] = in.vType[j]
 				break
+			}
+		}
+	}
+	uniform := true
+	for i := 1; i < V; i++ {
+		if in.vWD[i] != in.vWD[0] || in.vWT[i] != in.vWT[0] {
+			uniform = false
+		}
+	}
+	if uniform {
+		switch {
+		case in.vWD[0] == 1 && in.vWT[0] == 0:
+			in.cm = in.dm
+		case in.vWD[0] == 0 && in.vWT[0] == 1:
+			in.cm = in.tm
+		default:
+			in.cm = make([]float64, len(in.dm))
+			for i := range in.cm {
+				in.cm[i] = weigh(in.vWD[0], in.dm[i], in.vWT[0], in.tm[i])
 			}
 		}
 	}

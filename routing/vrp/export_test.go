@@ -5,4 +5,5 @@ var (
 	T0Factor  = &t0Factor
 	TfFactor  = &tfFactor
 	FleetFrac = &fleetFrac
+	PenFactor = &penFactor
 )

@@ -66,6 +66,7 @@ type inserter struct {
 	sc     sched
 	cands  []cand
 	tmp    []int32
+	old    []int32
 	seenTy []int32 // stamp per vehicle type
 	stamp  int32
 	rng    interface{ Float64() float64 }
@@ -138,12 +139,12 @@ func (x *inserter) evalRoute(s *solution, k int, q int32, bound float64) {
 			if x.blinked() {
 				continue
 			}
-			a, b := r.locAt(in, i), r.locAt(in, i+1)
-			dc := in.arc(v, a, lu) + in.arc(v, lu, b) - in.arc(v, a, b)
+			a, b := r.locs[i], r.locs[i+1]
+			dc := in.arc(v, a, lu) + in.arc(v, lu, b) - r.arcc[i]
 			if dc >= bound || (exact && dc >= best.cost) {
 				continue
 			}
-			t := in.earliest(u, r.es[i]+r.svcAt(in, i)+in.tt(a, lu))
+			t := in.earliest(u, r.edep[i]+in.tt(a, lu))
 			if t+in.svc[u]+in.tt(lu, b) > r.ls[i+1]+1e-9 {
 				continue
 			}
@@ -164,8 +165,8 @@ func (x *inserter) evalRoute(s *solution, k int, q int32, bound float64) {
 			if x.blinked() {
 				continue
 			}
-			a, b := r.locAt(in, i), r.locAt(in, i+1)
-			dp := in.arc(v, a, lu) + in.arc(v, lu, b) - in.arc(v, a, b)
+			a, b := r.locs[i], r.locs[i+1]
+			dp := in.arc(v, a, lu) + in.arc(v, lu, b) - r.arcc[i]
 			if dp >= bound || (exact && dp >= best.cost) {
 				continue
 			}
@@ -178,7 +179,7 @@ func (x *inserter) evalRoute(s *solution, k int, q int32, bound float64) {
 			if !capok {
 				continue
 			}
-			sp := in.earliest(u, r.es[i]+r.svcAt(in, i)+in.tt(a, lu))
+			sp := in.earliest(u, r.edep[i]+in.tt(a, lu))
 			if math.IsInf(sp, 1) || sp+in.svc[u]+in.tt(lu, b) > r.ls[i+1]+1e-9 {
 				continue
 			}
@@ -218,11 +219,11 @@ func (x *inserter) evalRoute(s *solution, k int, q int32, bound float64) {
 				}
 				path += in.svc[nj]
 				prevL, prevEnd = lj, t+in.svc[nj]
-				c, e := lj, r.locAt(in, j+1)
+				c, e := lj, r.locs[j+1]
 				if mr > 0 && path+in.tt(lj, lw) > mr {
 					continue
 				}
-				dc := dp + in.arc(v, c, lw) + in.arc(v, lw, e) - in.arc(v, c, e)
+				dc := dp + in.arc(v, c, lw) + in.arc(v, lw, e) - r.arcc[j]
 				if dc >= bound || (exact && dc >= best.cost) {
 					continue
 				}
@@ -337,10 +338,10 @@ func (x *inserter) best(s *solution, q int32, allowNew bool) (cand, bool) {
 func (x *inserter) apply(s *solution, q int32, c cand) bool {
 	r := &s.routes[c.k]
 	seq := x.buildSeq(r, q, c)
-	old := append([]int32(nil), r.nodes...)
+	x.old = append(x.old[:0], r.nodes...)
 	r.nodes = append(r.nodes[:0], seq...)
 	if !r.update(x.in, &x.sc) {
-		r.nodes = append(r.nodes[:0], old...)
+		r.nodes = append(r.nodes[:0], x.old...)
 		r.update(x.in, &x.sc)
 		return false
 	}

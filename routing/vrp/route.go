@@ -12,6 +12,9 @@ type route struct {
 	load  []int64   // (len+2)*dim: load after the position
 	pmax  []int64   // prefix max of load
 	smax  []int64   // suffix max of load
+	locs  []int32   // location per position
+	edep  []float64 // earliest departure per position (es + service)
+	arcc  []float64 // search cost of the arc leaving each position
 	cost  float64   // exact route cost (0 when empty)
 	dist  float64
 	dur   float64
@@ -28,6 +31,9 @@ func (r *route) copyFrom(o *route) {
 	r.load = append(r.load[:0], o.load...)
 	r.pmax = append(r.pmax[:0], o.pmax...)
 	r.smax = append(r.smax[:0], o.smax...)
+	r.locs = append(r.locs[:0], o.locs...)
+	r.edep = append(r.edep[:0], o.edep...)
+	r.arcc = append(r.arcc[:0], o.arcc...)
 	r.cost, r.dist, r.dur, r.prio, r.cplx, r.valid = o.cost, o.dist, o.dur, o.prio, o.cplx, o.valid
 }
 
@@ -59,80 +65,92 @@ func (r *route) update(in *inst, sc *sched) bool {
 	r.load = resizeI(r.load, P*d)
 	r.pmax = resizeI(r.pmax, P*d)
 	r.smax = resizeI(r.smax, P*d)
+	r.locs = resize32(r.locs, P)
+	r.edep = resizeF(r.edep, P)
+	r.arcc = resizeF(r.arcc, P)
 	v := r.v
-	// loads
-	for k := 0; k < d; k++ {
-		r.load[k] = 0
+	ok := true
+	// start load and served weight
+	ld := r.load[:d]
+	for k := range ld {
+		ld[k] = 0
 	}
 	r.prio = 0
 	for _, u := range r.nodes {
-		for k := 0; k < d; k++ {
-			r.load[k] += in.startLd[int(u)*d+k]
+		if d == 1 {
+			ld[0] += in.startLd[u]
+		} else {
+			for k := 0; k < d; k++ {
+				ld[k] += in.startLd[int(u)*d+k]
+			}
 		}
 		if in.kind[u] != kindDelivery {
 			r.prio += in.weight[in.req[u]]
 		}
 	}
-	ok := true
-	for pos := 1; pos < P; pos++ {
-		for k := 0; k < d; k++ {
-			x := r.load[(pos-1)*d+k]
-			if pos <= m {
-				x += in.delta[int(r.nodes[pos-1])*d+k]
-			}
-			r.load[pos*d+k] = x
-		}
-	}
 	cp := in.vCap[v*d : v*d+d]
 	for k := 0; k < d; k++ {
-		mx := int64(math.MinInt64)
-		for pos := 0; pos < P; pos++ {
-			x := r.load[pos*d+k]
-			if x > cp[k] {
-				ok = false
-			}
-			mx = max(mx, x)
-			r.pmax[pos*d+k] = mx
-		}
-		mx = math.MinInt64
-		for pos := P - 1; pos >= 0; pos-- {
-			mx = max(mx, r.load[pos*d+k])
-			r.smax[pos*d+k] = mx
+		r.pmax[k] = ld[k]
+		if ld[k] > cp[k] {
+			ok = false
 		}
 	}
-	// earliest
+	// forward: loads, prefix maxima, earliest times, arcs
+	r.locs[0], r.locs[P-1] = in.vStart[v], in.vEnd[v]
 	r.es[0] = in.vShiftS[v]
+	r.edep[0] = r.es[0]
 	prev := in.vStart[v]
-	prevSvc := 0.0
 	dist := 0.0
 	for pos := 1; pos <= m; pos++ {
 		u := r.nodes[pos-1]
-		t := in.earliest(u, r.es[pos-1]+prevSvc+in.tt(prev, in.loc[u]))
+		for k := 0; k < d; k++ {
+			x := r.load[(pos-1)*d+k] + in.delta[int(u)*d+k]
+			r.load[pos*d+k] = x
+			r.pmax[pos*d+k] = max(r.pmax[(pos-1)*d+k], x)
+			if x > cp[k] {
+				ok = false
+			}
+		}
+		lu := in.loc[u]
+		r.locs[pos] = lu
+		r.arcc[pos-1] = in.arc(v, prev, lu)
+		t := in.earliest(u, r.edep[pos-1]+in.tt(prev, lu))
 		r.es[pos] = t
-		dist += in.dd(prev, in.loc[u])
-		prev, prevSvc = in.loc[u], in.svc[u]
+		r.edep[pos] = t + in.svc[u]
+		dist += in.dd(prev, lu)
+		prev = lu
 	}
-	r.es[P-1] = r.es[P-2] + prevSvc + in.tt(prev, in.vEnd[v])
+	for k := 0; k < d; k++ {
+		r.load[(P-1)*d+k] = r.load[(P-2)*d+k]
+		r.pmax[(P-1)*d+k] = r.pmax[(P-2)*d+k]
+	}
+	r.arcc[P-2] = in.arc(v, prev, in.vEnd[v])
+	r.es[P-1] = r.edep[P-2] + in.tt(prev, in.vEnd[v])
+	r.edep[P-1] = r.es[P-1]
 	dist += in.dd(prev, in.vEnd[v])
-	// latest
+	// backward: latest times, suffix maxima
 	r.ls[P-1] = in.vShiftE[v]
-	if r.es[P-1] > r.ls[P-1] {
+	if r.es[P-1] > r.ls[P-1]+1e-9 {
 		ok = false
 	}
+	copy(r.smax[(P-1)*d:P*d], r.load[(P-1)*d:P*d])
 	next := in.vEnd[v]
 	for pos := m; pos >= 1; pos-- {
 		u := r.nodes[pos-1]
 		t := in.latest(u, r.ls[pos+1]-in.svc[u]-in.tt(in.loc[u], next))
 		r.ls[pos] = t
-		if r.es[pos] > t {
+		if r.es[pos] > t+1e-9 {
 			ok = false
 		}
 		next = in.loc[u]
+		for k := 0; k < d; k++ {
+			r.smax[pos*d+k] = max(r.smax[(pos+1)*d+k], r.load[pos*d+k])
+		}
+	}
+	for k := 0; k < d; k++ {
+		r.smax[k] = max(r.smax[d+k], r.load[k])
 	}
 	r.ls[0] = r.ls[1] - in.tt(in.vStart[v], next)
-	if m == 0 {
-		r.ls[0] = r.ls[1] - in.tt(in.vStart[v], in.vEnd[v])
-	}
 	r.dist = dist
 	r.cplx = in.complexAll
 	if m == 0 {
@@ -161,6 +179,13 @@ func (r *route) update(in *inst, sc *sched) bool {
 func resizeF(s []float64, n int) []float64 {
 	if cap(s) < n {
 		return make([]float64, n, n*2)
+	}
+	return s[:n]
+}
+
+func resize32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n, n*2)
 	}
 	return s[:n]
 }

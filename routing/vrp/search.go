@@ -20,9 +20,10 @@ const (
 // plan, and the share of the budget given to fleet minimisation. Variables
 // so that tuning runs (tests) can change them.
 var (
-	t0Factor  = 3.0
-	tfFactor  = 0.005
+	t0Factor  = 6.0
+	tfFactor  = 0.06
 	fleetFrac = 0.4
+	penFactor = 10.0
 )
 
 type searcher struct {
@@ -414,6 +415,11 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 		avgEdge = 1
 	}
 	t0, tf := t0Factor*avgEdge, tfFactor*avgEdge
+	pen := penFactor * avgEdge
+	penSlack := 0
+	if pen > 0 {
+		penSlack = 3
+	}
 	iter0 := se.iter
 	aStart := time.Now()
 	allowNew := !in.vehicleLevel
@@ -443,14 +449,18 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 		}
 		se.recreate(&se.cand, se.list, allowNew || used < se.cur.nveh)
 		se.cand.totals(in)
+		// Requests left out cost pen each while annealing (so the walk may
+		// cross plans that miss a few); the best plan is kept
+		// lexicographically.
 		accept := false
 		switch {
-		case se.cand.unW != se.cur.unW:
-			accept = se.cand.unW < se.cur.unW
+		case se.cand.unW > se.best.unW+penSlack:
 		case in.vehicleLevel && se.cand.nveh != se.cur.nveh:
 			accept = se.cand.nveh < se.cur.nveh
 		default:
-			accept = se.cand.cost < se.cur.cost-temp*math.Log(se.rng.Float64())
+			cc := se.cand.cost + pen*float64(se.cand.unW)
+			cs := se.cur.cost + pen*float64(se.cur.unW)
+			accept = cc < cs-temp*math.Log(1-se.rng.Float64())
 		}
 		if accept {
 			se.cur.copyFrom(&se.cand)
