@@ -30,3 +30,4 @@ fuzz-road: ## fuzz the road engine's decoders (graph file, hierarchy section, po
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePolyline$$' -fuzztime $(ROAD_FUZZTIME) ./routing/graph/
 	$(GO) test -run '^$$' -fuzz '^FuzzFromSection$$' -fuzztime $(ROAD_FUZZTIME) ./routing/ch/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMaxspeed$$' -fuzztime $(ROAD_FUZZTIME) ./routing/osm/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPoints$$' -fuzztime $(ROAD_FUZZTIME) ./cmd/lifeline/
