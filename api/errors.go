@@ -57,6 +57,8 @@ func statusOf(err error) *Error {
 	case errors.As(err, &mbe):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
 			Message: fmt.Sprintf("request body exceeds %d bytes", mbe.Limit), Details: map[string]any{"limit_bytes": mbe.Limit}}
+	case errors.Is(err, zones.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: err.Error()}
 	case errors.Is(err, zones.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, zones.ErrConflict):

@@ -47,15 +47,13 @@ func (h *Handlers) createCompound(c *gin.Context) {
 		fail(c, errUnprocessable("geometry", "a GeoJSON Polygon or MultiPolygon is required"))
 		return
 	}
-	// Reuse the zone decoder so compounds get exactly the same geometry checks.
-	feat := fmt.Sprintf(`{"type":"Feature","geometry":%s,"properties":{"kind":"prevention","name":"compound","effective_from":"2000-01-01T00:00:00Z"}}`, in.Geometry)
-	z, err := zones.DecodeFeature([]byte(feat))
+	geom, err := zones.DecodeGeometry(in.Geometry, "geometry")
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	cp := zones.Compound{Name: in.Name, Population: in.Population, Aged60Plus: in.Aged60Plus, Households: in.Households,
-		Gates: in.Gates, Geometry: z.Geometry}
+		Gates: in.Gates, Geometry: geom}
 	if err := zones.ValidateCompound(cp); err != nil {
 		fail(c, err)
 		return
