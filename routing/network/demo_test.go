@@ -112,3 +112,30 @@ func countCore(n *Network) int {
 	}
 	return k
 }
+
+func TestGeoJSON(t *testing.T) {
+	d := demo.Default()
+	n, err := Build(context.Background(), bytes.NewReader(d.StreetsOSM), osm.Car, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := n.Graph()
+	r, err := n.Route(context.Background(), g.Point(0), g.Point(graph.NodeID(g.NumNodes()-1)), RouteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.GeoJSON().MarshalJSON()
+	if err != nil || !bytes.Contains(b, []byte(`"LineString"`)) || !bytes.Contains(b, []byte(`"polyline"`)) {
+		t.Fatalf("%s %v", b, err)
+	}
+	iso, err := n.Isochrone(context.Background(), g.Point(0), 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = iso.GeoJSON().MarshalJSON(); err != nil || !bytes.Contains(b, []byte(`"MultiPolygon"`)) {
+		t.Fatalf("%s %v", b, err)
+	}
+	if got := Sealed(d.Zones, demo.SecondSealFrom.Add(time.Hour)); len(got) == 0 {
+		t.Fatal("no sealed zone in the demo")
+	}
+}
