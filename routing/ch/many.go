@@ -43,7 +43,7 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 		if h.stalled(s, v, fwd) {
 			continue
 		}
-		lv := s.length[v]
+		lv := s.st[v].length
 		visit(v, dv, lv)
 		for i := first[v]; i < first[v+1]; i++ {
 			w := head[i]

@@ -35,11 +35,17 @@ func TestPortoProbe(t *testing.T) {
 	t.Logf("rebuild with order %v shortcuts %d", time.Since(t0), h2.NumShortcuts())
 	r := rand.New(rand.NewPCG(1, 0))
 	q := NewQuery(h)
-	t0 = time.Now()
-	for i := 0; i < 1000; i++ {
-		q.Route(randomSnap(g, r), randomSnap(g, r), nil)
+	pairs := make([][2]graph.Snap, 1000)
+	for i := range pairs {
+		pairs[i] = [2]graph.Snap{randomSnap(g, r), randomSnap(g, r)}
 	}
-	t.Logf("query avg %v", time.Since(t0)/1000)
+	settled := 0
+	t0 = time.Now()
+	for _, p := range pairs {
+		q.Cost(p[0], p[1], nil)
+		settled += q.Settled
+	}
+	t.Logf("query (cost only) avg %v, %d settled on average", time.Since(t0)/1000, settled/1000)
 	src := make([]graph.Snap, 1000)
 	for i := range src {
 		src[i] = randomSnap(g, r)
@@ -61,4 +67,32 @@ func TestFootProbe(t *testing.T) {
 	t0 := time.Now()
 	h, _ := Build(context.Background(), g, BuildOptions{})
 	t.Logf("build %v, %d shortcuts", time.Since(t0), h.NumShortcuts())
+}
+
+// BenchmarkPortoCost: LIFELINE_BENCH_GRAPH=var/graphs/porto-car.graph.
+func BenchmarkPortoCost(b *testing.B) {
+	path := os.Getenv("LIFELINE_BENCH_GRAPH")
+	if path == "" {
+		b.Skip("set LIFELINE_BENCH_GRAPH")
+	}
+	g, secs, err := graph.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := FromSection(g, secs[0].Data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 0))
+	pairs := make([][2]graph.Snap, 1024)
+	for i := range pairs {
+		pairs[i] = [2]graph.Snap{randomSnap(g, r), randomSnap(g, r)}
+	}
+	q := NewQuery(h)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := pairs[i&1023]
+		q.Cost(p[0], p[1], nil)
+	}
 }

@@ -6,42 +6,47 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// nodeState is the per-node state of one search direction, kept in one
+// struct so that a node costs one cache line.
+type nodeState struct {
+	dist   graph.Weight
+	stamp  uint32
+	pnode  graph.NodeID // predecessor in the search tree, -1 at a seed
+	parc   int32        // arc from pnode, or the seed's leg index
+	length float64
+}
+
 // side is the state of one direction of a bidirectional search.
 type side struct {
-	heap   *graph.Heap
-	dist   []graph.Weight
-	length []float64
-	pnode  []graph.NodeID // predecessor in the search tree, -1 at a seed
-	parc   []int32        // arc from pnode, or the seed's leg index
-	stamp  []uint32
-	epoch  uint32
+	heap  *graph.Heap
+	st    []nodeState
+	epoch uint32
 }
 
 func newSide(n int) side {
-	return side{heap: graph.NewHeap(n), dist: make([]graph.Weight, n), length: make([]float64, n),
-		pnode: make([]graph.NodeID, n), parc: make([]int32, n), stamp: make([]uint32, n)}
+	return side{heap: graph.NewHeap(n), st: make([]nodeState, n)}
 }
 
 func (s *side) reset() {
 	s.epoch++
 	if s.epoch == 0 {
-		clear(s.stamp)
+		clear(s.st)
 		s.epoch = 1
 	}
 	s.heap.Reset()
 }
 
 func (s *side) d(v graph.NodeID) graph.Weight {
-	if s.stamp[v] != s.epoch {
-		return graph.Inf
+	if st := &s.st[v]; st.stamp == s.epoch {
+		return st.dist
 	}
-	return s.dist[v]
+	return graph.Inf
 }
 
 func (s *side) relax(v graph.NodeID, d graph.Weight, l float64, p graph.NodeID, arc int32) {
-	if s.stamp[v] != s.epoch || d < s.dist[v] {
-		s.stamp[v] = s.epoch
-		s.dist[v], s.length[v], s.pnode[v], s.parc[v] = d, l, p, arc
+	st := &s.st[v]
+	if st.stamp != s.epoch || d < st.dist {
+		*st = nodeState{dist: d, stamp: s.epoch, pnode: p, parc: arc, length: l}
 		s.heap.Push(v, d)
 	}
 }
@@ -53,6 +58,8 @@ type Query struct {
 	h        *Hierarchy
 	f, b     side
 	noUnpack bool
+	// Settled counts the nodes settled by the last Route or Cost.
+	Settled int
 }
 
 // Cost is Route without path unpacking: it returns the travel time (ms)
@@ -87,7 +94,7 @@ type Path struct {
 // path through a higher-ranked neighbour, so its arcs need not be relaxed
 // (stall-on-demand).
 func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool) bool {
-	dv := s.dist[v]
+	dv := s.st[v].dist
 	if fwd {
 		for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
 			if du := s.d(h.BwdHead[i]); du < graph.Inf && du+h.BwdW[i] < dv {
@@ -136,6 +143,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	}
 	best := p.Time
 	meet := graph.NodeID(-1)
+	q.Settled = 0
 	for {
 		fk, bk := q.f.heap.MinKey(), q.b.heap.MinKey()
 		if fk >= best && bk >= best {
@@ -147,13 +155,14 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 			s, o = &q.b, &q.f
 		}
 		v, dv := s.heap.Pop()
+		q.Settled++
 		if do := o.d(v); do < graph.Inf && dv+do < best {
 			best, meet = dv+do, v
 		}
 		if h.stalled(s, v, fwd) {
 			continue
 		}
-		lv := s.length[v]
+		lv := s.st[v].length
 		if fwd {
 			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
 				w := h.FwdHead[i]
@@ -179,28 +188,28 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	}
 	p.SameEdge = false
 	p.Time = best
-	p.Length = q.f.length[meet] + q.b.length[meet]
+	p.Length = q.f.st[meet].length + q.b.st[meet].length
 	if q.noUnpack {
 		return p, true
 	}
 	// forward chain: meet back to a seed
 	var up []int32
 	v := meet
-	for q.f.pnode[v] >= 0 {
-		up = append(up, q.f.parc[v])
-		v = q.f.pnode[v]
+	for q.f.st[v].pnode >= 0 {
+		up = append(up, q.f.st[v].parc)
+		v = q.f.st[v].pnode
 	}
-	first := sl[q.f.parc[v]]
+	first := sl[q.f.st[v].parc]
 	edges := []graph.EdgeID{first.Edge}
 	for i := len(up) - 1; i >= 0; i-- {
 		edges = h.unpack(edges, up[i])
 	}
 	v = meet
-	for q.b.pnode[v] >= 0 {
-		edges = h.unpack(edges, q.b.parc[v])
-		v = q.b.pnode[v]
+	for q.b.st[v].pnode >= 0 {
+		edges = h.unpack(edges, q.b.st[v].parc)
+		v = q.b.st[v].pnode
 	}
-	edges = append(edges, tl[q.b.parc[v]].Edge)
+	edges = append(edges, tl[q.b.st[v].parc].Edge)
 	p.Edges = edges
 	return p, true
 }
