@@ -10,7 +10,7 @@ ROAD_FUZZTIME ?= 15s
 
 var/graphs/porto-car.graph: | build
 	@mkdir -p var/graphs
-	/usr/bin/time -f 'graph build porto car: %e s wall, %M KiB peak RSS' ./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out $@
+	/usr/bin/time -f 'graph build porto car: %e s wall, %U s user CPU, %M KiB peak RSS' ./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out $@
 
 graphs-road: build ## build the road graphs of the shared OSM extracts into var/graphs
 	@mkdir -p var/graphs
@@ -21,7 +21,7 @@ graphs-road: build ## build the road graphs of the shared OSM extracts into var/
 
 bench-road: build ## road engine on Porto, one core: import+hierarchy time and peak memory, query, 1000x1000, isochrone, zone rebuild
 	@mkdir -p var/graphs
-	GOMAXPROCS=1 /usr/bin/time -f 'graph build porto car (GOMAXPROCS=1): %e s wall, %M KiB peak RSS' ./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out var/graphs/porto-car.graph
+	GOMAXPROCS=1 /usr/bin/time -f 'graph build porto car (GOMAXPROCS=1): %e s wall, %U s user CPU, %M KiB peak RSS' ./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out var/graphs/porto-car.graph
 	LIFELINE_BENCH_GRAPH=$(CURDIR)/var/graphs/porto-car.graph $(GO) test -count=1 -run '^TestBenchRoadTable$$' -v ./routing/network/ | grep -v '^=== RUN'
 
 fuzz-road: ## fuzz the road engine's decoders (graph file, hierarchy section, polyline, maxspeed)

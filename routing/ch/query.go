@@ -58,6 +58,8 @@ type Query struct {
 	h        *Hierarchy
 	f, b     side
 	noUnpack bool
+	stack    []int32
+	up       []int32
 	// Settled counts the nodes settled by the last Route or Cost.
 	Settled int
 }
@@ -193,20 +195,22 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		return p, true
 	}
 	// forward chain: meet back to a seed
-	var up []int32
+	up := q.up[:0]
 	v := meet
 	for q.f.st[v].pnode >= 0 {
 		up = append(up, q.f.st[v].parc)
 		v = q.f.st[v].pnode
 	}
+	q.up = up
 	first := sl[q.f.st[v].parc]
-	edges := []graph.EdgeID{first.Edge}
+	edges := make([]graph.EdgeID, 1, 64)
+	edges[0] = first.Edge
 	for i := len(up) - 1; i >= 0; i-- {
-		edges = h.unpack(edges, up[i])
+		edges, q.stack = h.unpack(edges, up[i], q.stack)
 	}
 	v = meet
 	for q.b.st[v].pnode >= 0 {
-		edges = h.unpack(edges, q.b.st[v].parc)
+		edges, q.stack = h.unpack(edges, q.b.st[v].parc, q.stack)
 		v = q.b.st[v].pnode
 	}
 	edges = append(edges, tl[q.b.st[v].parc].Edge)
@@ -214,9 +218,10 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	return p, true
 }
 
-// unpack appends the original edges of arc a to out. Iterative, O(edges).
-func (h *Hierarchy) unpack(out []graph.EdgeID, a int32) []graph.EdgeID {
-	stack := []int32{a}
+// unpack appends the original edges of arc a to out. Iterative, O(edges);
+// stack is scratch space, returned for reuse.
+func (h *Hierarchy) unpack(out []graph.EdgeID, a int32, stack []int32) ([]graph.EdgeID, []int32) {
+	stack = append(stack[:0], a)
 	for len(stack) > 0 {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -226,7 +231,7 @@ func (h *Hierarchy) unpack(out []graph.EdgeID, a int32) []graph.EdgeID {
 		}
 		stack = append(stack, h.ArcB[x], h.ArcA[x])
 	}
-	return out
+	return out, stack
 }
 
 // Geometry returns the drawn line of p, [lon, lat]: the snapped origin,

@@ -158,6 +158,32 @@ func TestBenchRoadTable(t *testing.T) {
 	}
 	rows = append(rows, [3]string{"one-to-one median with the 3 zones sealed", median(ds).String(), ""})
 
+	// one large sealed zone of about 3 km x 3 km around the centre of the graph
+	b := orb.Bound{Min: g.Point(0), Max: g.Point(0)}
+	for v := 0; v < g.NumNodes(); v++ {
+		b = b.Extend(g.Point(graph.NodeID(v)))
+	}
+	t0 := time.Now()
+	v := n.SetSealedZones([]orb.MultiPolygon{square(b.Center(), 0.018)})
+	if err := n.WaitVersion(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	rebuild := time.Since(t0)
+	core = 0
+	for _, s := range n.cur.Load().set {
+		if s >= 0 {
+			core++
+		}
+	}
+	rows = append(rows, [3]string{fmt.Sprintf("zone change, one 3x3 km zone in the centre (%d core nodes)", core), rebuild.Round(time.Millisecond).String(), "10 s"})
+	ds = ds[:0]
+	for i := 0; i+1 < 400; i += 2 {
+		t0 := time.Now()
+		n.Route(ctx, pts[i], pts[i+1], RouteOptions{NoGeometry: true})
+		ds = append(ds, time.Since(t0))
+	}
+	rows = append(rows, [3]string{"one-to-one median with that zone sealed", median(ds).String(), ""})
+
 	fmt.Printf("\nroad engine on %s: %d nodes, %d edges, %d shortcuts (GOMAXPROCS=1, shared busy machine)\n", os.Getenv("LIFELINE_BENCH_GRAPH"), g.NumNodes(), g.NumEdges(), n.Shortcuts())
 	fmt.Printf("| %-66s | %12s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", "---", "---", "---")
 	for _, r := range rows {
