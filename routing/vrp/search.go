@@ -20,10 +20,10 @@ const (
 // plan, and the share of the budget given to fleet minimisation. Variables
 // so that tuning runs (tests) can change them.
 var (
-	t0Factor  = 6.0
-	tfFactor  = 0.06
+	t0Factor  = 2.0
+	tfFactor  = 0.02
 	fleetFrac = 0.4
-	penFactor = 10.0
+	penFactor = 0.0
 )
 
 type searcher struct {
