@@ -83,7 +83,18 @@ func ReadFile(path string) (*Graph, []Section, error) {
 		return nil, nil, fmt.Errorf("read graph: %w", err)
 	}
 	defer f.Close()
-	return Read(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read graph: %w", err)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, nil, fmt.Errorf("%w: file larger than %d bytes", ErrFormat, int64(MaxFileSize))
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, nil, fmt.Errorf("read graph: %w", err)
+	}
+	return Decode(data)
 }
 
 // Decode parses a graph file. It never panics on corrupted input: it

@@ -54,10 +54,11 @@ func buildSegIndex(g *Graph) *segIndex {
 	}
 	s.nx, s.ny = int(w/s.cell)+1, int(h/s.cell)+1
 	s.first = make([]int32, s.nx*s.ny+1)
-	indexed := func(e int) bool {
-		u, v := g.Tail[e], g.Head[e]
-		return u < v || g.Reverse(EdgeID(e)) < 0
+	idx := make([]bool, g.NumEdges())
+	for e := range idx {
+		idx[e] = g.Tail[e] < g.Head[e] || g.Reverse(EdgeID(e)) < 0
 	}
+	indexed := func(e int) bool { return idx[e] }
 	// two passes: count, then fill
 	for pass := 0; pass < 2; pass++ {
 		var pos []int32

@@ -221,3 +221,16 @@ func BenchmarkIsochrone15(b *testing.B) {
 		n.Isochrone(context.Background(), pts[i&15], 900)
 	}
 }
+
+func BenchmarkLoad(b *testing.B) {
+	path := os.Getenv("LIFELINE_BENCH_GRAPH")
+	if path == "" {
+		b.Skip("set LIFELINE_BENCH_GRAPH")
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Load(path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
