@@ -78,12 +78,15 @@ func (se *searcher) stop() bool {
 		se.stopped = true
 		return true
 	}
-	if se.iter&15 == 0 {
-		if se.ctx.Err() != nil || (!se.deadline.IsZero() && time.Now().After(se.deadline)) {
-			se.stopped = true
-		}
+	if se.iter&15 == 0 && se.expired() {
+		se.stopped = true
 	}
 	return se.stopped
+}
+
+// expired reports whether the context ended or the deadline passed.
+func (se *searcher) expired() bool {
+	return se.ctx.Err() != nil || (!se.deadline.IsZero() && time.Now().After(se.deadline))
 }
 
 func (se *searcher) index(s *solution) {
@@ -284,7 +287,11 @@ func (se *searcher) construct() {
 	})
 	s := &se.cur
 	s.unas = s.unas[:0]
-	for _, q := range list {
+	for n, q := range list {
+		if n&7 == 7 && se.expired() {
+			s.unas = append(s.unas, list[n:]...)
+			break
+		}
 		c, ok := se.ins.best(s, q, true)
 		if ok && se.ins.apply(s, q, c) {
 			continue

@@ -392,3 +392,44 @@ func TestInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelledBeforeStart(t *testing.T) {
+	p := randomTiny(rand.New(rand.NewPCG(12, 0)), 40)
+	for i := range p.Vehicles {
+		p.Vehicles[i].Capacity = []int64{100}
+		p.Vehicles[i].Shift.End = 2000
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := vrp.Solve(ctx, p, vrp.Options{Seed: 1, TimeLimit: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := check.Plan(p, s); len(vs) > 0 {
+		t.Fatal(vs)
+	}
+	if len(s.Unassigned) == 0 {
+		t.Fatal("a cancelled solve placed every job")
+	}
+	for _, u := range s.Unassigned {
+		if u.Reason != vrp.ReasonCancelled {
+			t.Errorf("reason %q, want cancelled", u.Reason)
+		}
+	}
+}
+
+func TestWorkersAndProgress(t *testing.T) {
+	p := randomTiny(rand.New(rand.NewPCG(13, 0)), 12)
+	calls := 0
+	last := vrp.Progress{}
+	s := solveChecked(t, p, vrp.Options{Seed: 9, MaxIterations: 800, Workers: 2, Progress: func(pr vrp.Progress) {
+		calls++
+		last = pr
+	}})
+	if calls == 0 {
+		t.Fatal("no progress reported")
+	}
+	if last.Priority > s.Priority || s.Seed < 9 || s.Seed > 10 {
+		t.Errorf("progress %+v, solution priority %d seed %d", last, s.Priority, s.Seed)
+	}
+}
