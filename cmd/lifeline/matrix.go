@@ -24,7 +24,7 @@ func init() {
 }
 
 // maxPoints caps the points of a matrix file (checked while reading).
-const maxPoints = 20000
+const maxPoints = 5000
 
 // readPoints reads points from CSV (lon,lat per line, an optional header,
 // optional third column id ignored) or JSON ([[lon,lat],...] or

@@ -51,8 +51,13 @@ import (
 
 var _ matrix.Source = (*Network)(nil)
 
-// ErrNoHierarchy is returned by Load for a graph file without a hierarchy.
-var ErrNoHierarchy = errors.New("network: graph file has no hierarchy")
+// Errors of the network facade.
+var (
+	// ErrNoHierarchy is returned by Load for a graph file without a hierarchy.
+	ErrNoHierarchy = errors.New("network: graph file has no hierarchy")
+	// ErrTooLarge is returned by Matrix above Options.MaxMatrixCells.
+	ErrTooLarge = errors.New("network: matrix too large")
+)
 
 // Options configure a Network. Zero fields take the defaults.
 type Options struct {
@@ -64,6 +69,9 @@ type Options struct {
 	// IsochroneCell is the cell size in metres of isochrone polygons
 	// (default 100).
 	IsochroneCell float64
+	// MaxMatrixCells caps sources x targets of one Matrix call (default
+	// 25,000,000, about 1 GiB of results and scratch).
+	MaxMatrixCells int
 }
 
 func (o Options) withDefaults() Options {
@@ -72,6 +80,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.IsochroneCell <= 0 {
 		o.IsochroneCell = 100
+	}
+	if o.MaxMatrixCells <= 0 {
+		o.MaxMatrixCells = 25_000_000
 	}
 	return o
 }
@@ -415,8 +426,14 @@ type MatrixOptions struct {
 // where no path exists, and the snaps (sources then targets). The first
 // point that does not snap fails the call with its index named. Bucket
 // many-to-many on the hierarchy; points inside sealed zones are grouped by
-// zone so that each group pair opens exactly its own zones.
+// zone so that each group pair opens exactly its own zones. Errors:
+// ErrTooLarge (checked before any work), routing.ErrTooFar (wrapped,
+// "source 3: ..."), ctx.Err(). Porto, 1,000 x 1,000: about 0.25 s on one
+// core.
 func (n *Network) Matrix(ctx context.Context, sources, targets []orb.Point, opts MatrixOptions) (time, dist routing.Matrix, snaps []Snap, err error) {
+	if len(sources)*len(targets) > n.opts.MaxMatrixCells {
+		return time, dist, nil, fmt.Errorf("%w: %d x %d > %d cells", ErrTooLarge, len(sources), len(targets), n.opts.MaxMatrixCells)
+	}
 	snaps = make([]Snap, 0, len(sources)+len(targets))
 	for i, p := range sources {
 		sn, err := n.Snap(p)
