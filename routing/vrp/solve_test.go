@@ -433,3 +433,76 @@ func TestWorkersAndProgress(t *testing.T) {
 		t.Errorf("progress %+v, solution priority %d seed %d", last, s.Priority, s.Seed)
 	}
 }
+
+func TestCostObjectivesHeterogeneousFleet(t *testing.T) {
+	for _, obj := range []vrp.Objective{vrp.MinCost, vrp.MinDistance, vrp.MinDuration} {
+		p := randomTiny(rand.New(rand.NewPCG(21, 0)), 15)
+		p.Objective = obj
+		p.Vehicles = []vrp.Vehicle{
+			{ID: 1, Start: 0, End: 0, Capacity: []int64{20}, FixedCost: 100, CostPerDist: 1, CostPerTime: 0.5, Shift: routing.TimeWindow{Start: 0, End: 600}},
+			{ID: 2, Start: 0, End: -1, Capacity: []int64{10}, FixedCost: 20, CostPerDist: 2, Shift: routing.TimeWindow{Start: 50, End: 500}, MaxDuration: 300},
+			{ID: 3, Start: -1, End: 0, Capacity: []int64{8}, CostPerTime: 1},
+		}
+		s := solveChecked(t, p, vrp.Options{Seed: 3, MaxIterations: 1500})
+		if len(s.Routes) == 0 {
+			t.Fatalf("objective %d: no routes", obj)
+		}
+	}
+}
+
+// TestRandomRich solves random instances mixing every constraint and lets
+// the two oracles verify each plan.
+func TestRandomRich(t *testing.T) {
+	rng := rand.New(rand.NewPCG(99, 0))
+	for k := 0; k < 10; k++ {
+		pts := [][2]float64{{50, 50}, {10, 90}}
+		p := &vrp.Problem{Objective: vrp.Objective(k % 3), CleaningTime: 8,
+			Incompatible: [][]bool{{false, false, false, false}, {false, false, true, false}, {false, true, false, true}, {false, false, true, false}}}
+		win := func() []routing.TimeWindow {
+			if rng.IntN(3) == 0 {
+				return nil
+			}
+			a := rng.Float64() * 300
+			ws := []routing.TimeWindow{{Start: a, End: a + 30 + rng.Float64()*60}}
+			if rng.IntN(2) == 0 {
+				b := ws[0].End + 20 + rng.Float64()*100
+				ws = append(ws, routing.TimeWindow{Start: b, End: b + 40})
+			}
+			return ws
+		}
+		loc := func() int {
+			pts = append(pts, [2]float64{rng.Float64() * 100, rng.Float64() * 100})
+			return len(pts) - 1
+		}
+		for j := 0; j < 10; j++ {
+			job := vrp.Job{ID: int64(j), Stop: vrp.Stop{Location: loc(), Service: 3, Windows: win()}, Priority: rng.IntN(4), Class: rng.IntN(4)}
+			if rng.IntN(2) == 0 {
+				job.Delivery = []int64{int64(rng.IntN(3)), int64(rng.IntN(2))}
+			} else {
+				job.Pickup = []int64{int64(rng.IntN(3))}
+			}
+			if rng.IntN(5) == 0 {
+				job.Skills = []int{1 + rng.IntN(2)}
+			}
+			p.Jobs = append(p.Jobs, job)
+		}
+		for s := 0; s < 8; s++ {
+			sh := vrp.Shipment{PickupID: int64(100 + s), DeliveryID: int64(200 + s),
+				Pickup: vrp.Stop{Location: loc(), Service: 2, Windows: win()}, Delivery: vrp.Stop{Location: loc(), Service: 2},
+				Amount: []int64{1 + int64(rng.IntN(2)), int64(rng.IntN(2))}, Class: rng.IntN(4), Priority: rng.IntN(3)}
+			if rng.IntN(2) == 0 {
+				sh.MaxRideTime = 60 + rng.Float64()*60
+			}
+			p.Shipments = append(p.Shipments, sh)
+		}
+		m := euclid(pts)
+		p.Time, p.Dist = m, m
+		p.Vehicles = []vrp.Vehicle{
+			{ID: 1, Start: 0, End: 0, Capacity: []int64{6, 2}, Skills: []int{1}, Shift: routing.TimeWindow{Start: 0, End: 700}, CostPerDist: 1, FixedCost: 50},
+			{ID: 2, Start: 1, End: -1, Capacity: []int64{5, 3}, Skills: []int{2}, MaxDuration: 400, CostPerDist: 1.5, CostPerTime: 0.2},
+			{ID: 3, Start: -1, End: 0, Capacity: []int64{4}, Skills: []int{1, 2}, CostPerTime: 1},
+		}
+		s := solveChecked(t, p, vrp.Options{Seed: uint64(k), MaxIterations: 600})
+		t.Logf("instance %d: %d routes, %d unassigned, priority %d", k, len(s.Routes), len(s.Unassigned), s.Priority)
+	}
+}
