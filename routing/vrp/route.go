@@ -354,6 +354,12 @@ func (s *sched) run(in *inst, v int, nodes []int32) bool {
 	if !s.forward(in, 0) {
 		return false
 	}
+	// a search-only feasibility question is settled by the earliest
+	// schedule when it already keeps every ride and the duration
+	if !s.full && in.vWT[v] == 0 && s.ridesOK(in) &&
+		(in.vMaxDur[v] <= 0 || s.A[m+1]-s.D[0] <= in.vMaxDur[v]+1e-9) {
+		return true
+	}
 	// delay the departure from the start
 	sumW := 0.0
 	for pos := 1; pos <= m+1; pos++ {
