@@ -34,6 +34,9 @@ func TestBenchFamilies(t *testing.T) {
 			fmt.Sscan(s, ptr)
 		}
 	}
+	if s := os.Getenv("LIFELINE_VRP_STALL"); s != "" {
+		fmt.Sscan(s, vrp.StallLimit)
+	}
 	dirs := map[string]string{"solomon": "bench/solomon-vrptw", "lilim": "bench/lilim-pdptw", "cordeau": "bench/cordeau-darp", "cvrplib": "bench/cvrplib-x"}
 	ext := map[string]string{"solomon": ".txt", "lilim": ".txt", "cordeau": ".txt", "cvrplib": ".vrp"}
 	for _, part := range strings.Split(spec, ";") {

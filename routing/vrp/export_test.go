@@ -2,8 +2,9 @@ package vrp
 
 // Tuning knobs for the benchmark harness (tests only).
 var (
-	T0Factor  = &t0Factor
-	TfFactor  = &tfFactor
-	FleetFrac = &fleetFrac
-	PenFactor = &penFactor
+	T0Factor   = &t0Factor
+	TfFactor   = &tfFactor
+	FleetFrac  = &fleetFrac
+	PenFactor  = &penFactor
+	StallLimit = &stallLimit
 )

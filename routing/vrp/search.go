@@ -24,6 +24,10 @@ var (
 	tfFactor  = 0.02
 	fleetFrac = 0.4
 	penFactor = 0.0
+	// stallLimit restarts fleet minimisation from the best plan (removing
+	// another route) after stallLimit*requests iterations (at least 2000)
+	// without fewer requests left out; 0 disables.
+	stallLimit = 50
 )
 
 type searcher struct {
@@ -328,12 +332,26 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 	in := se.in
 	startIter := se.iter
 	lb := se.vehicleLowerBound()
+	stall, bestLeft := 0, math.MaxInt
+	limit := max(2000, stallLimit*len(se.active))
 	for !se.stop() {
 		if !end.IsZero() && se.iter&15 == 0 && time.Now().After(end) {
 			return
 		}
 		if iters > 0 && se.iter-startIter >= iters {
 			return
+		}
+		if stallLimit > 0 && stall > limit && len(se.cur.unas) > 0 && se.best.unW == 0 {
+			// stuck: restart from the best complete plan and drop a
+			// random route instead
+			se.cur.copyFrom(&se.best)
+			k := se.randomRoute(&se.cur)
+			se.removeRoute(&se.cur, k)
+			se.cur.totals(in)
+			for i := range se.absence {
+				se.absence[i] = 0
+			}
+			stall, bestLeft = 0, math.MaxInt
 		}
 		if len(se.cur.unas) == 0 || se.cur.unW < se.best.unW {
 			if se.cur.unW < se.best.unW || (se.cur.unW == se.best.unW && (se.cur.nveh < se.best.nveh || (se.cur.nveh == se.best.nveh && se.cur.cost < se.best.cost))) {
@@ -360,6 +378,11 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 			for i := range se.absence {
 				se.absence[i] = 0
 			}
+			stall, bestLeft = 0, math.MaxInt
+		}
+		stall++
+		if len(se.cur.unas) < bestLeft {
+			bestLeft, stall = len(se.cur.unas), 0
 		}
 		se.cand.copyFrom(&se.cur)
 		se.ruin(&se.cand)
@@ -387,6 +410,26 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 			se.absence[q]++
 		}
 	}
+}
+
+// randomRoute returns a random non-empty route of s.
+func (se *searcher) randomRoute(s *solution) int {
+	n := 0
+	for k := range s.routes {
+		if len(s.routes[k].nodes) > 0 {
+			n++
+		}
+	}
+	x := se.rng.IntN(max(1, n))
+	for k := range s.routes {
+		if len(s.routes[k].nodes) > 0 {
+			if x == 0 {
+				return k
+			}
+			x--
+		}
+	}
+	return 0
 }
 
 // vehicleLowerBound is a bin-packing bound on the vehicles for the active
