@@ -505,6 +505,8 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 		accept := false
 		switch {
 		case se.cand.unW > se.best.unW+penSlack:
+		case pen == 0 && se.cand.unW != se.cur.unW:
+			accept = se.cand.unW < se.cur.unW
 		case in.vehicleLevel && se.cand.nveh != se.cur.nveh:
 			accept = se.cand.nveh < se.cur.nveh
 		default:
