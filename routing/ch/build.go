@@ -57,8 +57,10 @@ type Hierarchy struct {
 	// rankSet is CoreSet in rank space (nil without zones).
 	rankSet []int32
 	// CoreSet is graph.Closure.Set of the zones the hierarchy was built for
-	// (nil without zones): nodes with CoreSet[v] >= 0 are the core.
+	// (nil without zones): nodes with CoreSet[v] >= 0 are the core, with the
+	// end nodes of the edges of EdgeSet (graph.Closure.EdgeSet).
 	CoreSet []int32
+	EdgeSet []int32
 
 	FwdFirst []int32
 	FwdHead  []graph.NodeID
@@ -86,6 +88,9 @@ type BuildOptions struct {
 	// CoreSet marks the nodes that stay uncontracted (see package doc);
 	// nil for a plain CH. len must equal the node count.
 	CoreSet []int32
+	// EdgeSet marks the edges that zones close on their own (see
+	// graph.Closure.EdgeSet); their end nodes join the core. nil for none.
+	EdgeSet []int32
 	// Order, when set, is a previous rank -> node order to contract in
 	// (core nodes are skipped), avoiding the priority simulation.
 	Order []graph.NodeID
@@ -97,6 +102,9 @@ type dEdge struct {
 	to  int32
 	w   graph.Weight
 	arc int32
+	// zoned marks an original edge with EdgeSet >= 0: kept apart (never
+	// merged with a parallel edge) and never used as a witness.
+	zoned bool
 }
 
 type builder struct {
@@ -134,6 +142,9 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 	if opt.CoreSet != nil && len(opt.CoreSet) != n {
 		return nil, fmt.Errorf("%w: core set length %d, %d nodes", ErrMismatch, len(opt.CoreSet), n)
 	}
+	if opt.EdgeSet != nil && len(opt.EdgeSet) != g.NumEdges() {
+		return nil, fmt.Errorf("%w: edge set length %d, %d edges", ErrMismatch, len(opt.EdgeSet), g.NumEdges())
+	}
 	if opt.Order != nil && len(opt.Order) != n {
 		return nil, fmt.Errorf("%w: order length %d, %d nodes", ErrMismatch, len(opt.Order), n)
 	}
@@ -144,7 +155,7 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 		core: make([]bool, n), deleted: make([]int32, n), level: make([]int32, n),
 		fwd: make([][]dEdge, n), bwd: make([][]dEdge, n),
 		heap: graph.NewHeap(n), dist: make([]graph.Weight, n), stamp: make([]uint32, n), tmark: make([]uint32, n), settle: opt.WitnessSettle}
-	h := &Hierarchy{g: g, CoreSet: opt.CoreSet}
+	h := &Hierarchy{g: g, CoreSet: opt.CoreSet, EdgeSet: opt.EdgeSet}
 	b.h = h
 	m := g.NumEdges()
 	h.ArcW = make([]graph.Weight, m, m+m/2)
@@ -153,10 +164,17 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 	h.ArcB = make([]int32, m, m+m/2)
 	for e := 0; e < m; e++ {
 		h.ArcW[e], h.ArcLen[e], h.ArcA[e], h.ArcB[e] = g.Time[e], g.Length[e], -1, int32(e)
-		b.addEdge(int32(g.Tail[e]), int32(g.Head[e]), g.Time[e], int32(e))
+		u, v := int32(g.Tail[e]), int32(g.Head[e])
+		if opt.EdgeSet != nil && opt.EdgeSet[e] >= 0 {
+			b.out[u] = append(b.out[u], dEdge{v, g.Time[e], int32(e), true})
+			b.in[v] = append(b.in[v], dEdge{u, g.Time[e], int32(e), true})
+			b.core[u], b.core[v] = true, true
+			continue
+		}
+		b.addEdge(u, v, g.Time[e], int32(e))
 	}
 	for v := range b.core {
-		b.core[v] = opt.CoreSet != nil && opt.CoreSet[v] >= 0
+		b.core[v] = b.core[v] || (opt.CoreSet != nil && opt.CoreSet[v] >= 0)
 	}
 	order := make([]graph.NodeID, 0, n)
 	if opt.Order != nil {
@@ -245,6 +263,16 @@ func (h *Hierarchy) setRanks() {
 	}
 }
 
+// arcClosed reports whether arc a is an original edge closed under c by
+// EdgeSet (such edges join two core nodes, so no shortcut contains one).
+func (h *Hierarchy) arcClosed(c *graph.Closure, a int32) bool {
+	if c == nil || h.EdgeSet == nil || h.ArcA[a] >= 0 {
+		return false
+	}
+	s := h.EdgeSet[h.ArcB[a]]
+	return s >= 0 && !c.Open[s]
+}
+
 // closed reports whether the node of rank r is closed under c. c.Set must
 // be the CoreSet of h (see Query.Route).
 func (h *Hierarchy) closed(c *graph.Closure, r graph.NodeID) bool {
@@ -281,21 +309,21 @@ func flatten(lists [][]dEdge) (first []int32, head []graph.NodeID, arc []int32, 
 // addEdge inserts u->v or lowers its weight. It reports whether it changed.
 func (b *builder) addEdge(u, v int32, w graph.Weight, arc int32) bool {
 	for i := range b.out[u] {
-		if b.out[u][i].to == v {
+		if b.out[u][i].to == v && !b.out[u][i].zoned {
 			if w >= b.out[u][i].w {
 				return false
 			}
 			b.out[u][i].w, b.out[u][i].arc = w, arc
 			for j := range b.in[v] {
-				if b.in[v][j].to == u {
+				if b.in[v][j].to == u && !b.in[v][j].zoned {
 					b.in[v][j].w, b.in[v][j].arc = w, arc
 				}
 			}
 			return true
 		}
 	}
-	b.out[u] = append(b.out[u], dEdge{v, w, arc})
-	b.in[v] = append(b.in[v], dEdge{u, w, arc})
+	b.out[u] = append(b.out[u], dEdge{to: v, w: w, arc: arc})
+	b.in[v] = append(b.in[v], dEdge{to: u, w: w, arc: arc})
 	return true
 }
 
@@ -345,7 +373,7 @@ func (b *builder) witness(u, x int32, limit graph.Weight, settle int) {
 			continue
 		}
 		for _, e := range b.out[v] {
-			if e.to == x {
+			if e.to == x || e.zoned {
 				continue
 			}
 			nd := d + e.w

@@ -78,6 +78,19 @@ func zonesClosure(g *graph.Graph, r *rand.Rand, k int, rad float64) []int32 {
 	return set
 }
 
+// edgeZones marks about 0.25% of the edges outside every zone as crossing a
+// random zone (graph.Closure.EdgeSet).
+func edgeZones(g *graph.Graph, r *rand.Rand, set []int32, k int) []int32 {
+	es := make([]int32, g.NumEdges())
+	for e := range es {
+		es[e] = -1
+		if set[g.Tail[e]] < 0 && set[g.Head[e]] < 0 && r.IntN(400) == 0 {
+			es[e] = int32(r.IntN(k))
+		}
+	}
+	return es
+}
+
 func dist(g *graph.Graph, a, b graph.NodeID) float64 {
 	dx := (g.Lon[a] - g.Lon[b]) * 111320 * math.Cos(g.Lat[a]*math.Pi/180)
 	dy := (g.Lat[a] - g.Lat[b]) * 110540
@@ -144,12 +157,13 @@ func TestOracle(t *testing.T) {
 				var c *graph.Closure
 				if zoned {
 					set := zonesClosure(g, r, 4, 250)
+					es := edgeZones(g, r, set, 4)
 					var err error
-					h, err = Build(context.Background(), g, BuildOptions{CoreSet: set, Order: f.h.Order})
+					h, err = Build(context.Background(), g, BuildOptions{CoreSet: set, EdgeSet: es, Order: f.h.Order})
 					if err != nil {
 						t.Fatal(err)
 					}
-					c = &graph.Closure{Set: set, Open: make([]bool, 4)}
+					c = &graph.Closure{Set: set, Open: make([]bool, 4), EdgeSet: es}
 				}
 				q := NewQuery(h)
 				oracle := graph.NewSearch(g)
@@ -172,11 +186,11 @@ func TestOracle(t *testing.T) {
 					oracle.Run(g.SourceLegs(s), c, graph.Inf)
 					for _, tg := range targets {
 						want := graph.Inf
-						if w, _, ok := g.SameEdge(s, tg); ok {
+						if w, _, ok := g.SameEdge(s, tg); ok && !c.EdgeClosed(s.Edge) {
 							want = w
 						}
 						for _, l := range g.TargetLegs(tg) {
-							if d := oracle.Dist(l.Node); d < graph.Inf && d+l.Time < want {
+							if d := oracle.Dist(l.Node); d < graph.Inf && d+l.Time < want && !c.EdgeClosed(l.Edge) {
 								want = d + l.Time
 							}
 						}
@@ -221,11 +235,12 @@ func TestManyEqualsOneToOne(t *testing.T) {
 				var c *graph.Closure
 				if zoned {
 					set := zonesClosure(g, r, 3, 300)
+					es := edgeZones(g, r, set, 3)
 					var err error
-					if h, err = Build(context.Background(), g, BuildOptions{CoreSet: set, Order: f.h.Order}); err != nil {
+					if h, err = Build(context.Background(), g, BuildOptions{CoreSet: set, EdgeSet: es, Order: f.h.Order}); err != nil {
 						t.Fatal(err)
 					}
-					c = &graph.Closure{Set: set, Open: []bool{true, false, false}}
+					c = &graph.Closure{Set: set, Open: []bool{true, false, false}, EdgeSet: es}
 				}
 				tb, err := h.Many(context.Background(), src, dst, c, 2)
 				if err != nil {

@@ -30,7 +30,7 @@ type bucketEntry struct {
 func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closure, visit func(v graph.NodeID, d graph.Weight, l float64)) {
 	s.reset()
 	for i, l := range seeds {
-		if !c.Closed(l.Node) {
+		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
 			s.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
@@ -40,14 +40,14 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 	}
 	for s.heap.Len() > 0 {
 		v, dv := s.heap.Pop()
-		if h.stalled(s, v, fwd) {
+		if h.stalled(s, v, fwd, c) {
 			continue
 		}
 		lv := s.st[v].length
 		visit(v, dv, lv)
 		for i := first[v]; i < first[v+1]; i++ {
 			w := head[i]
-			if h.closed(c, w) {
+			if h.closed(c, w) || h.arcClosed(c, arcs[i]) {
 				continue
 			}
 			s.relax(w, dv+ws[i], lv+float64(h.ArcLen[arcs[i]]), v, arcs[i])
@@ -154,7 +154,7 @@ func (h *Hierarchy) Many(ctx context.Context, sources, targets []graph.Snap, c *
 				rowT := tb.Time[i*cols : (i+1)*cols]
 				rowL := tb.Length[i*cols : (i+1)*cols]
 				for _, j := range bySeg[seg(sources[i])] {
-					if t, l, ok := g.SameEdge(sources[i], targets[j]); ok {
+					if t, l, ok := g.SameEdge(sources[i], targets[j]); ok && !c.EdgeClosed(sources[i].Edge) {
 						rowT[j], rowL[j] = t, l
 					}
 				}

@@ -95,17 +95,17 @@ type Path struct {
 // stalled reports whether forward (fwd) or backward node v has a shorter
 // path through a higher-ranked neighbour, so its arcs need not be relaxed
 // (stall-on-demand).
-func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool) bool {
+func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool, c *graph.Closure) bool {
 	dv := s.st[v].dist
 	if fwd {
 		for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
-			if du := s.d(h.BwdHead[i]); du < graph.Inf && du+h.BwdW[i] < dv {
+			if du := s.d(h.BwdHead[i]); du < graph.Inf && du+h.BwdW[i] < dv && !h.arcClosed(c, h.BwdArc[i]) {
 				return true
 			}
 		}
 	} else {
 		for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
-			if du := s.d(h.FwdHead[i]); du < graph.Inf && du+h.FwdW[i] < dv {
+			if du := s.d(h.FwdHead[i]); du < graph.Inf && du+h.FwdW[i] < dv && !h.arcClosed(c, h.FwdArc[i]) {
 				return true
 			}
 		}
@@ -120,7 +120,7 @@ func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool) bool {
 func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	h, g := q.h, q.h.g
 	p := Path{Time: graph.Inf, From: s, To: t}
-	if w, l, ok := g.SameEdge(s, t); ok {
+	if w, l, ok := g.SameEdge(s, t); ok && !c.EdgeClosed(s.Edge) {
 		e, ft := s.Edge, t.Frac
 		if t.Edge != s.Edge {
 			ft = 1 - t.Frac
@@ -134,12 +134,12 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	q.f.reset()
 	q.b.reset()
 	for i, l := range sl {
-		if !c.Closed(l.Node) {
+		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
 			q.f.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
 	for i, l := range tl {
-		if !c.Closed(l.Node) {
+		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
 			q.b.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
 		}
 	}
@@ -161,26 +161,26 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		if do := o.d(v); do < graph.Inf && dv+do < best {
 			best, meet = dv+do, v
 		}
-		if h.stalled(s, v, fwd) {
+		if h.stalled(s, v, fwd, c) {
 			continue
 		}
 		lv := s.st[v].length
 		if fwd {
 			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
 				w := h.FwdHead[i]
-				if h.closed(c, w) {
+				a := h.FwdArc[i]
+				if h.closed(c, w) || h.arcClosed(c, a) {
 					continue
 				}
-				a := h.FwdArc[i]
 				s.relax(w, dv+h.FwdW[i], lv+float64(h.ArcLen[a]), v, a)
 			}
 		} else {
 			for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
 				w := h.BwdHead[i]
-				if h.closed(c, w) {
+				a := h.BwdArc[i]
+				if h.closed(c, w) || h.arcClosed(c, a) {
 					continue
 				}
-				a := h.BwdArc[i]
 				s.relax(w, dv+h.BwdW[i], lv+float64(h.ArcLen[a]), v, a)
 			}
 		}

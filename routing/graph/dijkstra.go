@@ -6,12 +6,28 @@ package graph
 // says whether set s is open (one of its zones contains the query's origin
 // or destination). A nil *Closure closes nothing.
 //
+// EdgeSet[e] (nil when unused) is the set of the zones that edge e crosses
+// while both its end nodes lie outside every zone (a long segment through
+// a small zone), or -1: such an edge is closed unless its set is open.
+//
 // Rule shared by every search (CH, the oracle, isochrones): a path never
-// visits a closed node. The partial edges between a snapped point and the
-// graph (legs) are always allowed; only their graph end node is checked.
+// visits a closed node nor drives a closed edge. The partial edges between
+// a snapped point and the graph (legs) are allowed unless their edge is
+// closed or their graph end node is closed; the same-edge route of two
+// points on one segment is allowed unless that segment is closed.
 type Closure struct {
-	Set  []int32
-	Open []bool
+	Set     []int32
+	Open    []bool
+	EdgeSet []int32
+}
+
+// EdgeClosed reports whether edge e may not be driven (see EdgeSet).
+func (c *Closure) EdgeClosed(e EdgeID) bool {
+	if c == nil || c.EdgeSet == nil {
+		return false
+	}
+	s := c.EdgeSet[e]
+	return s >= 0 && !c.Open[s]
 }
 
 // Closed reports whether v may not be visited.
@@ -176,9 +192,9 @@ func (s *Search) relaxSeed(v NodeID, d Weight, l float64, e EdgeID) {
 }
 
 // Run computes distances from the seeds (legs from a snapped point, or
-// plain nodes with zero cost) avoiding closed nodes, settling nodes until
-// the next key exceeds limit (Inf for all). Seeds at closed nodes are
-// dropped. O((n + m) log n).
+// plain nodes with zero cost) avoiding closed nodes and edges, settling
+// nodes until the next key exceeds limit (Inf for all). Seeds at closed
+// nodes or along closed edges are dropped. O((n + m) log n).
 func (s *Search) Run(seeds []Leg, c *Closure, limit Weight) {
 	s.epoch++
 	if s.epoch == 0 {
@@ -189,7 +205,7 @@ func (s *Search) Run(seeds []Leg, c *Closure, limit Weight) {
 	s.Settled = s.Settled[:0]
 	g := s.g
 	for _, l := range seeds {
-		if !c.Closed(l.Node) {
+		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
 			s.relaxSeed(l.Node, l.Time, l.Length, -1)
 		}
 	}
@@ -202,7 +218,7 @@ func (s *Search) Run(seeds []Leg, c *Closure, limit Weight) {
 		lu := s.length[u]
 		for e := g.FirstOut[u]; e < g.FirstOut[u+1]; e++ {
 			v := g.Head[e]
-			if c.Closed(v) {
+			if c.Closed(v) || c.EdgeClosed(EdgeID(e)) {
 				continue
 			}
 			d := du + g.Time[e]
@@ -221,11 +237,11 @@ func (s *Search) Run(seeds []Leg, c *Closure, limit Weight) {
 func (s *Search) ShortestPath(from, to Snap, c *Closure) (Weight, float64, bool) {
 	s.Run(s.g.SourceLegs(from), c, Inf)
 	best, blen := Inf, 0.0
-	if w, l, ok := s.g.SameEdge(from, to); ok {
+	if w, l, ok := s.g.SameEdge(from, to); ok && !c.EdgeClosed(from.Edge) {
 		best, blen = w, l
 	}
 	for _, l := range s.g.TargetLegs(to) {
-		if d := s.Dist(l.Node); d < Inf && d+l.Time < best {
+		if d := s.Dist(l.Node); d < Inf && d+l.Time < best && !c.EdgeClosed(l.Edge) {
 			best, blen = d+l.Time, s.length[l.Node]+l.Length
 		}
 	}

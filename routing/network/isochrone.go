@@ -64,6 +64,9 @@ func (n *Network) Isochrone(ctx context.Context, p orb.Point, seconds float64) (
 	r.segs = make([]float64, 0, 4*(3*len(sr.Settled)+4))
 	r.mark(a.Point)
 	for _, l := range g.SourceLegs(a.snap) {
+		if c.EdgeClosed(l.Edge) || c.Closed(l.Node) {
+			continue
+		}
 		frac := 1.0
 		if l.Time > limit {
 			frac = float64(limit) / float64(l.Time)
@@ -78,7 +81,7 @@ func (n *Network) Isochrone(ctx context.Context, p orb.Point, seconds float64) (
 		}
 		for e := g.FirstOut[u]; e < g.FirstOut[u+1]; e++ {
 			v := g.Head[e]
-			if c.Closed(v) {
+			if c.Closed(v) || c.EdgeClosed(graph.EdgeID(e)) {
 				r.mark(pu)
 				continue
 			}

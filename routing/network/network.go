@@ -17,9 +17,11 @@
 // # Zone rule
 //
 // Roads in sealed zones are closed to through-traffic: a path never visits a
-// graph node inside a sealed zone, except the zones that contain the
-// query's own origin or destination (the input point, before snapping),
-// which stay open for that query. See routing/ch for how this stays exact
+// graph node inside a sealed zone, nor drives an edge that crosses a sealed
+// zone (both ends outside, the segment through it), except for the zones
+// that contain the query's own origin or destination (the input point,
+// before snapping), which stay open for that query. A node or edge in
+// several zones is open when any of them is open. See routing/ch for how this stays exact
 // on a contraction hierarchy (the zone nodes form an uncontracted core).
 //
 // # Errors
@@ -109,6 +111,7 @@ type state struct {
 	zones   []orb.MultiPolygon
 	bounds  []orb.Bound
 	set     []int32   // node -> zone-set id, -1 outside all zones (nil: no zones)
+	edgeSet []int32   // edge -> zone-set id of zones it crosses with both ends outside (nil: none)
 	sets    [][]int32 // zone-set id -> zone indices
 	queries sync.Pool // *ch.Query over h
 }
@@ -298,14 +301,93 @@ func (n *Network) buildState(ctx context.Context, v uint64, zs []orb.MultiPolygo
 		}
 		set[u] = id
 	}
-	if core == 0 {
+	// edges crossing a zone that contains neither of their end nodes
+	intern := func(in []int32) int32 {
+		key.Reset()
+		fmt.Fprint(&key, in)
+		id, ok := ids[key.String()]
+		if !ok {
+			id = int32(len(sets))
+			ids[key.String()] = id
+			sets = append(sets, append([]int32(nil), in...))
+		}
+		return id
+	}
+	var edgeSet []int32
+	for e := 0; e < g.NumEdges(); e++ {
+		a, b := g.Point(g.Tail[e]), g.Point(g.Head[e])
+		sb := orb.Bound{Min: a, Max: a}.Extend(b)
+		in = in[:0]
+		for i, z := range zs {
+			if !bounds[i].Intersects(sb) || inSet(sets, set[g.Tail[e]], int32(i)) || inSet(sets, set[g.Head[e]], int32(i)) {
+				continue
+			}
+			if segmentCrosses(a, b, z) {
+				in = append(in, int32(i))
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		if edgeSet == nil {
+			edgeSet = make([]int32, g.NumEdges())
+			for k := range edgeSet {
+				edgeSet[k] = -1
+			}
+		}
+		edgeSet[e] = intern(in)
+	}
+	if core == 0 && edgeSet == nil {
 		return newState(v, n.base, zs, nil, nil), nil
 	}
-	h, err := ch.Build(ctx, g, ch.BuildOptions{CoreSet: set, Order: n.base.Order})
+	h, err := ch.Build(ctx, g, ch.BuildOptions{CoreSet: set, EdgeSet: edgeSet, Order: n.base.Order})
 	if err != nil {
 		return nil, err
 	}
-	return newState(v, h, zs, set, sets), nil
+	st := newState(v, h, zs, set, sets)
+	st.edgeSet = edgeSet
+	return st, nil
+}
+
+// inSet reports whether zone z belongs to node set id (-1: none).
+func inSet(sets [][]int32, id int32, z int32) bool {
+	if id < 0 {
+		return false
+	}
+	for _, x := range sets[id] {
+		if x == z {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentCrosses reports whether segment a-b crosses a ring edge of mp
+// (planar in degrees, fine at city scale).
+func segmentCrosses(a, b orb.Point, mp orb.MultiPolygon) bool {
+	for _, poly := range mp {
+		for _, ring := range poly {
+			for i := 0; i+1 < len(ring); i++ {
+				if segmentsIntersect(a, b, ring[i], ring[i+1]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func orient(a, b, c orb.Point) float64 {
+	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+}
+
+// segmentsIntersect reports whether segments p1-p2 and q1-q2 cross
+// properly (touching at an end or overlapping along a line does not count,
+// so a street that only runs along a zone's boundary is not "crossing").
+func segmentsIntersect(p1, p2, q1, q2 orb.Point) bool {
+	d1, d2 := orient(q1, q2, p1), orient(q1, q2, p2)
+	d3, d4 := orient(p1, p2, q1), orient(p1, p2, q2)
+	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
 }
 
 // zonesOf returns the indices of the sealed zones containing p.
@@ -325,7 +407,7 @@ func (s *state) closure(open ...[]int32) *graph.Closure {
 	if s.set == nil {
 		return nil
 	}
-	c := &graph.Closure{Set: s.set, Open: make([]bool, len(s.sets))}
+	c := &graph.Closure{Set: s.set, Open: make([]bool, len(s.sets)), EdgeSet: s.edgeSet}
 	for id, zs := range s.sets {
 		for _, z := range zs {
 			for _, o := range open {

@@ -54,7 +54,7 @@ func randomPoint(g *graph.Graph, r *rand.Rand) orb.Point {
 
 // oracle computes the fastest time from a to b with a plain Dijkstra and
 // an independently computed closure (point-in-polygon on every node).
-func oracle(t *testing.T, n *Network, zs []orb.MultiPolygon, set []int32, s *graph.Search, a, b orb.Point) (graph.Weight, bool) {
+func oracle(t *testing.T, n *Network, zs []orb.MultiPolygon, set, edgeSet []int32, s *graph.Search, a, b orb.Point) (graph.Weight, bool) {
 	g := n.g
 	sa, err := g.Snap(a, 500)
 	if err != nil {
@@ -67,7 +67,7 @@ func oracle(t *testing.T, n *Network, zs []orb.MultiPolygon, set []int32, s *gra
 	var c *graph.Closure
 	if len(zs) > 0 {
 		// one set per zone (zones in the tests do not overlap)
-		c = &graph.Closure{Set: set, Open: make([]bool, len(zs))}
+		c = &graph.Closure{Set: set, Open: make([]bool, len(zs)), EdgeSet: edgeSet}
 		for i, z := range zs {
 			c.Open[i] = planar.MultiPolygonContains(z, a) || planar.MultiPolygonContains(z, b)
 		}
@@ -97,7 +97,7 @@ func TestRouteMatchesOracleWithZones(t *testing.T) {
 			}
 		}
 		var active []orb.MultiPolygon
-		var set []int32
+		var set, edgeSet []int32
 		if zoned {
 			active = zs
 			set = make([]int32, g.NumNodes())
@@ -106,6 +106,16 @@ func TestRouteMatchesOracleWithZones(t *testing.T) {
 				for i, z := range zs {
 					if planar.MultiPolygonContains(z, g.Point(graph.NodeID(v))) {
 						set[v] = int32(i)
+					}
+				}
+			}
+			edgeSet = make([]int32, g.NumEdges())
+			for e := range edgeSet {
+				edgeSet[e] = -1
+				u, v := g.Tail[e], g.Head[e]
+				for i, z := range zs {
+					if set[u] != int32(i) && set[v] != int32(i) && segmentCrosses(g.Point(u), g.Point(v), z) {
+						edgeSet[e] = int32(i)
 					}
 				}
 			}
@@ -123,7 +133,7 @@ func TestRouteMatchesOracleWithZones(t *testing.T) {
 				a = zs[i%3][0][0][0]
 				a = orb.Point{a[0] + 0.002, a[1] + 0.002}
 			}
-			want, ok := oracle(t, n, active, set, search, a, b)
+			want, ok := oracle(t, n, active, set, edgeSet, search, a, b)
 			rt, err := n.Route(context.Background(), a, b, RouteOptions{})
 			if !ok {
 				if !errors.Is(err, routing.ErrUnreachable) {
@@ -294,5 +304,68 @@ func TestConcurrentReadsDuringRebuild(t *testing.T) {
 	wg.Wait()
 	if n.Version() != v || len(n.SealedZones()) != 0 {
 		t.Fatalf("version %d want %d", n.Version(), v)
+	}
+}
+
+func TestSegmentCrosses(t *testing.T) {
+	z := square(orb.Point{0, 0}, 1)
+	for _, tc := range []struct {
+		a, b orb.Point
+		want bool
+	}{
+		{orb.Point{-2, 0}, orb.Point{2, 0}, true},     // straight through
+		{orb.Point{-2, 0}, orb.Point{0, 0}, true},     // into it
+		{orb.Point{-2, 2}, orb.Point{2, 2}, false},    // outside
+		{orb.Point{-2, 1}, orb.Point{2, 1}, false},    // along the boundary
+		{orb.Point{-3, 0}, orb.Point{0, 3}, false},    // past the corner
+		{orb.Point{-1.5, 0}, orb.Point{0, 1.5}, true}, // clips the corner
+	} {
+		if got := segmentCrosses(tc.a, tc.b, z); got != tc.want {
+			t.Errorf("%v-%v: %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+// TestLongEdgeThroughZone: a zone with no node inside still closes the
+// edges that cross it.
+func TestLongEdgeThroughZone(t *testing.T) {
+	b := graph.NewBuilder("car")
+	// a square of four nodes 0.01° apart, two-way, and a direct diagonal 0-2
+	pts := []orb.Point{{7, 43}, {7.01, 43}, {7.01, 43.01}, {7, 43.01}}
+	for _, p := range pts {
+		b.AddNode(p)
+	}
+	for i := 0; i < 4; i++ {
+		j := (i + 1) % 4
+		b.AddEdge(graph.NodeID(i), graph.NodeID(j), 60000, 800, "side")
+		b.AddEdge(graph.NodeID(j), graph.NodeID(i), 60000, 800, "side")
+	}
+	b.AddEdge(0, 2, 30000, 1100, "diagonal")
+	b.AddEdge(2, 0, 30000, 1100, "diagonal")
+	n, err := FromGraph(context.Background(), b.Build(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := orb.Point{7.0001, 43}, orb.Point{7.01, 43.0099}
+	r, err := n.Route(context.Background(), from, to, RouteOptions{})
+	if err != nil || math.Abs(r.Time-31.2) > 0.1 {
+		t.Fatalf("diagonal: %v %v", r.Time, err)
+	}
+	v := n.SetSealedZones([]orb.MultiPolygon{square(orb.Point{7.005, 43.005}, 0.001)})
+	if err := n.WaitVersion(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	r, err = n.Route(context.Background(), from, to, RouteOptions{})
+	if err != nil || math.Abs(r.Time-118.8) > 0.1 {
+		t.Fatalf("sealed diagonal: %v %v", r.Time, err)
+	}
+	// from inside the zone, the diagonal is open
+	r, err = n.Route(context.Background(), orb.Point{7.005, 43.005}, to, RouteOptions{})
+	if err != nil || r.Time > 16 {
+		t.Fatalf("from inside: %v %v", r.Time, err)
+	}
+	tm, _, _, err := n.Matrix(context.Background(), []orb.Point{from}, []orb.Point{to}, MatrixOptions{})
+	if err != nil || math.Abs(tm.At(0, 0)-118.8) > 0.1 {
+		t.Fatalf("matrix: %v %v", tm.At(0, 0), err)
 	}
 }
