@@ -17,6 +17,12 @@
 // Inside the core the query is a plain bidirectional Dijkstra over the
 // remaining core edges, which is cheap for city-scale zones.
 //
+// An edge that crosses a zone with both end nodes outside it (a long
+// segment through a small zone; BuildOptions.EdgeSet) puts its two end
+// nodes into the core and stays an original arc there, never merged with
+// a parallel edge nor used as a witness, so the query can drop it exactly
+// when its zones are closed.
+//
 // When zones change, the hierarchy is rebuilt in the background with
 // BuildOptions.Order set to the previous order (no priority simulation:
 // about 2-3x faster than a fresh build); readers keep the old hierarchy
