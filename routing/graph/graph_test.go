@@ -264,3 +264,29 @@ func TestDijkstraClosure(t *testing.T) {
 	}
 	_ = rand.New(rand.NewPCG(1, 0))
 }
+
+// TestSnapBruteForce compares Snap with a scan of every edge.
+func TestSnapBruteForce(t *testing.T) {
+	g := grid(30, 20)
+	r := rand.New(rand.NewPCG(11, 0))
+	s := g.snap
+	for i := 0; i < 2000; i++ {
+		p := orb.Point{6.998 + r.Float64()*0.034, 42.998 + r.Float64()*0.024}
+		got, err := g.Snap(p, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		px, py := s.proj(p[0], p[1])
+		best := math.Inf(1)
+		for e := 0; e < g.NumEdges(); e++ {
+			ax, ay := s.proj(g.Lon[g.Tail[e]], g.Lat[g.Tail[e]])
+			bx, by := s.proj(g.Lon[g.Head[e]], g.Lat[g.Head[e]])
+			dx, dy := bx-ax, by-ay
+			tt := math.Max(0, math.Min(1, ((px-ax)*dx+(py-ay)*dy)/(dx*dx+dy*dy)))
+			best = math.Min(best, math.Hypot(ax+tt*dx-px, ay+tt*dy-py))
+		}
+		if math.Abs(got.Dist-best) > 1e-6 {
+			t.Fatalf("point %v: snap %.3f m, brute force %.3f m", p, got.Dist, best)
+		}
+	}
+}

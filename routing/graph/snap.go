@@ -146,8 +146,12 @@ func (g *Graph) Snap(p orb.Point, maxDist float64) (Snap, error) {
 	bestT := 0.0
 	maxRing := int(maxDist/s.cell) + 2
 	// distance from p to the grid, to skip rings entirely outside it
+	// inner(r) is the distance from p to the outside of the block of rings
+	// 0..r-1: no segment first met in ring r or later is closer.
+	fx, fy := px-float64(cxp)*s.cell, py-float64(cyp)*s.cell // offset of p in its cell
+	edge0 := math.Min(math.Min(fx, s.cell-fx), math.Min(fy, s.cell-fy))
 	for r := 0; r <= maxRing; r++ {
-		if best.Edge >= 0 && float64(r-1)*s.cell > best.Dist {
+		if best.Edge >= 0 && r > 0 && edge0+float64(r-1)*s.cell >= best.Dist {
 			break
 		}
 		if float64(r-1)*s.cell > maxDist {
