@@ -110,6 +110,17 @@ func TestBenchRoadTable(t *testing.T) {
 	cpu = (processCPU() - c0) / 3
 	rows = append(rows, [3]string{"1,000 x 1,000 matrix, 1 worker, wall (median of 3)", median(ds).Round(time.Millisecond).String(), "0.5 s"})
 	rows = append(rows, [3]string{"1,000 x 1,000 matrix, mean process CPU time", cpu.Round(time.Millisecond).String(), "0.5 s"})
+	runtime.GOMAXPROCS(2)
+	ds = ds[:0]
+	for k := 0; k < 3; k++ {
+		t0 := time.Now()
+		if _, _, _, err := n.Matrix(ctx, src, dst, MatrixOptions{Workers: 2}); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	runtime.GOMAXPROCS(1)
+	rows = append(rows, [3]string{"1,000 x 1,000 matrix, 2 workers, GOMAXPROCS=2, wall (median of 3)", median(ds).Round(time.Millisecond).String(), ""})
 
 	// 15-minute isochrone
 	ds = ds[:0]
