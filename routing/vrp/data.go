@@ -195,9 +195,9 @@ func newInst(p *Problem) (*inst, error) {
 	if in.nVeh == 0 {
 		return nil, fmt.Errorf("%w: no vehicles", ErrInvalid)
 	}
-	for _, v := range in.tm {
-		if v < 0 || math.IsNaN(v) {
-			return nil, fmt.Errorf("%w: negative or NaN travel time", ErrInvalid)
+	for i, v := range in.tm {
+		if v < 0 || math.IsNaN(v) || in.dm[i] < 0 || math.IsNaN(in.dm[i]) {
+			return nil, fmt.Errorf("%w: negative or NaN travel time or distance", ErrInvalid)
 		}
 	}
 	// dimensions

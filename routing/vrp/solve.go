@@ -32,7 +32,8 @@ type Options struct {
 	// worker. 0 or 1 means one search on the calling goroutine.
 	Workers int
 	// Progress, if set, is called whenever the best plan improves. Calls are
-	// serialised (never concurrent) but may come from any goroutine.
+	// serialised (never concurrent) but may come from any goroutine; they
+	// run inside the search loop, so keep them fast.
 	Progress func(Progress)
 }
 
