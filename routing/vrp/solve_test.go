@@ -506,3 +506,24 @@ func TestRandomRich(t *testing.T) {
 		t.Logf("instance %d: %d routes, %d unassigned, priority %d", k, len(s.Routes), len(s.Unassigned), s.Priority)
 	}
 }
+
+func TestUnreachable(t *testing.T) {
+	m := line(4)
+	for i := 0; i < 4; i++ {
+		if i != 3 {
+			m.Set(i, 3, routing.Unreachable)
+			m.Set(3, i, routing.Unreachable)
+		}
+	}
+	p := &vrp.Problem{Time: m, Dist: m,
+		Jobs:     []vrp.Job{{Stop: vrp.Stop{Location: 1}}, {Stop: vrp.Stop{Location: 2}}, {Stop: vrp.Stop{Location: 3}}},
+		Vehicles: []vrp.Vehicle{{ID: 1, Start: 0, End: 0}},
+	}
+	s := solveChecked(t, p, vrp.Options{Seed: 1})
+	if len(s.Unassigned) != 1 || s.Unassigned[0].Index != 2 || s.Unassigned[0].Reason != vrp.ReasonWindow {
+		t.Fatalf("unassigned %+v, want job 2 unreachable", s.Unassigned)
+	}
+	if s.Distance != 40 {
+		t.Errorf("distance %v, want 40", s.Distance)
+	}
+}
