@@ -235,7 +235,7 @@ func (t *transport) solve(open []int) float64 {
 					dk := dist[k]
 					row := d[k*q1 : (k+1)*q1]
 					for k2, v := range row {
-						if nd := dk + v; nd < dist[k2]-1e-12 {
+						if nd := dk + v; nd < dist[k2]-1e-9*math.Max(1, math.Abs(dist[k2])) {
 							dist[k2], pred[k2] = nd, int32(k)
 							changed = true
 						}
@@ -252,9 +252,33 @@ func (t *transport) solve(open []int) float64 {
 				}
 			}
 			delta := math.Min(s, rc[tk])
+			steps := 0
 			for k := tk; pred[k] >= 0; k = int(pred[k]) {
 				u := via[int(pred[k])*q1+k]
 				delta = math.Min(delta, t.flow[int(u)*q1+int(pred[k])])
+				if steps++; steps > q1 {
+					// A predecessor cycle (rounding noise): ship the
+					// rest directly to the cheapest slot with room.
+					delta = -1
+					break
+				}
+			}
+			if delta <= eps {
+				tk, bd = -1, math.Inf(1)
+				for k := 0; k < q1; k++ {
+					if rc[k] > eps && cost[i*q1+k] < bd {
+						tk, bd = k, cost[i*q1+k]
+					}
+				}
+				delta = math.Min(s, rc[tk])
+				if t.flow[i*q1+tk] <= eps {
+					users[tk] = append(users[tk], int32(i))
+				}
+				t.flow[i*q1+tk] += delta
+				rc[tk] -= delta
+				s -= delta
+				total += delta * bd
+				continue
 			}
 			for k := tk; ; {
 				pk := pred[k]
