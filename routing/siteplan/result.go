@@ -25,8 +25,8 @@ type Result struct {
 	Summary    Summary     `json:"summary"`
 	Solver     SolverStats `json:"solver"`
 	// Changes against Request.Current (re-planning only).
-	Changes  *Changes                  `json:"changes,omitempty"`
-	Warnings []string                  `json:"warnings,omitempty"`
+	Changes  *Changes                   `json:"changes,omitempty"`
+	Warnings []string                   `json:"warnings,omitempty"`
 	GeoJSON  *geojson.FeatureCollection `json:"geojson,omitempty"`
 }
 

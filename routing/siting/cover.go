@@ -79,7 +79,7 @@ func newCoverSets(pr *Problem, radius float64) *coverSets {
 	return cs
 }
 
-func (cs *coverSets) covers(i int) []int32 { return cs.byDemand[cs.dStart[i]:cs.dStart[i+1]] }
+func (cs *coverSets) covers(i int) []int32  { return cs.byDemand[cs.dStart[i]:cs.dStart[i+1]] }
 func (cs *coverSets) covered(j int) []int32 { return cs.bySite[cs.sStart[j]:cs.sStart[j+1]] }
 
 // finish fills Assign (nearest open site within radius, -1 otherwise),
