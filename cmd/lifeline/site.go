@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lifeline/routing/formats"
+	"lifeline/routing/siteplan"
 	"lifeline/routing/siting"
 )
 
@@ -38,13 +39,15 @@ type siteOutput struct {
 func runSite(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("site", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "orlib-pmed", "instance format: orlib-pmed")
+	format := fs.String("format", "orlib-pmed", "orlib-pmed (OR-Library p-median), h3-pop (H3 population grid CSV: --p sites, straight-line walking), plan (a siteplan Request as JSON)")
 	limit := fs.Duration("time-limit", 10*time.Second, "wall-time budget (includes reading the file)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	p := fs.Int("p", 0, "override the number of medians (0: the file's)")
 	bksPath := fs.String("bks", "", "bks.csv of optima: print a comparison table instead of JSON")
+	geojsonOut := fs.String("geojson", "", "h3-pop: write the plan's GeoJSON layer to this file")
+	resolution := fs.Int("resolution", 9, "h3-pop: H3 resolution demand is aggregated to")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lifeline site [--format orlib-pmed] [--time-limit 10s] [--seed 1] [--bks bks.csv] FILE...")
+		fmt.Fprintln(stderr, "usage: lifeline site [--format orlib-pmed|h3-pop|plan] [--time-limit 10s] [--seed 1] [--bks bks.csv] [--p N] FILE...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -54,8 +57,14 @@ func runSite(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fs.Usage()
 		return errors.New("site: want an instance file")
 	}
-	if *format != "orlib-pmed" {
-		return fmt.Errorf("site: unknown format %q (want orlib-pmed)", *format)
+	switch *format {
+	case "orlib-pmed":
+	case "h3-pop":
+		return runSiteGrid(ctx, fs.Args(), *p, *limit, *seed, *geojsonOut, *resolution, stdout)
+	case "plan":
+		return runSitePlanFile(ctx, fs.Args(), stdout)
+	default:
+		return fmt.Errorf("site: unknown format %q (want orlib-pmed, h3-pop or plan)", *format)
 	}
 	var bks map[string]float64
 	if *bksPath != "" {
@@ -144,4 +153,66 @@ func solveSiteFile(ctx context.Context, path string, limit time.Duration, seed u
 		out.Facilities = append(out.Facilities, j+1)
 	}
 	return out, inst.N, nil
+}
+
+// runSiteGrid plans p sites over an H3 population grid CSV with
+// straight-line walking and prints the summary and solver figures as JSON.
+func runSiteGrid(ctx context.Context, files []string, p int, limit time.Duration, seed uint64, geojsonOut string, res int, stdout io.Writer) error {
+	if len(files) != 1 || p < 1 {
+		return errors.New("site: h3-pop wants one CSV file and --p sites")
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return err
+	}
+	cells, err := siteplan.ReadPopulationCSV(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", files[0], err)
+	}
+	req := siteplan.Request{Cells: cells, Sites: p, Resolution: res, Seed: seed, TimeLimitSeconds: limit.Seconds(),
+		CandidatesFrom: []string{siteplan.FromCells}, OmitGeoJSON: geojsonOut == ""}
+	plan, err := siteplan.Plan(ctx, req, nil)
+	if err != nil {
+		return err
+	}
+	if geojsonOut != "" {
+		b, err := json.Marshal(plan.GeoJSON)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(geojsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	out := struct {
+		Instance string               `json:"instance"`
+		Cells    int                  `json:"cells"`
+		Method   string               `json:"method"`
+		Summary  siteplan.Summary     `json:"summary"`
+		Solver   siteplan.SolverStats `json:"solver"`
+	}{filepath.Base(files[0]), len(cells), plan.Method, plan.Summary, plan.Solver}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// runSitePlanFile reads a siteplan.Request as JSON and prints the Result.
+func runSitePlanFile(ctx context.Context, files []string, stdout io.Writer) error {
+	if len(files) != 1 {
+		return errors.New("site: plan wants one request file")
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		return err
+	}
+	var req siteplan.Request
+	if err := json.Unmarshal(data, &req); err != nil {
+		return fmt.Errorf("read %s: %w", files[0], err)
+	}
+	plan, err := siteplan.Plan(ctx, req, nil)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(plan)
 }
