@@ -407,6 +407,7 @@ func TestPlanPointZone(t *testing.T) {
 func TestReplan(t *testing.T) {
 	req := district()
 	req.OmitGeoJSON = true
+	req.TimeLimitSeconds = 0.5
 	first, err := Plan(context.Background(), req, nil)
 	if err != nil {
 		t.Fatal(err)
