@@ -144,7 +144,7 @@ func solveSiteFile(ctx context.Context, path string, limit time.Duration, seed u
 	if p > 0 {
 		inst.P = p
 	}
-	rest := limit - time.Since(start)
+	rest := limit - time.Since(start) - 30*time.Millisecond // margin for output
 	if rest < time.Millisecond {
 		rest = time.Millisecond
 	}
