@@ -189,8 +189,36 @@ func runSiteGrid(ctx context.Context, files []string, p int, limit time.Duration
 		buildSeconds = time.Since(t0).Seconds()
 		fmt.Fprintf(stderr, "site: foot network of %s built in %.1f s (not counted in the plan's time)\n", osmPath, buildSeconds)
 		walk = func(from, to []orb.Point) (routing.Matrix, error) {
-			t, _, err := n.Table(ctx, from, to)
-			return t, err
+			// Points farther than the snapping limit from any footway
+			// (river islands) get unreachable rows/columns instead of
+			// failing the whole matrix.
+			keep := func(ps []orb.Point) (idx []int, sub []orb.Point) {
+				for k, p := range ps {
+					if _, err := n.Snap(p); err == nil {
+						idx, sub = append(idx, k), append(sub, p)
+					}
+				}
+				return idx, sub
+			}
+			fi, fp := keep(from)
+			ti, tp := keep(to)
+			m := routing.NewMatrix(len(from), len(to))
+			for k := range m.Data {
+				m.Data[k] = routing.Unreachable
+			}
+			if len(fp) == 0 || len(tp) == 0 {
+				return m, nil
+			}
+			t, _, err := n.Table(ctx, fp, tp)
+			if err != nil {
+				return routing.Matrix{}, err
+			}
+			for a, i := range fi {
+				for b, j := range ti {
+					m.Set(i, j, t.At(a, b))
+				}
+			}
+			return m, nil
 		}
 	}
 	plan, err := siteplan.Plan(ctx, req, walk)

@@ -14,8 +14,9 @@ import (
 // Method: greedy add, then fast interchange (best-improvement swaps with the
 // gain/loss/extra decomposition of Whitaker and Resende–Werneck, each round
 // O(n·k + m·p) with k the candidates nearer than a point's second-nearest
-// open site), inside a variable neighbourhood search (random k-swaps,
-// k = 1..kmax). A Lagrangian relaxation of the assignment constraints,
+// open site), inside a skewed variable neighbourhood search (k-swaps,
+// k = 1..25, half of them to candidates near a served demand point; a
+// current solution up to 0.05% worse than the best may be walked from). A Lagrangian relaxation of the assignment constraints,
 // optimised by subgradient steps, gives LowerBound, seeds the search with
 // the sites its relaxed solutions pick, and stops the search early once the
 // bound (rounded up when all data are integral) meets the incumbent.
@@ -227,20 +228,25 @@ func (s *search) vns(lr *lagrangian) {
 	if free := s.in.m - s.p; free < kmax {
 		kmax = free
 	}
-	if kmax > 10 {
-		kmax = 10
+	if kmax > 25 {
+		kmax = 25
 	}
 	if kmax < 1 {
 		return
 	}
 	k := 1
 	sinceLR := 0
+	// Skewed VNS: the search walks from a current solution that may be
+	// slightly worse than the best (within 0.05%), and returns to the best
+	// after a full cycle of neighbourhoods without a move.
+	cur := append([]int32(nil), s.best...)
+	curCost := s.bestCost
 	for !s.ck.over() {
 		if s.o.MaxIterations > 0 && s.iters >= s.o.MaxIterations {
 			return
 		}
 		s.iters++
-		s.ls.load(s.best)
+		s.ls.load(cur)
 		s.ls.shake(s.rng, k)
 		s.ls.descend(s.ck)
 		improved := s.ls.cost < s.bestCost-1e-9*math.Max(1, s.bestCost)
@@ -248,7 +254,15 @@ func (s *search) vns(lr *lagrangian) {
 		if s.proven() {
 			return
 		}
+		if !improved && s.ls.cost < curCost*(1+5e-4) && !equalSet(s.ls.open, cur) {
+			cur = append(cur[:0], s.ls.open...)
+			curCost = s.ls.cost
+			k = 1
+			continue
+		}
 		if improved {
+			cur = append(cur[:0], s.ls.open...)
+			curCost = s.ls.cost
 			k = 1
 			if s.o.LagrangianIterations == 0 && !lr.converged {
 				// A better upper bound sharpens the subgradient steps.
@@ -256,6 +270,8 @@ func (s *search) vns(lr *lagrangian) {
 			}
 		} else if k++; k > kmax {
 			k = 1
+			cur = append(cur[:0], s.best...)
+			curCost = s.bestCost
 		}
 		sinceLR++
 		if sinceLR >= 200 && s.o.LagrangianIterations == 0 && !lr.converged {
@@ -453,9 +469,20 @@ func (ls *localSearch) descend(ck *clock) {
 func (ls *localSearch) shake(rng *rand.Rand, k int) {
 	m := ls.in.m
 	for t := 0; t < k; t++ {
+		local := rng.IntN(2) == 0
 		for try := 0; try < 50; try++ {
 			r := int32(rng.IntN(ls.p))
 			f := int32(rng.IntN(m))
+			if local {
+				// Move a site to a candidate near one of its clients:
+				// a perturbation local search does not simply undo.
+				i := rng.IntN(ls.in.n)
+				r = ls.pos[ls.c1[i]]
+				f = ls.in.order[i*m+rng.IntN(min(m, 12))]
+				if r < 0 {
+					continue
+				}
+			}
 			if ls.pos[f] >= 0 || ls.lock[ls.open[r]] {
 				continue
 			}
@@ -652,6 +679,23 @@ func (lr *lagrangian) run(s *search, until time.Time, maxIter int) {
 			}
 		}
 	}
+}
+
+// equalSet reports whether a and b hold the same sites (any order).
+func equalSet(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := make(map[int32]bool, len(a))
+	for _, x := range a {
+		seen[x] = true
+	}
+	for _, x := range b {
+		if !seen[x] {
+			return false
+		}
+	}
+	return true
 }
 
 func equal32(a, b []int32) bool {
