@@ -130,10 +130,8 @@ func (s *search) run() {
 		s.lb = s.bestCost
 		return
 	}
-	if s.ck.over() {
-		return
-	}
-	// Lagrangian bound with a share of the budget; it also proposes sites.
+	// Lagrangian bound with a share of the budget (at least one
+	// evaluation, even out of time); it also proposes sites.
 	lr := newLagrangian(in, s.p, s.lock)
 	lr.init(s.ls)
 	share := 0.3
@@ -616,7 +614,8 @@ func (lr *lagrangian) run(s *search, until time.Time, maxIter int) {
 	in := lr.in
 	free := lr.p - countTrue(lr.lock)
 	for it := 0; maxIter == 0 || it < maxIter; it++ {
-		if it&7 == 0 && (s.ck.over() || time.Now().After(until)) {
+		// At least one evaluation, so that every answer carries a bound.
+		if it > 0 && it&7 == 0 && (s.ck.over() || time.Now().After(until)) {
 			return
 		}
 		L := lr.eval()
