@@ -197,10 +197,11 @@ func solveBench(ctx context.Context, fam formats.Family, dir, list string, opt v
 			want[strings.ToLower(strings.TrimSpace(n))] = true
 		}
 	}
+	all := len(want) == 0 // decided before the loop empties want
 	var sel []string
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-		if len(want) == 0 || want[strings.ToLower(name)] {
+		if all || want[strings.ToLower(name)] {
 			sel = append(sel, f)
 			delete(want, strings.ToLower(name))
 		}

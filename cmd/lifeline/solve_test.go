@@ -59,6 +59,19 @@ func TestSolveCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "t2-2") || !strings.Contains(out.String(), "# summary cordeau: vehicles equal to BKS on") {
 		t.Fatalf("bench output:\n%s", out.String())
 	}
+	// --instances selects exactly the listed instances, not those after them
+	file2 := filepath.Join(dir, "instances", "t2-3.txt")
+	if err := os.WriteFile(file2, []byte(solveTiny), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"solve", "--bench", "--format", "cordeau", "--dir", dir, "--instances", "t2-2", "--time-limit", "100ms"}, &out, &errb, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "# family cordeau, 1 instances") || strings.Contains(out.String(), "t2-3") {
+		t.Fatalf("--instances t2-2 ran others:\n%s", out.String())
+	}
 	// errors
 	for _, args := range [][]string{
 		{"solve", file},
