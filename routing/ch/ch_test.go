@@ -119,27 +119,35 @@ func checkPath(t *testing.T, g *graph.Graph, p Path) {
 		t.Fatalf("short path %v", es)
 	}
 	var sum graph.Weight
+	var length float64
 	for i := 1; i < len(es); i++ {
 		if g.Head[es[i-1]] != g.Tail[es[i]] {
 			t.Fatalf("edges %d and %d not consecutive", es[i-1], es[i])
 		}
 		if i < len(es)-1 {
 			sum += g.Time[es[i]]
+			length += float64(g.Length[es[i]])
 		}
 	}
 	var lf, lt graph.Weight
 	for _, l := range g.SourceLegs(p.From) {
 		if l.Edge == es[0] {
 			lf = l.Time
+			length += l.Length
 		}
 	}
 	for _, l := range g.TargetLegs(p.To) {
 		if l.Edge == es[len(es)-1] {
 			lt = l.Time
+			length += l.Length
 		}
 	}
 	if sum+lf+lt != p.Time {
 		t.Fatalf("unpacked time %d+%d+%d != %d", lf, sum, lt, p.Time)
+	}
+	// lengths of shortcuts are float32 sums: equal up to rounding
+	if math.Abs(length-p.Length) > 1e-4*(1+length) {
+		t.Fatalf("unpacked length %.3f != %.3f", length, p.Length)
 	}
 }
 

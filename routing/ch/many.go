@@ -31,26 +31,37 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 	s.reset()
 	for i, l := range seeds {
 		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
-			s.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
+			s.relax(graph.NodeID(h.Rank[l.Node]), l.Time, -1, int32(i))
 		}
+	}
+	if s.length == nil {
+		s.length = make([]float64, len(s.st))
 	}
 	first, head, arcs, ws := h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW
 	if !fwd {
 		first, head, arcs, ws = h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW
 	}
-	for s.heap.Len() > 0 {
-		v, dv := s.heap.Pop()
+	for len(s.keys) > 0 {
+		v, dv := s.pop()
 		if h.stalled(s, v, fwd, c) {
 			continue
 		}
-		lv := s.st[v].length
+		// v's predecessor was settled (and not stalled: it relaxed an
+		// arc) before v, so its length is final
+		var lv float64
+		if st := s.st[v]; st.pnode >= 0 {
+			lv = s.length[st.pnode] + float64(h.ArcLen[st.parc])
+		} else {
+			lv = seeds[st.parc].Length
+		}
+		s.length[v] = lv
 		visit(v, dv, lv)
 		for i := first[v]; i < first[v+1]; i++ {
 			w := head[i]
 			if h.closed(c, w) || h.arcClosed(c, arcs[i]) {
 				continue
 			}
-			s.relax(w, dv+ws[i], lv+float64(h.ArcLen[arcs[i]]), v, arcs[i])
+			s.relax(w, dv+ws[i], v, arcs[i])
 		}
 	}
 }

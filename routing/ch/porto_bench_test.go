@@ -91,8 +91,11 @@ func BenchmarkPortoCost(b *testing.B) {
 	q := NewQuery(h)
 	b.ReportAllocs()
 	b.ResetTimer()
+	settled := 0
 	for i := 0; i < b.N; i++ {
 		p := pairs[i&1023]
 		q.Cost(p[0], p[1], nil)
+		settled += q.Settled
 	}
+	b.ReportMetric(float64(settled)/float64(b.N), "settled/op")
 }

@@ -7,24 +7,33 @@ import (
 )
 
 // nodeState is the per-node state of one search direction, kept in one
-// struct so that a node costs one cache line.
+// struct so that relaxing an arc touches one cache line: distance,
+// predecessor and the node's place in the heap. The length of the path is
+// not carried: it is summed along the predecessor chain of the meeting
+// node once the search ends (a few dozen arcs instead of one random ArcLen
+// read per relaxed arc).
 type nodeState struct {
-	dist   graph.Weight
-	stamp  uint32
-	pnode  graph.NodeID // predecessor in the search tree, -1 at a seed
-	parc   int32        // arc from pnode, or the seed's leg index
-	length float64
+	dist  graph.Weight
+	stamp uint32
+	pnode graph.NodeID // predecessor in the search tree, -1 at a seed
+	parc  int32        // arc from pnode, or the seed's leg index
+	pos   int32        // index in the heap, -1 once popped
 }
 
-// side is the state of one direction of a bidirectional search.
+// side is the state of one direction of a bidirectional search, with its
+// own binary heap of (key, node) whose positions live in st.
 type side struct {
-	heap  *graph.Heap
 	st    []nodeState
 	epoch uint32
+	keys  []graph.Weight
+	nodes []graph.NodeID
+	// length of settled nodes (m), only for upward searches (Many), where
+	// every settled node needs it; read only for nodes settled this epoch.
+	length []float64
 }
 
 func newSide(n int) side {
-	return side{heap: graph.NewHeap(n), st: make([]nodeState, n)}
+	return side{st: make([]nodeState, n)}
 }
 
 func (s *side) reset() {
@@ -33,7 +42,7 @@ func (s *side) reset() {
 		clear(s.st)
 		s.epoch = 1
 	}
-	s.heap.Reset()
+	s.keys, s.nodes = s.keys[:0], s.nodes[:0]
 }
 
 func (s *side) d(v graph.NodeID) graph.Weight {
@@ -43,12 +52,97 @@ func (s *side) d(v graph.NodeID) graph.Weight {
 	return graph.Inf
 }
 
-func (s *side) relax(v graph.NodeID, d graph.Weight, l float64, p graph.NodeID, arc int32) {
+// relax lowers v's distance to d via arc from p, queueing v.
+func (s *side) relax(v graph.NodeID, d graph.Weight, p graph.NodeID, arc int32) {
 	st := &s.st[v]
-	if st.stamp != s.epoch || d < st.dist {
-		*st = nodeState{dist: d, stamp: s.epoch, pnode: p, parc: arc, length: l}
-		s.heap.Push(v, d)
+	if st.stamp == s.epoch && d >= st.dist {
+		return
 	}
+	i := int(st.pos)
+	if st.stamp != s.epoch || i < 0 {
+		i = len(s.keys)
+		s.keys = append(s.keys, d)
+		s.nodes = append(s.nodes, v)
+	}
+	*st = nodeState{dist: d, stamp: s.epoch, pnode: p, parc: arc}
+	s.up(i, v, d)
+}
+
+// minKey returns the smallest queued key, graph.Inf when empty.
+func (s *side) minKey() graph.Weight {
+	if len(s.keys) == 0 {
+		return graph.Inf
+	}
+	return s.keys[0]
+}
+
+// pop removes the queued node of smallest key.
+func (s *side) pop() (graph.NodeID, graph.Weight) {
+	v, k := s.nodes[0], s.keys[0]
+	s.st[v].pos = -1
+	last := len(s.keys) - 1
+	lk, lv := s.keys[last], s.nodes[last]
+	s.keys, s.nodes = s.keys[:last], s.nodes[:last]
+	if last > 0 {
+		s.down(lk, lv)
+	}
+	return v, k
+}
+
+// up moves node v of key k from slot i towards the root.
+func (s *side) up(i int, v graph.NodeID, k graph.Weight) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if s.keys[p] <= k {
+			break
+		}
+		s.keys[i], s.nodes[i] = s.keys[p], s.nodes[p]
+		s.st[s.nodes[i]].pos = int32(i)
+		i = p
+	}
+	s.keys[i], s.nodes[i] = k, v
+	s.st[v].pos = int32(i)
+}
+
+// down places node v of key k, taken from the end, starting at the root.
+func (s *side) down(k graph.Weight, v graph.NodeID) {
+	n := len(s.keys)
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && s.keys[r] < s.keys[l] {
+			m = r
+		}
+		if k <= s.keys[m] {
+			break
+		}
+		s.keys[i], s.nodes[i] = s.keys[m], s.nodes[m]
+		s.st[s.nodes[i]].pos = int32(i)
+		i = m
+	}
+	s.keys[i], s.nodes[i] = k, v
+	s.st[v].pos = int32(i)
+}
+
+// chainLength is the length (m) of the search tree path from a seed to v:
+// the seed's leg plus the arcs of the chain, added seed first (the order
+// of an upward search, so that Many gives the same float sums). buf is
+// scratch space, returned for reuse.
+func (s *side) chainLength(h *Hierarchy, legs []graph.Leg, v graph.NodeID, buf []int32) (float64, []int32) {
+	buf = buf[:0]
+	for s.st[v].pnode >= 0 {
+		buf = append(buf, s.st[v].parc)
+		v = s.st[v].pnode
+	}
+	l := legs[s.st[v].parc].Length
+	for i := len(buf) - 1; i >= 0; i-- {
+		l += float64(h.ArcLen[buf[i]])
+	}
+	return l, buf
 }
 
 // Query holds the per-query state (O(n) memory, reset in O(1) by epoch
@@ -135,19 +229,19 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	q.b.reset()
 	for i, l := range sl {
 		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
-			q.f.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
+			q.f.relax(graph.NodeID(h.Rank[l.Node]), l.Time, -1, int32(i))
 		}
 	}
 	for i, l := range tl {
 		if !c.Closed(l.Node) && !c.EdgeClosed(l.Edge) {
-			q.b.relax(graph.NodeID(h.Rank[l.Node]), l.Time, l.Length, -1, int32(i))
+			q.b.relax(graph.NodeID(h.Rank[l.Node]), l.Time, -1, int32(i))
 		}
 	}
 	best := p.Time
 	meet := graph.NodeID(-1)
 	q.Settled = 0
 	for {
-		fk, bk := q.f.heap.MinKey(), q.b.heap.MinKey()
+		fk, bk := q.f.minKey(), q.b.minKey()
 		if fk >= best && bk >= best {
 			break
 		}
@@ -156,7 +250,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		if !fwd {
 			s, o = &q.b, &q.f
 		}
-		v, dv := s.heap.Pop()
+		v, dv := s.pop()
 		q.Settled++
 		if do := o.d(v); do < graph.Inf && dv+do < best {
 			best, meet = dv+do, v
@@ -164,7 +258,6 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		if h.stalled(s, v, fwd, c) {
 			continue
 		}
-		lv := s.st[v].length
 		if fwd {
 			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
 				w := h.FwdHead[i]
@@ -172,7 +265,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 				if h.closed(c, w) || h.arcClosed(c, a) {
 					continue
 				}
-				s.relax(w, dv+h.FwdW[i], lv+float64(h.ArcLen[a]), v, a)
+				s.relax(w, dv+h.FwdW[i], v, a)
 			}
 		} else {
 			for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
@@ -181,7 +274,7 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 				if h.closed(c, w) || h.arcClosed(c, a) {
 					continue
 				}
-				s.relax(w, dv+h.BwdW[i], lv+float64(h.ArcLen[a]), v, a)
+				s.relax(w, dv+h.BwdW[i], v, a)
 			}
 		}
 	}
@@ -190,7 +283,10 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 	}
 	p.SameEdge = false
 	p.Time = best
-	p.Length = q.f.st[meet].length + q.b.st[meet].length
+	lf, buf := q.f.chainLength(h, sl, meet, q.stack)
+	lb, buf := q.b.chainLength(h, tl, meet, buf)
+	q.stack = buf
+	p.Length = lf + lb
 	if q.noUnpack {
 		return p, true
 	}
