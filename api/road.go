@@ -116,9 +116,23 @@ func (rh *roadHandlers) route(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := rh.net.Route(c.Request.Context(), from, to, network.RouteOptions{})
+	var opts network.RouteOptions
+	switch g := c.Query("geometry"); g {
+	case "", "true":
+	case "false":
+		opts.NoGeometry = true
+	default:
+		fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.geometry: %q is not true or false", g), map[string]any{"path": "query.geometry"}))
+		return
+	}
+	r, err := rh.net.Route(c.Request.Context(), from, to, opts)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if opts.NoGeometry {
+		// time and distance only: no line, polyline or street list
+		c.JSON(http.StatusOK, gin.H{"time_s": r.Time, "distance_m": r.Distance, "from": r.From, "to": r.To, "version": r.Version})
 		return
 	}
 	if wantGeoJSON(c) {

@@ -47,6 +47,13 @@ func TestRoadEndpoints(t *testing.T) {
 		t.Fatalf("route: %d %v", code, got)
 	}
 	routeTime := got["time_s"].(float64)
+	code, got = do(t, srv, "GET", "/v1/route?from=104.06,30.64&to=104.08,30.66&geometry=false", "")
+	if code != 200 || got["time_s"].(float64) != routeTime || got["geometry"] != nil || got["streets"] != nil {
+		t.Fatalf("route without geometry: %d %v", code, got)
+	}
+	if code, got = do(t, srv, "GET", "/v1/route?from=104.06,30.64&to=104.08,30.66&geometry=no", ""); code != 400 {
+		t.Fatalf("geometry=no: %d %v", code, got)
+	}
 	code, got = do(t, srv, "POST", "/v1/matrix", `{"sources":[[104.06,30.64]],"targets":[[104.08,30.66],[104.06,30.64]]}`)
 	if code != 200 {
 		t.Fatalf("matrix: %d %v", code, got)

@@ -19,10 +19,11 @@ graphs-road: build ## build the road graphs of the shared OSM extracts into var/
 	./$(BIN) graph build --osm $(ROAD_DATA)/porto-alegre-2020.osm.pbf --profile foot --out var/graphs/porto-alegre-foot.graph
 	./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out var/graphs/porto-car.graph
 
-bench-road: build ## road engine on Porto, one core: import+hierarchy time and peak memory, query, 1000x1000, isochrone, zone rebuild
+bench-road: build ## road engine on Porto, one core: import+hierarchy time and peak memory, query, 1000x1000, isochrone, zone rebuild; then route and matrix through HTTP
 	@mkdir -p var/graphs
 	GOMAXPROCS=1 /usr/bin/time -f 'graph build porto car (GOMAXPROCS=1): %e s wall, %U s user CPU, %M KiB peak RSS' ./$(BIN) graph build --osm $(ROAD_DATA)/porto-pt-2015.osm.pbf --profile car --out var/graphs/porto-car.graph
 	LIFELINE_BENCH_GRAPH=$(CURDIR)/var/graphs/porto-car.graph $(GO) test -count=1 -run '^TestBenchRoadTable$$' -v ./routing/network/ | grep -v '^=== RUN'
+	LIFELINE_BENCH_GRAPH=$(CURDIR)/var/graphs/porto-car.graph $(GO) test -count=1 -run '^TestBenchRoadHTTP$$' -v ./cmd/lifeline/ | grep -v '^=== RUN'
 
 fuzz-road: ## fuzz the road engine's decoders (graph file, hierarchy section, polyline, maxspeed)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(ROAD_FUZZTIME) ./routing/graph/
