@@ -195,7 +195,7 @@ func TestBenchRoadTable(t *testing.T) {
 	}
 	rows = append(rows, [3]string{"one-to-one median with that zone sealed", median(ds).String(), ""})
 
-	fmt.Printf("\nroad engine on %s: %d nodes, %d edges, %d shortcuts (GOMAXPROCS=1, shared busy machine)\n", os.Getenv("LIFELINE_BENCH_GRAPH"), g.NumNodes(), g.NumEdges(), n.Shortcuts())
+	fmt.Printf("\nroad engine on %s: %d nodes, %d edges, %d shortcuts (GOMAXPROCS=1)\n", os.Getenv("LIFELINE_BENCH_GRAPH"), g.NumNodes(), g.NumEdges(), n.Shortcuts())
 	fmt.Printf("| %-66s | %12s | %-14s |\n|%s|%s|%s|\n", "measure", "value", "target", "---", "---", "---")
 	for _, r := range rows {
 		fmt.Printf("| %-66s | %12s | %-14s |\n", r[0], r[1], r[2])
