@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/data/demo"
 	"lifeline/data/storetest"
 	"lifeline/zones"
 )
@@ -159,4 +160,41 @@ func BenchmarkLinearLookupDemo(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		dst = s.index.LinearLookupInto(dst, ps[i&4095], at)
 	}
+}
+
+// BenchmarkLookupDemoDistrict is one Store.Lookup on the demo district that
+// `make run` serves (data/demo, default seed), at points drawn uniformly
+// over the district's 3 km x 2.5 km, on the day of the second seal.
+func BenchmarkLookupDemoDistrict(b *testing.B) {
+	s := New()
+	ctx := context.Background()
+	if err := demo.Load(ctx, s, demo.Default()); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 0))
+	dLon := demo.WidthMeters / (111320 * math.Cos(demo.Centre[1]*math.Pi/180))
+	dLat := demo.HeightMeters / 110540
+	ps := make([]orb.Point, 4096)
+	for i := range ps {
+		ps[i] = orb.Point{demo.Centre[0] + dLon*(rng.Float64()-0.5), demo.Centre[1] + dLat*(rng.Float64()-0.5)}
+	}
+	at := demo.SecondSealFrom.Add(time.Hour)
+	hits := 0
+	for _, p := range ps {
+		zs, err := s.Lookup(ctx, p, at)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(zs) > 0 {
+			hits++
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Lookup(ctx, ps[i&4095], at); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hits)/float64(len(ps)), "in-zone-share")
 }
