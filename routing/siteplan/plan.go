@@ -551,6 +551,9 @@ func (b *builder) solve(ctx context.Context, start time.Time) error {
 	}
 	pr := &siting.Problem{Cost: b.cost, Weight: b.cellW}
 	budget := time.Duration(r.TimeLimitSeconds*float64(time.Second)) - time.Since(start)
+	// keep 1% (20 ms to 300 ms) for assignments, statistics and the testing
+	// round, so that the whole plan stays within the time limit
+	budget -= min(max(budget/100, 20*time.Millisecond), 300*time.Millisecond)
 	if budget < 10*time.Millisecond {
 		budget = 10 * time.Millisecond
 	}
