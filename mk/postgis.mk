@@ -10,7 +10,7 @@ test-postgis: ## PostGIS store tests, failing (not skipping) without a database
 
 bench-postgis: ## PostGIS zone look-up: single point and 10,000-point batch
 	bash .ci/postgis.sh
-	LIFELINE_REQUIRE_DB=1 $(GO) test -count=1 -run '^$$' -bench . -benchtime 3s ./data/postgis/
+	LIFELINE_REQUIRE_DB=1 $(GO) test -count=5 -run '^$$' -bench . -benchtime 2s -cpu 1 ./data/postgis/
 
 BENCH_TARGETS += bench-pgrouting
 .PHONY: bench-pgrouting
