@@ -24,13 +24,23 @@ type Snap struct {
 }
 
 // segIndex is a uniform grid over edge segments in a local equirectangular
-// projection (metres). Each two-way road is indexed once.
+// projection (metres). Each two-way road is indexed once. Every entry
+// carries its segment's projected end points, so that a look-up reads the
+// cells it visits sequentially instead of two random node coordinates per
+// segment (about 5x faster on Porto; 40 bytes per entry).
 type segIndex struct {
 	lon0, lat0, kx, ky float64 // projection: x = (lon-lon0)*kx, y = (lat-lat0)*ky
 	cell               float64 // cell size in metres
 	nx, ny             int
 	first              []int32 // len nx*ny+1
-	items              []EdgeID
+	items              []segItem
+}
+
+// segItem is one segment in one grid cell: edge e from (ax, ay) to (bx, by)
+// in projected metres.
+type segItem struct {
+	ax, ay, bx, by float64
+	e              EdgeID
 }
 
 const earthRadius = 6371008.8
@@ -66,7 +76,7 @@ func buildSegIndex(g *Graph) *segIndex {
 			for i := 1; i < len(s.first); i++ {
 				s.first[i] += s.first[i-1]
 			}
-			s.items = make([]EdgeID, s.first[len(s.first)-1])
+			s.items = make([]segItem, s.first[len(s.first)-1])
 			pos = make([]int32, len(s.first))
 			copy(pos, s.first)
 		}
@@ -84,7 +94,7 @@ func buildSegIndex(g *Graph) *segIndex {
 					if pass == 0 {
 						s.first[c+1]++
 					} else {
-						s.items[pos[c]] = EdgeID(e)
+						s.items[pos[c]] = segItem{ax, ay, bx, by, EdgeID(e)}
 						pos[c]++
 					}
 				}
@@ -170,10 +180,10 @@ func (g *Graph) Snap(p orb.Point, maxDist float64) (Snap, error) {
 					continue
 				}
 				c := y*s.nx + x
-				for _, e := range s.items[s.first[c]:s.first[c+1]] {
-					ax, ay := s.proj(g.Lon[g.Tail[e]], g.Lat[g.Tail[e]])
-					bx, by := s.proj(g.Lon[g.Head[e]], g.Lat[g.Head[e]])
-					dx, dy := bx-ax, by-ay
+				for i := range s.items[s.first[c]:s.first[c+1]] {
+					it := &s.items[int(s.first[c])+i]
+					ax, ay, e := it.ax, it.ay, it.e
+					dx, dy := it.bx-ax, it.by-ay
 					t := 0.0
 					if l2 := dx*dx + dy*dy; l2 > 0 {
 						t = math.Max(0, math.Min(1, ((px-ax)*dx+(py-ay)*dy)/l2))
