@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -37,29 +35,8 @@ func TestBenchRoadHTTP(t *testing.T) {
 		t.Skip("set LIFELINE_BENCH_GRAPH to a graph file (make bench-road)")
 	}
 	pts, from := benchHTTPPoints(t, path)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--graph", path,
-			"--demo=false", "--log-level", "warn", "--max-body-bytes", "67108864"}, out, io.Discard, func(string) string { return "" })
-	}()
-	re := regexp.MustCompile(`serving on (http://\S+)`)
-	var base string
-	for deadline := time.Now().Add(60 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve did not start within 60 s")
-		}
-	}
+	base, stop := startServe(t, t.TempDir(), "--graph", path, "--demo=false", "--max-body-bytes", "67108864")
+	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	get := func(url string) int {
 		resp, err := client.Get(url)
@@ -156,10 +133,6 @@ func TestBenchRoadHTTP(t *testing.T) {
 	fmt.Printf("| %-72s | %-32s |\n|---|---|\n", "measure", "value")
 	for _, r := range rows {
 		fmt.Printf("| %-72s | %-32s |\n", r[0], r[1])
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
 	}
 }
 

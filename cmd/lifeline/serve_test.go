@@ -31,16 +31,18 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startServe runs `lifeline serve` on a free port with dataDir and returns
-// its base URL and a stop function that waits for a clean shutdown.
-func startServe(t *testing.T, dataDir string) (string, func()) {
+// startServe runs `lifeline serve` on a free port with dataDir (and extra
+// flags) and returns its base URL and a stop function that waits for a
+// clean shutdown.
+func startServe(t *testing.T, dataDir string, extra ...string) (string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn"}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, out, io.Discard, func(k string) string { return env[k] })
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, extra...)
+		done <- run(ctx, args, out, io.Discard, func(k string) string { return env[k] })
 	}()
 	re := regexp.MustCompile(`serving on (http://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
