@@ -103,6 +103,10 @@ type Meta struct {
 	Distances bool
 	// Dims is the number of capacity components.
 	Dims int
+	// Descriptions as given in the input ("" when absent), by job,
+	// shipment and vehicle index; the encoder returns them on the steps
+	// and routes as VROOM does.
+	JobDesc, PickupDesc, DeliveryDesc, VehicleDesc []string
 }
 
 type jsonTask struct {
@@ -378,6 +382,24 @@ func (d *decoder) run(matrixFor MatrixFunc) (*vrp.Problem, *Meta, error) {
 		}
 	}
 	meta.Dims = d.dims
+	meta.JobDesc = make([]string, len(in.Jobs))
+	for i := range in.Jobs {
+		meta.JobDesc[i] = in.Jobs[i].Description
+	}
+	meta.PickupDesc, meta.DeliveryDesc = make([]string, len(in.Shipments)), make([]string, len(in.Shipments))
+	for i, sh := range in.Shipments {
+		meta.PickupDesc[i], meta.DeliveryDesc[i] = sh.Description, sh.Description
+		if sh.Pickup != nil && sh.Pickup.Description != "" {
+			meta.PickupDesc[i] = sh.Pickup.Description
+		}
+		if sh.Delivery != nil && sh.Delivery.Description != "" {
+			meta.DeliveryDesc[i] = sh.Delivery.Description
+		}
+	}
+	meta.VehicleDesc = make([]string, len(in.Vehicles))
+	for i := range in.Vehicles {
+		meta.VehicleDesc[i] = in.Vehicles[i].Description
+	}
 	return p, meta, nil
 }
 

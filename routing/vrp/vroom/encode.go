@@ -62,9 +62,12 @@ type Unassigned struct {
 	Reason        string     `json:"reason"`
 }
 
-// Route is one vehicle's plan.
+// Route is one vehicle's plan. RouteList is lifeline's extension: the code
+// under which a driver opens this route at /driver.html (set by the API).
 type Route struct {
 	Vehicle     uint64   `json:"vehicle"`
+	Description string   `json:"description,omitempty"`
+	RouteList   string   `json:"route_list,omitempty"`
 	Cost        float64  `json:"cost"`
 	Delivery    []int64  `json:"delivery,omitempty"`
 	Pickup      []int64  `json:"pickup,omitempty"`
@@ -85,6 +88,7 @@ type Route struct {
 type Step struct {
 	Type          string     `json:"type"`
 	ID            *uint64    `json:"id,omitempty"`
+	Description   string     `json:"description,omitempty"`
 	Location      *orb.Point `json:"location,omitempty"`
 	LocationIndex int        `json:"location_index"`
 	Setup         float64    `json:"setup"`
@@ -110,6 +114,12 @@ func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *
 	if dims > 0 {
 		sum.Delivery, sum.Pickup = make([]int64, dims), make([]int64, dims)
 	}
+	desc := func(ds []string, i int) string {
+		if i >= 0 && i < len(ds) {
+			return ds[i]
+		}
+		return ""
+	}
 	point := func(loc int) *orb.Point {
 		if loc >= 0 && loc < len(meta.HasPoint) && meta.HasPoint[loc] {
 			pt := meta.Points[loc]
@@ -133,7 +143,8 @@ func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *
 		if r.Vehicle < 0 || r.Vehicle >= len(p.Vehicles) {
 			continue
 		}
-		ro := Route{Vehicle: uint64(p.Vehicles[r.Vehicle].ID), Cost: r.Cost, Steps: []Step{}, Violations: []any{}}
+		ro := Route{Vehicle: uint64(p.Vehicles[r.Vehicle].ID), Description: desc(meta.VehicleDesc, r.Vehicle), Cost: r.Cost,
+			Steps: []Step{}, Violations: []any{}}
 		if dims > 0 {
 			ro.Delivery, ro.Pickup = make([]int64, dims), make([]int64, dims)
 		}
@@ -169,7 +180,7 @@ func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *
 				}
 				j := &p.Jobs[st.Index]
 				id := uint64(j.ID)
-				so.Type, so.ID, so.Service = "job", &id, j.Stop.Service
+				so.Type, so.ID, so.Service, so.Description = "job", &id, j.Stop.Service, desc(meta.JobDesc, st.Index)
 				addVec(ro.Delivery, j.Delivery)
 				addVec(ro.Pickup, j.Pickup)
 				ro.Priority += j.Priority
@@ -180,12 +191,12 @@ func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *
 				sh := &p.Shipments[st.Index]
 				if st.Kind == vrp.StepPickup {
 					id := uint64(sh.PickupID)
-					so.Type, so.ID, so.Service = "pickup", &id, sh.Pickup.Service
+					so.Type, so.ID, so.Service, so.Description = "pickup", &id, sh.Pickup.Service, desc(meta.PickupDesc, st.Index)
 					addVec(ro.Pickup, sh.Amount)
 					ro.Priority += sh.Priority
 				} else {
 					id := uint64(sh.DeliveryID)
-					so.Type, so.ID, so.Service = "delivery", &id, sh.Delivery.Service
+					so.Type, so.ID, so.Service, so.Description = "delivery", &id, sh.Delivery.Service, desc(meta.DeliveryDesc, st.Index)
 					addVec(ro.Delivery, sh.Amount)
 				}
 			default:

@@ -337,3 +337,38 @@ func TestRun(t *testing.T) {
 		t.Fatalf("summary %+v", out.Summary)
 	}
 }
+
+// TestDescriptions: descriptions of jobs, shipment steps and vehicles come
+// back on the solution's steps and routes, as VROOM returns them.
+func TestDescriptions(t *testing.T) {
+	doc := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"description":"van 3"}],
+	  "jobs":[{"id":5,"location_index":1,"description":"Kangle Homes gate 2: 4 boxes"}],
+	  "shipments":[{"description":"dialysis","pickup":{"id":6,"location_index":1,"description":"Kangle Homes gate 1"},
+	                "delivery":{"id":7,"location_index":2}}],
+	  "matrices":{"car":{"durations":[[0,10,20],[10,0,10],[20,10,0]]}}}`
+	out, err := Run(context.Background(), []byte(doc), nil, vrp.Options{Seed: 1, MaxIterations: 50})
+	if err != nil || len(out.Routes) != 1 {
+		t.Fatalf("run: %+v, %v", out, err)
+	}
+	r := out.Routes[0]
+	if r.Description != "van 3" {
+		t.Errorf("route description %q", r.Description)
+	}
+	want := map[string]string{"job 5": "Kangle Homes gate 2: 4 boxes", "pickup 6": "Kangle Homes gate 1", "delivery 7": "dialysis"}
+	for _, st := range r.Steps {
+		if st.ID == nil {
+			if st.Description != "" {
+				t.Errorf("%s step has description %q", st.Type, st.Description)
+			}
+			continue
+		}
+		k := st.Type + " " + strconv.FormatUint(*st.ID, 10)
+		if st.Description != want[k] {
+			t.Errorf("%s: description %q, want %q", k, st.Description, want[k])
+		}
+		delete(want, k)
+	}
+	if len(want) != 0 {
+		t.Errorf("steps missing: %v", want)
+	}
+}
