@@ -94,6 +94,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 			}
 			return nil, err
 		}
+		oh.lists.add(ctx, out, oh.zoneAt())
 		return out, nil
 	})
 }

@@ -19,7 +19,7 @@ func TestOptimizeVROOMOnDemo(t *testing.T) {
 	var jobs []string
 	for i, f := range fs["facilities"].([]any)[:12] {
 		p := f.(map[string]any)["point"].([]any)
-		jobs = append(jobs, fmt.Sprintf(`{"id":%d,"location":[%v,%v],"service":120,"delivery":[3],"time_windows":[[28800,43200]]}`, i+1, p[0], p[1]))
+		jobs = append(jobs, fmt.Sprintf(`{"id":%d,"description":"supply point %d","location":[%v,%v],"service":120,"delivery":[3],"time_windows":[[28800,43200]]}`, i+1, i+1, p[0], p[1]))
 	}
 	body := fmt.Sprintf(`{"vehicles":[{"id":1,"start":[%v,%v],"end":[%v,%v],"capacity":[20],"time_window":[28800,64800]},
 		{"id":2,"start":[%v,%v],"end":[%v,%v],"capacity":[20],"time_window":[28800,64800]}],"jobs":[%s]}`,
@@ -49,6 +49,43 @@ func TestOptimizeVROOMOnDemo(t *testing.T) {
 	}
 	if served+len(got["unassigned"].([]any)) != 12 || served != 12 {
 		t.Fatalf("served %d of 12 jobs (unassigned %v)", served, got["unassigned"])
+	}
+
+	// Each route has a route list for its driver: the same stops in the same
+	// order, the job's description as the stop's name, boxes handed over.
+	codes := map[string]bool{}
+	for _, r := range got["routes"].([]any) {
+		rm := r.(map[string]any)
+		code, _ := rm["route_list"].(string)
+		if len(code) != 10 || codes[code] {
+			t.Fatalf("route list code %q (seen %v)", code, codes)
+		}
+		codes[code] = true
+		lc, list := do(t, srv, "GET", "/v1/route-lists/"+code, "")
+		if lc != 200 || list["id"] != code || list["vehicle"] != rm["vehicle"] {
+			t.Fatalf("route list %s: %d %v", code, lc, list)
+		}
+		steps, stops := rm["steps"].([]any), list["stops"].([]any)
+		if len(steps) != len(stops) {
+			t.Fatalf("route list %s: %d stops for %d steps", code, len(stops), len(steps))
+		}
+		for k, st := range steps {
+			sm, lm := st.(map[string]any), stops[k].(map[string]any)
+			if sm["type"] != lm["kind"] || sm["arrival"] != lm["arrival"] || fmt.Sprint(sm["id"]) != fmt.Sprint(lm["id"]) {
+				t.Fatalf("stop %d: step %v, list %v", k, sm, lm)
+			}
+			if sm["type"] == "job" {
+				if lm["name"] != fmt.Sprintf("supply point %v", sm["id"]) {
+					t.Errorf("stop %d name %v", k, lm["name"])
+				}
+				if items := lm["items"].([]any); items[0].(float64) != -3 {
+					t.Errorf("stop %d hands over %v, want -3", k, items)
+				}
+			}
+		}
+	}
+	if code, got := do(t, srv, "GET", "/v1/route-lists/0000000000", ""); code != 404 || got["code"] != "not_found" {
+		t.Fatalf("unknown route list: %d %v", code, got)
 	}
 
 	// Validation names the element.

@@ -38,7 +38,8 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	jobs *jobs
+	jobs  *jobs
+	lists *routeLists
 }
 
 const (
@@ -71,7 +72,7 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d, jobs: newJobs()}
+	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists()}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	v1 := r.Group("/v1")
@@ -79,6 +80,7 @@ func New(d Deps) http.Handler {
 	h.placeRoutes(v1)
 	v1.GET("/jobs/:id", h.jobs.get)
 	v1.DELETE("/jobs/:id", h.jobs.cancelJob)
+	v1.GET("/route-lists/:id", h.lists.get)
 	for _, f := range d.Extra {
 		f(v1, h)
 	}

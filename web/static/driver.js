@@ -84,7 +84,7 @@
     var done = loadDone(id);
     var head = [];
     var meta = r && !Array.isArray(r) ? r : {};
-    var vehicle = pick(meta, ["vehicle", "vehicle_id", "vehicle_name"]);
+    var vehicle = pick(meta, ["vehicle_name", "vehicle", "vehicle_id"]);
     var driver = pick(meta, ["driver", "driver_name"]);
     var date = pick(meta, ["date", "day", "start", "starts_at"]);
     head.push("Route list " + id);
@@ -109,7 +109,14 @@
       var win = windowText(pick(s, ["time_window", "window", "tw"]));
       if (win) lines.push("window " + win);
       var qty = pick(s, ["people", "passengers", "items", "boxes", "quantity", "demand"]);
-      if (qty !== undefined) lines.push((typeof qty === "object" ? JSON.stringify(qty) : qty) + " " + (pick(s, ["people", "passengers"]) !== undefined ? "people" : "items"));
+      if (Array.isArray(qty)) {
+        // lifeline's route lists: loaded (+) or handed over (-) per capacity dimension
+        var up = qty.filter(function (q) { return q > 0; }).length, down = qty.filter(function (q) { return q < 0; }).length;
+        var amount = qty.map(function (q) { return Math.abs(q); }).join(" / ");
+        if (up && !down) lines.push("load " + amount);
+        else if (down && !up) lines.push("hand over " + amount);
+        else if (up || down) lines.push("items " + qty.join(" / "));
+      } else if (qty !== undefined) lines.push((typeof qty === "object" ? JSON.stringify(qty) : qty) + " " + (pick(s, ["people", "passengers"]) !== undefined ? "people" : "items"));
       var p = pointOf(s);
       var phone = pick(s, ["phone", "contact"]);
       var note = pick(s, ["note", "notes", "instructions", "address"]);
