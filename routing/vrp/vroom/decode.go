@@ -18,8 +18,11 @@
 // Lifeline extensions: a job or shipment "class" (incompatibility class,
 // 0..63) with a top-level "incompatible": [[a, b], ...] list and
 // "cleaning_time" (seconds); a shipment "max_ride_time" (seconds, from the
-// end of pickup service to the start of delivery service); and a "reason"
-// on every unassigned entry of the solution.
+// end of pickup service to the start of delivery service); a "reason"
+// on every unassigned entry of the solution; and, set by the HTTP API, a
+// "route_list" code on every route (the driver's list). Descriptions of
+// jobs, shipment steps and vehicles come back on steps and routes as in
+// VROOM.
 //
 // Semantic differences with VROOM, documented for clients: max_travel_time
 // bounds the whole route duration (travel, service and waiting), not only
