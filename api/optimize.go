@@ -75,14 +75,15 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var matrixFor vroom.MatrixFunc
-	if oh.net != nil {
-		matrixFor = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-			tm, dm, _, err := oh.net.Matrix(c.Request.Context(), ps, ps, network.MatrixOptions{})
-			return tm, dm, err
-		}
-	}
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
+		// the work's own context: in async mode the request's ends with the 202
+		var matrixFor vroom.MatrixFunc
+		if oh.net != nil {
+			matrixFor = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+				tm, dm, _, err := oh.net.Matrix(ctx, ps, ps, network.MatrixOptions{})
+				return tm, dm, err
+			}
+		}
 		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: runtime.GOMAXPROCS(0), Progress: func(p vrp.Progress) {
 			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 		}}

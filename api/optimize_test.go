@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"lifeline/api"
 )
@@ -96,5 +97,46 @@ func TestOptimizeVROOMOnDemo(t *testing.T) {
 	code, got = do(t, srv, "POST", "/v1/optimize?time_limit=forever", `{}`)
 	if code != 400 {
 		t.Fatalf("bad time limit: %d %v", code, got)
+	}
+}
+
+// TestOptimizeAsync runs a coordinates problem as a job: the road matrix is
+// computed after the 202 went out (on the job's context, not the
+// request's), progress is readable while it runs, and the result carries
+// the drivers' route lists.
+func TestOptimizeAsync(t *testing.T) {
+	srv, _ := newDemoServer(t, api.OptimizeRoutes)
+	_, fs := do(t, srv, "GET", "/v1/facilities?kind=supply_point", "")
+	var jobs []string
+	for i, f := range fs["facilities"].([]any)[:6] {
+		p := f.(map[string]any)["point"].([]any)
+		jobs = append(jobs, fmt.Sprintf(`{"id":%d,"location":[%v,%v],"delivery":[1]}`, i+1, p[0], p[1]))
+	}
+	p0 := fs["facilities"].([]any)[0].(map[string]any)["point"].([]any)
+	body := fmt.Sprintf(`{"vehicles":[{"id":1,"start":[%v,%v],"capacity":[10]}],"jobs":[%s]}`, p0[0], p0[1], strings.Join(jobs, ","))
+	code, j := do(t, srv, "POST", "/v1/optimize?async=true&time_limit=300ms", body)
+	if code != 202 || j["state"] != "running" {
+		t.Fatalf("async optimize: %d %v", code, j)
+	}
+	id := j["id"].(string)
+	deadline := time.Now().Add(20 * time.Second)
+	for j["state"] == "running" {
+		if time.Now().After(deadline) {
+			t.Fatalf("job still running: %v", j)
+		}
+		time.Sleep(50 * time.Millisecond)
+		_, j = do(t, srv, "GET", "/v1/jobs/"+id, "")
+	}
+	if j["state"] != "done" {
+		t.Fatalf("job %v", j)
+	}
+	res := j["result"].(map[string]any)
+	routes := res["routes"].([]any)
+	if len(routes) != 1 || len(res["unassigned"].([]any)) != 0 {
+		t.Fatalf("result %v", res)
+	}
+	code, list := do(t, srv, "GET", "/v1/route-lists/"+routes[0].(map[string]any)["route_list"].(string), "")
+	if code != 200 || len(list["stops"].([]any)) != 7 { // start + 6 jobs (open end)
+		t.Fatalf("route list: %d %v", code, list)
 	}
 }

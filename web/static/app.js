@@ -26,12 +26,13 @@
     facilities: [],
     streets: [], // optional GeoJSON street lines (GET /v1/streets?format=geojson, when the server has it)
     plan: null, // FeatureCollection of the last site plan
+    vanRoutes: [], // [{color, lines: [[[lon, lat], ...], ...], stops: [[lon, lat], ...]}] of the last optimization
     origin: null, // {lon, lat, cos}
     view: { cx: 0, cy: 0, k: 0.25 }, // world centre (m) and pixels per metre
     draw: null, // [[lon, lat], ...] while drawing a zone
     pendingRing: null, // finished drawing, waiting for the form
     pin: null, // [lon, lat] of the last look-up
-    layers: { zones: true, compounds: true, facilities: true, labels: true, sites: true, streets: true },
+    layers: { zones: true, compounds: true, facilities: true, labels: true, sites: true, streets: true, routes: true },
     fitted: false
   };
 
@@ -383,6 +384,13 @@
         var isLine = /LineString/.test(f.geometry.type);
         var path = svgEl("path", { d: geometryPath(f.geometry), class: isLine ? "assign" : "planarea", "vector-effect": "non-scaling-stroke" });
         gPlanLines.appendChild(path);
+      });
+    }
+    if (S.layers.routes) {
+      S.vanRoutes.forEach(function (r) {
+        r.lines.forEach(function (line) {
+          gPlanLines.appendChild(svgEl("path", { d: ringPath(line, false), class: "vanroute", stroke: r.color, "vector-effect": "non-scaling-stroke" }));
+        });
       });
     }
     applyTransform();
@@ -1013,6 +1021,149 @@
     render();
   }
 
+  // ---- vans: shuttles and deliveries (POST /v1/optimize, VROOM format) ----
+
+  var vansForm = document.getElementById("vans-form");
+  var ROUTE_COLORS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
+
+  // exampleProblem builds a small problem on the district's own facilities:
+  // two vans from the depot, deliveries to the first supply points, and two
+  // dialysis shuttles of different risk classes that must not share a ride.
+  function exampleProblem() {
+    function pt(f) { return f.geometry && f.geometry.coordinates ? [f.geometry.coordinates[0], f.geometry.coordinates[1]] : null; }
+    function ofKind(k) { return S.facilities.filter(function (f) { return props(f).kind === k && pt(f); }); }
+    var depot = ofKind("depot")[0] || ofKind("health_centre")[0] || S.facilities[0];
+    var hospitals = ofKind("hospital");
+    var supply = ofKind("supply_point").slice(0, 8);
+    var d = depot ? pt(depot) : [0, 0];
+    var body = {
+      vehicles: [1, 2].map(function (id) {
+        return { id: id, description: "Van " + id, start: d, end: d, capacity: [12, 2], time_window: [25200, 64800] };
+      }),
+      jobs: supply.map(function (f, i) {
+        return { id: i + 1, description: (props(f).name || "supply point") + ": medicine boxes", location: pt(f), service: 180, delivery: [3, 0], time_windows: [[32400, 43200]] };
+      }),
+      shipments: [],
+      incompatible: [[1, 2]],
+      cleaning_time: 900
+    };
+    var gates = S.compounds.filter(function (c) { return (props(c).gates || []).length; }).slice(0, 2);
+    var target = hospitals[0];
+    gates.forEach(function (c, i) {
+      if (!target) return;
+      body.shipments.push({ amount: [0, 1], class: i + 1, max_ride_time: 1800,
+        pickup: { id: 101 + 2 * i, description: (props(c).name || "compound") + ", gate 1: dialysis patient", location: props(c).gates[0], service: 300 },
+        delivery: { id: 102 + 2 * i, description: props(target).name || "hospital", location: pt(target), service: 120, time_windows: [[28800, 30600]] } });
+    });
+    return body;
+  }
+  document.getElementById("vans-example").addEventListener("click", function () {
+    vansForm.elements.body.value = JSON.stringify(exampleProblem(), null, 1);
+  });
+
+  function hhmm(sec) {
+    sec = Math.max(0, Math.round(sec));
+    return ("0" + Math.floor(sec / 3600) % 24).slice(-2) + ":" + ("0" + Math.floor(sec / 60) % 60).slice(-2);
+  }
+
+  // legLines asks the road engine for the streets between consecutive
+  // stops; a leg it cannot route is drawn straight.
+  function legLines(stops) {
+    var legs = [];
+    for (var i = 0; i + 1 < stops.length; i++) {
+      (function (a, b) {
+        legs.push(LL.api("GET", "/v1/route?from=" + a[0] + "," + a[1] + "&to=" + b[0] + "," + b[1]).then(function (r) {
+          return r && r.geometry && r.geometry.coordinates ? r.geometry.coordinates : [a, b];
+        }, function () { return [a, b]; }));
+      })(stops[i], stops[i + 1]);
+    }
+    return Promise.all(legs);
+  }
+
+  function renderSolution(sol) {
+    var out = document.getElementById("vans-result");
+    clear(out);
+    var sum = sol.summary || {};
+    out.appendChild(el("div", { class: "card" }, [
+      el("h3", { text: "Plan" }),
+      table([["routes", sum.routes], ["unassigned", sum.unassigned], ["travel time", Math.round((sum.duration || 0) / 60) + " min"],
+        ["distance", sum.distance !== undefined ? (sum.distance / 1000).toFixed(1) + " km" : "–"], ["waiting", Math.round((sum.waiting_time || 0) / 60) + " min"]])
+    ]));
+    S.vanRoutes = [];
+    var pending = [];
+    (sol.routes || []).forEach(function (r, i) {
+      var color = ROUTE_COLORS[i % ROUTE_COLORS.length];
+      var stops = (r.steps || []).filter(function (s) { return s.location; }).map(function (s) { return s.location; });
+      var vr = { color: color, lines: [stops], stops: stops };
+      S.vanRoutes.push(vr);
+      pending.push(legLines(stops).then(function (lines) { vr.lines = lines; }));
+      var ol = el("ol");
+      (r.steps || []).forEach(function (s) {
+        var what = s.type === "start" || s.type === "end" ? s.type + " (depot)" : s.type + " " + (s.id !== undefined ? s.id : "");
+        ol.appendChild(el("li", { text: hhmm(s.arrival) + " " + what + (s.description ? " · " + s.description : "") }));
+      });
+      var link = r.route_list ? el("a", { href: "driver.html?id=" + encodeURIComponent(r.route_list), target: "_blank", text: r.route_list }) : null;
+      out.appendChild(el("div", { class: "card routecard" }, [
+        el("div", null, [el("span", { class: "swatch", style: "background:" + color }), el("b", { text: r.description || "vehicle " + r.vehicle }),
+          " · " + Math.round((r.duration || 0) / 60) + " min driving"]),
+        link ? el("div", { class: "small" }, ["Driver's route list: ", link]) : null,
+        ol
+      ]));
+    });
+    if ((sol.unassigned || []).length) {
+      out.appendChild(el("div", { class: "card error" }, [el("b", { text: "Not served" }),
+        el("ul", null, sol.unassigned.map(function (u) { return el("li", { text: u.type + " " + u.id + ": " + (u.reason || "no room") }); }))]));
+    }
+    render();
+    Promise.all(pending).then(render);
+  }
+
+  vansForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var body;
+    try {
+      body = JSON.parse(vansForm.elements.body.value);
+    } catch (x) {
+      showError("Vans", new Error("the problem JSON is not valid: " + x.message));
+      return;
+    }
+    var limit = parseInt(vansForm.elements.limit.value, 10) || 5;
+    var btn = document.getElementById("vans-run");
+    var out = document.getElementById("vans-result");
+    btn.disabled = true;
+    clear(out);
+    var status = el("p", { class: "muted" }, [el("span", { class: "spinner" }), " Optimizing for up to " + limit + " s…"]);
+    out.appendChild(status);
+    function done() { btn.disabled = false; }
+    function failed(err) {
+      done();
+      clear(out);
+      out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
+      showError("Optimization failed", err);
+    }
+    LL.api("POST", "/v1/optimize?async=true&time_limit=" + limit + "s", body).then(function (j) {
+      function poll() {
+        LL.api("GET", "/v1/jobs/" + encodeURIComponent(j.id)).then(function (st) {
+          if (st.state === "running") {
+            var p = st.progress;
+            status.lastChild.textContent = p ? " " + p.elapsed_s.toFixed(1) + " s: " + p.vehicles + " vans, cost " + Math.round(p.cost) + " (iteration " + p.iteration + ")" : " Optimizing…";
+            setTimeout(poll, 500);
+            return;
+          }
+          done();
+          if (st.state === "done") renderSolution(st.result);
+          else failed(st.error ? new LL.ApiError(st.error.status || 422, st.error.code, st.error.message, st.error.details) : new Error("the job " + st.state));
+        }, failed);
+      }
+      poll();
+    }, failed);
+  });
+  document.getElementById("vans-clear").addEventListener("click", function () {
+    S.vanRoutes = [];
+    clear(document.getElementById("vans-result"));
+    render();
+  });
+
   // ---- date picker ----
 
   var asOf = document.getElementById("asof");
@@ -1036,5 +1187,6 @@
   Promise.all([loadPlaces(), loadAllZones(), loadActiveZones()]).then(function () {
     if (!S.fitted) fit();
     render();
+    if (!vansForm.elements.body.value) vansForm.elements.body.value = JSON.stringify(exampleProblem(), null, 1);
   });
 })();
