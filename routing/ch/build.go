@@ -68,14 +68,15 @@ type Hierarchy struct {
 	CoreSet []int32
 	EdgeSet []int32
 
+	// Upward graphs in rank space: the arcs of node v are
+	// Fwd[FwdFirst[v]:FwdFirst[v+1]] (to higher ranks) and likewise Bwd
+	// (from higher ranks, reversed). Head, weight and arc id sit together
+	// in one 12-byte record, so that scanning a node's arcs reads one or
+	// two cache lines instead of one per parallel array.
 	FwdFirst []int32
-	FwdHead  []graph.NodeID
-	FwdArc   []int32
-	FwdW     []graph.Weight
+	Fwd      []Arc
 	BwdFirst []int32
-	BwdHead  []graph.NodeID
-	BwdArc   []int32
-	BwdW     []graph.Weight
+	Bwd      []Arc
 
 	ArcW   []graph.Weight
 	ArcLen []float32
@@ -249,8 +250,8 @@ func Build(ctx context.Context, g *graph.Graph, opt BuildOptions) (*Hierarchy, e
 		}
 		return out
 	}
-	h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW = flatten(toRank(b.fwd))
-	h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW = flatten(toRank(b.bwd))
+	h.FwdFirst, h.Fwd = flatten(toRank(b.fwd))
+	h.BwdFirst, h.Bwd = flatten(toRank(b.bwd))
 	return h, nil
 }
 
@@ -292,22 +293,26 @@ func (h *Hierarchy) closed(c *graph.Closure, r graph.NodeID) bool {
 	return s >= 0 && !c.Open[s]
 }
 
-func flatten(lists [][]dEdge) (first []int32, head []graph.NodeID, arc []int32, w []graph.Weight) {
+// Arc is one arc of an upward graph: Head (a rank), its weight (ms) and
+// its id in ArcW/ArcLen/ArcA/ArcB.
+type Arc struct {
+	Head graph.NodeID
+	W    graph.Weight
+	ID   int32
+}
+
+func flatten(lists [][]dEdge) (first []int32, arcs []Arc) {
 	first = make([]int32, len(lists)+1)
 	total := 0
 	for _, l := range lists {
 		total += len(l)
 	}
-	head = make([]graph.NodeID, 0, total)
-	arc = make([]int32, 0, total)
-	w = make([]graph.Weight, 0, total)
+	arcs = make([]Arc, 0, total)
 	for v, l := range lists {
 		for _, e := range l {
-			head = append(head, graph.NodeID(e.to))
-			arc = append(arc, e.arc)
-			w = append(w, e.w)
+			arcs = append(arcs, Arc{Head: graph.NodeID(e.to), W: e.w, ID: e.arc})
 		}
-		first[v+1] = int32(len(head))
+		first[v+1] = int32(len(arcs))
 	}
 	return
 }

@@ -25,18 +25,16 @@ func (h *Hierarchy) Section() graph.Section {
 	}
 	for _, d := range [2]struct {
 		first []int32
-		head  []graph.NodeID
-		arc   []int32
-		w     []graph.Weight
-	}{{h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW}, {h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW}} {
+		arcs  []Arc
+	}{{h.FwdFirst, h.Fwd}, {h.BwdFirst, h.Bwd}} {
 		for _, x := range d.first {
 			b = le.AppendUint32(b, uint32(x))
 		}
-		b = le.AppendUint32(b, uint32(len(d.head)))
-		for i := range d.head {
-			b = le.AppendUint32(b, uint32(d.head[i]))
-			b = le.AppendUint32(b, uint32(d.arc[i]))
-			b = le.AppendUint32(b, d.w[i])
+		b = le.AppendUint32(b, uint32(len(d.arcs)))
+		for _, a := range d.arcs {
+			b = le.AppendUint32(b, uint32(a.Head))
+			b = le.AppendUint32(b, uint32(a.ID))
+			b = le.AppendUint32(b, a.W)
 		}
 	}
 	b = le.AppendUint32(b, uint32(len(h.ArcW)))
@@ -73,38 +71,36 @@ func FromSection(g *graph.Graph, data []byte) (*Hierarchy, error) {
 		h.Order[i] = graph.NodeID(v)
 	}
 	h.setRanks()
-	readDir := func() ([]int32, []graph.NodeID, []int32, []graph.Weight, error) {
+	readDir := func() ([]int32, []Arc, error) {
 		if n+1 > r.Remaining()/4 {
-			return nil, nil, nil, nil, bad("offsets")
+			return nil, nil, bad("offsets")
 		}
 		first := make([]int32, n+1)
 		for i := range first {
 			first[i] = int32(r.U32())
 			if first[i] < 0 || (i > 0 && first[i] < first[i-1]) {
-				return nil, nil, nil, nil, bad("offsets")
+				return nil, nil, bad("offsets")
 			}
 		}
 		cnt := int(r.U32())
 		if r.Err() != nil || first[0] != 0 || int(first[n]) != cnt || cnt > r.Remaining()/12 {
-			return nil, nil, nil, nil, bad("arc count")
+			return nil, nil, bad("arc count")
 		}
-		head := make([]graph.NodeID, cnt)
-		arc := make([]int32, cnt)
-		w := make([]graph.Weight, cnt)
-		for i := 0; i < cnt; i++ {
+		arcs := make([]Arc, cnt)
+		for i := range arcs {
 			hd, a, x := r.U32(), r.U32(), r.U32()
 			if int(hd) >= n || x > graph.Inf {
-				return nil, nil, nil, nil, bad("arc")
+				return nil, nil, bad("arc")
 			}
-			head[i], arc[i], w[i] = graph.NodeID(hd), int32(a), x
+			arcs[i] = Arc{Head: graph.NodeID(hd), ID: int32(a), W: x}
 		}
-		return first, head, arc, w, nil
+		return first, arcs, nil
 	}
 	var err error
-	if h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW, err = readDir(); err != nil {
+	if h.FwdFirst, h.Fwd, err = readDir(); err != nil {
 		return nil, err
 	}
-	if h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW, err = readDir(); err != nil {
+	if h.BwdFirst, h.Bwd, err = readDir(); err != nil {
 		return nil, err
 	}
 	na := int(r.U32())
@@ -133,9 +129,9 @@ func FromSection(g *graph.Graph, data []byte) (*Hierarchy, error) {
 	if r.Err() != nil || r.Remaining() != 0 {
 		return nil, bad("trailing bytes")
 	}
-	for _, arcs := range [][]int32{h.FwdArc, h.BwdArc} {
-		for _, a := range arcs {
-			if a < 0 || int(a) >= na {
+	for _, arcs := range [][]Arc{h.Fwd, h.Bwd} {
+		for _, x := range arcs {
+			if a := x.ID; a < 0 || int(a) >= na {
 				return nil, bad("arc id")
 			}
 		}

@@ -37,9 +37,9 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 	if s.length == nil {
 		s.length = make([]float64, len(s.st))
 	}
-	first, head, arcs, ws := h.FwdFirst, h.FwdHead, h.FwdArc, h.FwdW
+	first, arcs := h.FwdFirst, h.Fwd
 	if !fwd {
-		first, head, arcs, ws = h.BwdFirst, h.BwdHead, h.BwdArc, h.BwdW
+		first, arcs = h.BwdFirst, h.Bwd
 	}
 	for len(s.keys) > 0 {
 		v, dv := s.pop()
@@ -56,12 +56,11 @@ func (h *Hierarchy) upward(s *side, seeds []graph.Leg, fwd bool, c *graph.Closur
 		}
 		s.length[v] = lv
 		visit(v, dv, lv)
-		for i := first[v]; i < first[v+1]; i++ {
-			w := head[i]
-			if h.closed(c, w) || h.arcClosed(c, arcs[i]) {
+		for _, a := range arcs[first[v]:first[v+1]] {
+			if c != nil && (h.closed(c, a.Head) || h.arcClosed(c, a.ID)) {
 				continue
 			}
-			s.relax(w, dv+ws[i], v, arcs[i])
+			s.relax(a.Head, dv+a.W, v, a.ID)
 		}
 	}
 }

@@ -191,17 +191,13 @@ type Path struct {
 // (stall-on-demand).
 func (h *Hierarchy) stalled(s *side, v graph.NodeID, fwd bool, c *graph.Closure) bool {
 	dv := s.st[v].dist
-	if fwd {
-		for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
-			if du := s.d(h.BwdHead[i]); du < graph.Inf && du+h.BwdW[i] < dv && !h.arcClosed(c, h.BwdArc[i]) {
-				return true
-			}
-		}
-	} else {
-		for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
-			if du := s.d(h.FwdHead[i]); du < graph.Inf && du+h.FwdW[i] < dv && !h.arcClosed(c, h.FwdArc[i]) {
-				return true
-			}
+	arcs := h.Bwd[h.BwdFirst[v]:h.BwdFirst[v+1]]
+	if !fwd {
+		arcs = h.Fwd[h.FwdFirst[v]:h.FwdFirst[v+1]]
+	}
+	for _, a := range arcs {
+		if du := s.d(a.Head); du < graph.Inf && du+a.W < dv && !h.arcClosed(c, a.ID) {
+			return true
 		}
 	}
 	return false
@@ -258,24 +254,15 @@ func (q *Query) Route(s, t graph.Snap, c *graph.Closure) (Path, bool) {
 		if h.stalled(s, v, fwd, c) {
 			continue
 		}
-		if fwd {
-			for i := h.FwdFirst[v]; i < h.FwdFirst[v+1]; i++ {
-				w := h.FwdHead[i]
-				a := h.FwdArc[i]
-				if h.closed(c, w) || h.arcClosed(c, a) {
-					continue
-				}
-				s.relax(w, dv+h.FwdW[i], v, a)
+		arcs := h.Fwd[h.FwdFirst[v]:h.FwdFirst[v+1]]
+		if !fwd {
+			arcs = h.Bwd[h.BwdFirst[v]:h.BwdFirst[v+1]]
+		}
+		for _, a := range arcs {
+			if c != nil && (h.closed(c, a.Head) || h.arcClosed(c, a.ID)) {
+				continue
 			}
-		} else {
-			for i := h.BwdFirst[v]; i < h.BwdFirst[v+1]; i++ {
-				w := h.BwdHead[i]
-				a := h.BwdArc[i]
-				if h.closed(c, w) || h.arcClosed(c, a) {
-					continue
-				}
-				s.relax(w, dv+h.BwdW[i], v, a)
-			}
+			s.relax(a.Head, dv+a.W, v, a.ID)
 		}
 	}
 	if meet < 0 {
