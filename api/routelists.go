@@ -3,9 +3,15 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -22,18 +28,97 @@ import (
 // sees their own route and nothing else, and a list holds only what the
 // drive needs: the stops in order with the place, the planned arrival,
 // what to pick up or hand over, the dispatcher's description of the stop
-// and the zone the stop lies in when the plan was made. Lists live in
-// memory, at most maxRouteLists (the oldest go first); a restart forgets
-// them and the dispatcher plans again.
+// and the zone the stop lies in when the plan was made. Lists are kept for
+// routeListRetention (a day's shifts and the next), at most maxRouteLists
+// (the oldest go first), in memory and, when the server has a data folder,
+// in a file rewritten after each plan, so that a restart loses no driver's
+// list.
 type routeLists struct {
 	mu    sync.Mutex
 	byID  map[string]*RouteList
 	order []string // creation order, for eviction
+	file  string
+	now   func() time.Time
+	log   *slog.Logger
 }
 
-const maxRouteLists = 2000
+const (
+	maxRouteLists      = 2000
+	routeListRetention = 48 * time.Hour
+)
 
-func newRouteLists() *routeLists { return &routeLists{byID: map[string]*RouteList{}} }
+// newRouteLists returns the registry, loading file when it exists (an
+// unreadable file is logged and set aside, never fatal).
+func newRouteLists(file string, now func() time.Time, log *slog.Logger) *routeLists {
+	rl := &routeLists{byID: map[string]*RouteList{}, file: file, now: now, log: log}
+	if file == "" {
+		return rl
+	}
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return rl
+	}
+	var lists []*RouteList
+	if err == nil {
+		err = json.Unmarshal(data, &lists)
+	}
+	if err != nil {
+		log.Error("route lists: cannot read the saved lists; starting without them", "file", file, "err", err)
+		_ = os.Rename(file, file+".unreadable")
+		return rl
+	}
+	for _, l := range lists {
+		if l != nil && l.ID != "" && rl.byID[l.ID] == nil {
+			rl.byID[l.ID] = l
+			rl.order = append(rl.order, l.ID)
+		}
+	}
+	rl.expire()
+	return rl
+}
+
+// expire drops lists past the retention or the count (the caller holds mu
+// or owns rl).
+func (rl *routeLists) expire() {
+	cut := rl.now().Add(-routeListRetention)
+	keep := rl.order[:0]
+	for _, id := range rl.order {
+		if rl.byID[id].CreatedAt.Before(cut) {
+			delete(rl.byID, id)
+			continue
+		}
+		keep = append(keep, id)
+	}
+	rl.order = keep
+	for len(rl.order) > maxRouteLists {
+		delete(rl.byID, rl.order[0])
+		rl.order = rl.order[1:]
+	}
+}
+
+// save writes every list to rl.file atomically (temporary file, rename);
+// the caller holds mu.
+func (rl *routeLists) save() error {
+	if rl.file == "" {
+		return nil
+	}
+	lists := make([]*RouteList, 0, len(rl.order))
+	for _, id := range rl.order {
+		lists = append(lists, rl.byID[id])
+	}
+	data, err := json.Marshal(lists)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(rl.file), 0o755); err != nil {
+		return err
+	}
+	tmp := rl.file + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, rl.file)
+}
 
 // RouteList is the answer of GET /v1/route-lists/{id}. Times are seconds on
 // the problem's clock (seconds after midnight when the dispatcher used
@@ -85,7 +170,7 @@ func (rl *routeLists) newCode() string {
 // route's RouteList field. zoneAt names the strictest zone at a point ("" for
 // none); it may be nil.
 func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string) {
-	now := time.Now().UTC()
+	now := rl.now().UTC()
 	lists := make([]*RouteList, len(out.Routes))
 	for i := range out.Routes {
 		r := &out.Routes[i]
@@ -123,9 +208,9 @@ func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(co
 		rl.byID[l.ID] = l
 		rl.order = append(rl.order, l.ID)
 	}
-	for len(rl.order) > maxRouteLists {
-		delete(rl.byID, rl.order[0])
-		rl.order = rl.order[1:]
+	rl.expire()
+	if err := rl.save(); err != nil {
+		rl.log.Error("route lists: cannot save; they are kept in memory only", "file", rl.file, "err", err)
 	}
 }
 
@@ -133,9 +218,12 @@ func (rl *routeLists) get(c *gin.Context) {
 	id := c.Param("id")
 	rl.mu.Lock()
 	l, ok := rl.byID[id]
+	if ok && l.CreatedAt.Before(rl.now().Add(-routeListRetention)) {
+		ok = false
+	}
 	rl.mu.Unlock()
 	if !ok {
-		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q: ask the dispatcher for the code of your route (lists are kept until the server restarts)", id),
+		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q: ask the dispatcher for the code of your route (lists are kept for two days)", id),
 			Details: map[string]any{"path": "id"}})
 		return
 	}

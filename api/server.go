@@ -33,6 +33,10 @@ type Deps struct {
 	// Extra registers more routes (the road, optimisation and siting
 	// endpoints are wired by cmd so that api stays free of engine setup).
 	Extra []func(r gin.IRouter, h *Handlers)
+	// RouteListFile, when set, keeps the drivers' route lists across
+	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
+	// keeps them in memory only.
+	RouteListFile string
 }
 
 // Handlers holds the dependencies shared by handler files.
@@ -72,7 +76,7 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists()}
+	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	v1 := r.Group("/v1")

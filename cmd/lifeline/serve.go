@@ -177,7 +177,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer st.Close()
 
-	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler()}
+	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
+		RouteListFile: filepath.Join(c.DataDir, "route-lists.json")}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
 		return err
 	}
