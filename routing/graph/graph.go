@@ -61,6 +61,11 @@ type Graph struct {
 	// Derived on Build / Decode (not stored in files).
 	Tail []NodeID // per edge: source node
 	snap *segIndex
+	// coloc links nodes at the same place in rings (coloc[v] is the next
+	// one, v itself when alone); nil when every node has a place of its
+	// own. The OSM importer makes such nodes when it splits the via node of
+	// a turn restriction; snapping legs then use every copy (see along).
+	coloc []NodeID
 }
 
 // NumNodes returns the number of nodes.
@@ -101,6 +106,53 @@ func (g *Graph) finish() {
 		}
 	}
 	g.snap = buildSegIndex(g)
+	g.coloc = nil
+	first := make(map[orb.Point]NodeID, n)
+	for v := 0; v < n; v++ {
+		p := g.Point(NodeID(v))
+		u, dup := first[p]
+		if !dup {
+			first[p] = NodeID(v)
+			continue
+		}
+		if g.coloc == nil {
+			g.coloc = make([]NodeID, n)
+			for i := range g.coloc {
+				g.coloc[i] = NodeID(i)
+			}
+		}
+		// insert v after u in u's ring
+		g.coloc[v], g.coloc[u] = g.coloc[u], NodeID(v)
+	}
+}
+
+// along calls fn for every edge from a node at u's place to a node at v's
+// place whose length is length: the edge itself and, where turn
+// restrictions split a node, its copies. Without co-located nodes it is
+// the edges u -> v of that length.
+func (g *Graph) along(u, v NodeID, length float32, fn func(EdgeID)) {
+	x := u
+	for {
+		for f := g.FirstOut[x]; f < g.FirstOut[x+1]; f++ {
+			if g.Length[f] == length && g.samePlace(g.Head[f], v) {
+				fn(EdgeID(f))
+			}
+		}
+		if g.coloc == nil {
+			return
+		}
+		if x = g.coloc[x]; x == u {
+			return
+		}
+	}
+}
+
+// samePlace reports whether a and b are the same node or copies of one.
+func (g *Graph) samePlace(a, b NodeID) bool {
+	if a == b {
+		return true
+	}
+	return g.coloc != nil && g.Lon[a] == g.Lon[b] && g.Lat[a] == g.Lat[b]
 }
 
 // Builder accumulates nodes and edges; Build sorts them into a Graph.
@@ -124,6 +176,9 @@ type rawEdge struct {
 func NewBuilder(profile string) *Builder {
 	return &Builder{Profile: profile, names: map[string]int32{"": 0}, nameList: []string{""}}
 }
+
+// Point returns the position of node v added so far ([lon, lat]).
+func (b *Builder) Point(v NodeID) orb.Point { return orb.Point{b.lon[v], b.lat[v]} }
 
 // AddNode adds a node at p ([lon, lat]) and returns its id.
 func (b *Builder) AddNode(p orb.Point) NodeID {

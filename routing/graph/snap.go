@@ -190,7 +190,7 @@ func (g *Graph) Snap(p orb.Point, maxDist float64) (Snap, error) {
 					}
 					qx, qy := ax+t*dx-px, ay+t*dy-py
 					d := math.Sqrt(qx*qx + qy*qy)
-					if d < best.Dist || (d == best.Dist && e < best.Edge) {
+					if d < best.Dist-tieMetres || (d <= best.Dist+tieMetres && g.snapPrefers(e, best.Edge)) {
 						best.Dist, best.Edge, bestT = d, e, t
 					}
 				}
@@ -205,6 +205,24 @@ func (g *Graph) Snap(p orb.Point, maxDist float64) (Snap, error) {
 	a, b := g.Point(g.Tail[best.Edge]), g.Point(g.Head[best.Edge])
 	best.Point = orb.Point{a[0] + bestT*(b[0]-a[0]), a[1] + bestT*(b[1]-a[1])}
 	return best, nil
+}
+
+// tieMetres is how close two candidate segments must be to count as a tie.
+const tieMetres = 1e-6
+
+// snapPrefers breaks a tie between candidate edges e and cur (-1: none): a
+// two-way segment (one with a Reverse) before a one-way one, so that a point
+// can leave in both directions (segments at a node all tie, and at a split
+// via node of a turn restriction the copies of a two-way street are one-way
+// each); then the lower id, so that the answer does not depend on the grid.
+func (g *Graph) snapPrefers(e, cur EdgeID) bool {
+	if cur < 0 {
+		return true
+	}
+	if re, rc := g.Reverse(e) >= 0, g.Reverse(cur) >= 0; re != rc {
+		return re
+	}
+	return e < cur
 }
 
 // SnapAt returns the Snap of edge e at fraction frac (for tests and tools).
@@ -227,25 +245,54 @@ func part(w Weight, f float64) Weight { return Weight(math.Round(float64(w) * f)
 
 // SourceLegs returns the legs leaving s: along Edge to its head (cost
 // (1-Frac) of the edge) and, on a two-way road, along Rev to the tail of
-// Edge (cost Frac of Rev). Every query (CH and the Dijkstra oracle) uses
-// these legs, so they agree exactly.
+// Edge (cost Frac of Rev). Where a turn restriction split a node at an end
+// of the segment, the copies of these edges give legs too (each copy keeps
+// its own turns). Every query (CH and the Dijkstra oracle) uses these legs,
+// so they agree exactly.
 func (g *Graph) SourceLegs(s Snap) []Leg {
 	legs := make([]Leg, 0, 2)
-	legs = append(legs, Leg{g.Head[s.Edge], part(g.Time[s.Edge], 1-s.Frac), float64(g.Length[s.Edge]) * (1 - s.Frac), s.Edge})
-	if s.Rev >= 0 {
-		legs = append(legs, Leg{g.Head[s.Rev], part(g.Time[s.Rev], s.Frac), float64(g.Length[s.Rev]) * s.Frac, s.Rev})
+	if g.coloc == nil {
+		legs = append(legs, Leg{g.Head[s.Edge], part(g.Time[s.Edge], 1-s.Frac), float64(g.Length[s.Edge]) * (1 - s.Frac), s.Edge})
+		if s.Rev >= 0 {
+			legs = append(legs, Leg{g.Head[s.Rev], part(g.Time[s.Rev], s.Frac), float64(g.Length[s.Rev]) * s.Frac, s.Rev})
+		}
+		return legs
 	}
+	a, b, l := g.Tail[s.Edge], g.Head[s.Edge], g.Length[s.Edge]
+	g.along(a, b, l, func(f EdgeID) {
+		legs = append(legs, Leg{g.Head[f], part(g.Time[f], 1-s.Frac), float64(g.Length[f]) * (1 - s.Frac), f})
+	})
+	if s.Rev >= 0 {
+		l = g.Length[s.Rev]
+	}
+	g.along(b, a, l, func(f EdgeID) {
+		legs = append(legs, Leg{g.Head[f], part(g.Time[f], s.Frac), float64(g.Length[f]) * s.Frac, f})
+	})
 	return legs
 }
 
 // TargetLegs returns the legs reaching t: from the tail of Edge (cost Frac
-// of Edge) and, on a two-way road, from the tail of Rev (cost 1-Frac of Rev).
+// of Edge) and, on a two-way road, from the tail of Rev (cost 1-Frac of
+// Rev); with split nodes, from every copy (see SourceLegs).
 func (g *Graph) TargetLegs(t Snap) []Leg {
 	legs := make([]Leg, 0, 2)
-	legs = append(legs, Leg{g.Tail[t.Edge], part(g.Time[t.Edge], t.Frac), float64(g.Length[t.Edge]) * t.Frac, t.Edge})
-	if t.Rev >= 0 {
-		legs = append(legs, Leg{g.Tail[t.Rev], part(g.Time[t.Rev], 1-t.Frac), float64(g.Length[t.Rev]) * (1 - t.Frac), t.Rev})
+	if g.coloc == nil {
+		legs = append(legs, Leg{g.Tail[t.Edge], part(g.Time[t.Edge], t.Frac), float64(g.Length[t.Edge]) * t.Frac, t.Edge})
+		if t.Rev >= 0 {
+			legs = append(legs, Leg{g.Tail[t.Rev], part(g.Time[t.Rev], 1-t.Frac), float64(g.Length[t.Rev]) * (1 - t.Frac), t.Rev})
+		}
+		return legs
 	}
+	a, b, l := g.Tail[t.Edge], g.Head[t.Edge], g.Length[t.Edge]
+	g.along(a, b, l, func(f EdgeID) {
+		legs = append(legs, Leg{g.Tail[f], part(g.Time[f], t.Frac), float64(g.Length[f]) * t.Frac, f})
+	})
+	if t.Rev >= 0 {
+		l = g.Length[t.Rev]
+	}
+	g.along(b, a, l, func(f EdgeID) {
+		legs = append(legs, Leg{g.Tail[f], part(g.Time[f], 1-t.Frac), float64(g.Length[f]) * (1 - t.Frac), f})
+	})
 	return legs
 }
 

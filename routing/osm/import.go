@@ -34,13 +34,15 @@ const MaxXMLBytes = 512 << 20
 
 // Stats describes an import.
 type Stats struct {
-	Ways             int    // routable ways kept in pass 1
-	WayNodes         int    // distinct node ids referenced by them
-	MissingNodes     int    // referenced ids absent from the file
-	Nodes, Edges     int    // of the final graph
-	DroppedNodes     int    // outside the largest strongly connected component
-	DroppedEdges     int    // idem
-	TurnRestrictions string // "skipped": restrictions are not applied
+	Ways         int // routable ways kept in pass 1
+	WayNodes     int // distinct node ids referenced by them
+	MissingNodes int // referenced ids absent from the file
+	Nodes, Edges int // of the final graph
+	DroppedNodes int // outside the largest strongly connected component
+	DroppedEdges int // idem
+	// TurnRestrictions says what became of the turn restrictions (car):
+	// "applied N, skipped M" (see restrict.go), "none", or "not for foot".
+	TurnRestrictions string
 }
 
 // scanner is the part of osm.Scanner the importer uses.
@@ -65,7 +67,7 @@ func ImportFile(ctx context.Context, path string, p Profile) (*graph.Graph, Stat
 		}
 		if isPBF {
 			s := osmpbf.New(ctx, f, runtime.GOMAXPROCS(0))
-			s.SkipRelations = true
+			s.SkipRelations = !ways || p != Car // pass 1 reads turn restrictions
 			s.SkipNodes = ways
 			s.SkipWays = !ways
 			return s, func() { s.Close(); f.Close() }, nil
@@ -103,13 +105,17 @@ func ImportXML(ctx context.Context, r io.Reader, p Profile) (*graph.Graph, Stats
 }
 
 type keptWay struct {
+	id         int64
 	first, end int32 // into the flat node-id list
 	rule       wayRule
 	name       string
 }
 
 func importPasses(ctx context.Context, open pass, p Profile) (*graph.Graph, Stats, error) {
-	st := Stats{TurnRestrictions: "skipped"}
+	st := Stats{TurnRestrictions: "none"}
+	if p == Foot {
+		st.TurnRestrictions = "not for foot"
+	}
 	if !p.Valid() {
 		return nil, st, fmt.Errorf("%w: %q", ErrProfile, p)
 	}
@@ -120,7 +126,14 @@ func importPasses(ctx context.Context, open pass, p Profile) (*graph.Graph, Stat
 	}
 	var wayNodes []int64
 	var ways []keptWay
+	var restrictions []restriction
 	for s.Scan() {
+		if r, ok := s.Object().(*osm.Relation); ok {
+			if p == Car {
+				restrictions = appendRestriction(restrictions, r)
+			}
+			continue
+		}
 		w, ok := s.Object().(*osm.Way)
 		if !ok {
 			continue
@@ -133,7 +146,7 @@ func importPasses(ctx context.Context, open pass, p Profile) (*graph.Graph, Stat
 		if name == "" {
 			name = w.Tags.Find("ref")
 		}
-		k := keptWay{first: int32(len(wayNodes)), rule: r, name: name}
+		k := keptWay{id: int64(w.ID), first: int32(len(wayNodes)), rule: r, name: name}
 		for _, n := range w.Nodes {
 			wayNodes = append(wayNodes, int64(n.ID))
 		}
@@ -197,7 +210,8 @@ func importPasses(ctx context.Context, open pass, p Profile) (*graph.Graph, Stat
 			st.MissingNodes++
 		}
 	}
-	for _, w := range ways {
+	var es []impEdge
+	for wi, w := range ways {
 		prev := graph.NodeID(-1)
 		for k := w.first; k < w.end; k++ {
 			i, _ := slices.BinarySearch(ids, wayNodes[k])
@@ -207,14 +221,32 @@ func importPasses(ctx context.Context, open pass, p Profile) (*graph.Graph, Stat
 				m := geo.Haversine(a, c)
 				ms := graph.Weight(math.Round(m / (w.rule.speed / 3.6) * 1000))
 				if w.rule.forward {
-					b.AddEdge(prev, cur, ms, m, w.name)
+					es = append(es, impEdge{prev, cur, ms, m, int32(wi)})
 				}
 				if w.rule.backward {
-					b.AddEdge(cur, prev, ms, m, w.name)
+					es = append(es, impEdge{cur, prev, ms, m, int32(wi)})
 				}
 			}
 			prev = cur
 		}
+	}
+	if p == Car {
+		node := func(osmID int64) graph.NodeID {
+			if i, found := slices.BinarySearch(ids, osmID); found {
+				return gid[i]
+			}
+			return -1
+		}
+		var applied, skipped int
+		es, applied, skipped = applyRestrictions(es, restrictions, ways, wayNodes, node, func(v graph.NodeID) graph.NodeID {
+			return b.AddNode(b.Point(v))
+		})
+		if applied+skipped > 0 {
+			st.TurnRestrictions = fmt.Sprintf("applied %d, skipped %d", applied, skipped)
+		}
+	}
+	for _, e := range es {
+		b.AddEdge(e.u, e.v, e.ms, e.m, ways[e.way].name)
 	}
 	g := b.Build()
 	g, st.DroppedNodes, st.DroppedEdges = graph.LargestSCC(g)

@@ -31,8 +31,15 @@ func TestImportFiles(t *testing.T) {
 			if g.NumNodes() < tc.minNodes || st.Nodes != g.NumNodes() {
 				t.Fatalf("nodes %d", g.NumNodes())
 			}
-			if st.TurnRestrictions != "skipped" {
-				t.Fatal("restrictions")
+			want := "none" // the Chengdu extract has no restriction relations
+			switch {
+			case tc.profile == Foot:
+				want = "not for foot"
+			case strings.HasSuffix(tc.file, ".pbf"):
+				want = "applied 27, skipped 0" // Monaco, 2016
+			}
+			if st.TurnRestrictions != want {
+				t.Fatalf("turn restrictions %q, want %q", st.TurnRestrictions, want)
 			}
 		})
 	}
