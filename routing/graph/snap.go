@@ -251,7 +251,7 @@ func part(w Weight, f float64) Weight { return Weight(math.Round(float64(w) * f)
 // so they agree exactly.
 func (g *Graph) SourceLegs(s Snap) []Leg {
 	legs := make([]Leg, 0, 2)
-	if g.coloc == nil {
+	if !g.split(s.Edge) {
 		legs = append(legs, Leg{g.Head[s.Edge], part(g.Time[s.Edge], 1-s.Frac), float64(g.Length[s.Edge]) * (1 - s.Frac), s.Edge})
 		if s.Rev >= 0 {
 			legs = append(legs, Leg{g.Head[s.Rev], part(g.Time[s.Rev], s.Frac), float64(g.Length[s.Rev]) * s.Frac, s.Rev})
@@ -271,12 +271,21 @@ func (g *Graph) SourceLegs(s Snap) []Leg {
 	return legs
 }
 
+// split reports whether an end of e is a node with copies at its place.
+func (g *Graph) split(e EdgeID) bool {
+	if g.coloc == nil {
+		return false
+	}
+	a, b := g.Tail[e], g.Head[e]
+	return g.coloc[a] != a || g.coloc[b] != b
+}
+
 // TargetLegs returns the legs reaching t: from the tail of Edge (cost Frac
 // of Edge) and, on a two-way road, from the tail of Rev (cost 1-Frac of
 // Rev); with split nodes, from every copy (see SourceLegs).
 func (g *Graph) TargetLegs(t Snap) []Leg {
 	legs := make([]Leg, 0, 2)
-	if g.coloc == nil {
+	if !g.split(t.Edge) {
 		legs = append(legs, Leg{g.Tail[t.Edge], part(g.Time[t.Edge], t.Frac), float64(g.Length[t.Edge]) * t.Frac, t.Edge})
 		if t.Rev >= 0 {
 			legs = append(legs, Leg{g.Tail[t.Rev], part(g.Time[t.Rev], 1-t.Frac), float64(g.Length[t.Rev]) * (1 - t.Frac), t.Rev})
