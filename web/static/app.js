@@ -1047,12 +1047,19 @@
       incompatible: [[1, 2]],
       cleaning_time: 900
     };
+    // class 1: a green-code patient to the dialysis centre; class 2: a
+    // red-code patient to a hospital that accepts red codes
+    function hospitalFor(colour, word) {
+      var ok = hospitals.filter(function (h) { return (props(h).accepts || []).indexOf(colour) >= 0; });
+      return ok.filter(function (h) { return (props(h).name || "").toLowerCase().indexOf(word) >= 0; })[0] || ok[0] || hospitals[0];
+    }
+    var patients = [{ colour: "green", word: "dialysis" }, { colour: "red", word: "designated" }];
     var gates = S.compounds.filter(function (c) { return (props(c).gates || []).length; }).slice(0, 2);
-    var target = hospitals[0];
     gates.forEach(function (c, i) {
+      var target = hospitalFor(patients[i].colour, patients[i].word);
       if (!target) return;
       body.shipments.push({ amount: [0, 1], class: i + 1, max_ride_time: 1800,
-        pickup: { id: 101 + 2 * i, description: (props(c).name || "compound") + ", gate 1: dialysis patient", location: props(c).gates[0], service: 300 },
+        pickup: { id: 101 + 2 * i, description: (props(c).name || "compound") + ", gate 1: dialysis patient (" + patients[i].colour + " code)", location: props(c).gates[0], service: 300 },
         delivery: { id: 102 + 2 * i, description: props(target).name || "hospital", location: pt(target), service: 120, time_windows: [[28800, 30600]] } });
     });
     return body;
