@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/internal/metrics"
 	"lifeline/zones"
 )
 
@@ -37,6 +38,9 @@ type Deps struct {
 	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
 	// keeps them in memory only.
 	RouteListFile string
+	// Metrics, when set, records every request (route pattern, method,
+	// status, latency) and is served at GET /metrics.
+	Metrics *metrics.Registry
 }
 
 // Handlers holds the dependencies shared by handler files.
@@ -65,7 +69,7 @@ func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestContext(d.Logger), recovery())
+	r.Use(requestContext(d.Logger, d.Metrics), recovery())
 	r.NoRoute(func(c *gin.Context) {
 		if d.Static != nil && c.Request.Method == http.MethodGet && !hasPrefix(c.Request.URL.Path, "/v1/") {
 			d.Static.ServeHTTP(c.Writer, c.Request)
@@ -79,6 +83,9 @@ func New(d Deps) http.Handler {
 	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
+	if d.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+	}
 	v1 := r.Group("/v1")
 	h.zoneRoutes(v1)
 	h.placeRoutes(v1)
@@ -106,7 +113,7 @@ func (h *Handlers) ready(c *gin.Context) {
 // requestContext gives each request an id (X-Request-Id, taken from the
 // client when it sends a sane one), a logger carrying it, and one log line at
 // the end with method, path, status and duration.
-func requestContext(log *slog.Logger) gin.HandlerFunc {
+func requestContext(log *slog.Logger, m *metrics.Registry) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		id := c.GetHeader("X-Request-Id")
@@ -121,6 +128,11 @@ func requestContext(log *slog.Logger) gin.HandlerFunc {
 		c.Header("X-Request-Id", id)
 		c.Next()
 		status := c.Writer.Status()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		m.ObserveHTTP(route, c.Request.Method, status, time.Since(start))
 		lvl := slog.LevelInfo
 		if status >= 500 {
 			lvl = slog.LevelError

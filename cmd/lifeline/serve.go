@@ -18,6 +18,7 @@ import (
 	"lifeline/api"
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
+	"lifeline/internal/metrics"
 	"lifeline/data/postgis"
 	"lifeline/web"
 	"lifeline/zones"
@@ -178,7 +179,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer st.Close()
 
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
-		RouteListFile: filepath.Join(c.DataDir, "route-lists.json")}
+		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Metrics: metrics.New()}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
 		return err
 	}
