@@ -18,8 +18,8 @@ import (
 	"lifeline/api"
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
-	"lifeline/internal/metrics"
 	"lifeline/data/postgis"
+	"lifeline/internal/metrics"
 	"lifeline/web"
 	"lifeline/zones"
 )
