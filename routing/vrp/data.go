@@ -49,10 +49,9 @@ type inst struct {
 	hasClass bool
 
 	// per request
-	reqNode   []int32 // first node
-	weight    []int   // level-1 weight
-	allowed   []bool  // nReq*nVeh: skills (and capacity) compatible
-	reqReason []Reason
+	reqNode []int32 // first node
+	weight  []int   // level-1 weight
+	allowed []bool  // nReq*nVeh: skills (and capacity) compatible
 
 	// per vehicle
 	vStart, vEnd []int32

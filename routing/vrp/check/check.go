@@ -229,12 +229,6 @@ func relDiff(a, b float64) bool {
 	return math.Abs(a-b) > RelTol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// itemRef identifies a job (ship = false) or shipment.
-type itemRef struct {
-	ship  bool
-	index int
-}
-
 // Plan checks s against p and returns every violation found (nil when the
 // plan is feasible and its figures are right). O(total steps * (dims +
 // classes) + jobs + shipments).
