@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing"
 )
 
 // parseCheck returns the lines of a folder's parse_check.txt split in fields.
 func parseCheck(t *testing.T, folder string) [][]string {
 	t.Helper()
-	f, err := os.Open(shareddata.Path(t, "bench/"+folder+"/parse_check.txt"))
+	f, err := os.Open(sdtest.Path(t, "bench/"+folder+"/parse_check.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func atof(t *testing.T, s string) float64 {
 // instanceFile returns the path of an instance if it is present, else "".
 func instanceFile(t *testing.T, folder, name string) string {
 	t.Helper()
-	dir := shareddata.Path(t, "bench/"+folder+"/instances")
+	dir := sdtest.Path(t, "bench/"+folder+"/instances")
 	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err != nil {
 		return ""
@@ -154,7 +154,7 @@ func routesDistance(t *testing.T, in *Instance, routes [][]int64, off int64) flo
 }
 
 func TestLiLimParseCheckAndBKS(t *testing.T) {
-	sols, err := filepath.Glob(filepath.Join(shareddata.Path(t, "bench/lilim-pdptw/bks_solutions"), "*.txt"))
+	sols, err := filepath.Glob(filepath.Join(sdtest.Path(t, "bench/lilim-pdptw/bks_solutions"), "*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestReadBKSAllFamilies(t *testing.T) {
 		{"cordeau-darp/bks.csv", 24, "a2-16", 294.2480, 2, true, false},
 		{"cvrplib-x/bks.csv", 5, "X-n101-k25", 27591, 26, true, false},
 	} {
-		fh, err := os.Open(shareddata.Path(t, "bench/"+tc.file))
+		fh, err := os.Open(sdtest.Path(t, "bench/"+tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -483,7 +483,7 @@ func FuzzReadSolution(f *testing.F) {
 
 // BenchmarkReadSolomon parses R101 (101 nodes, with its 101x101 matrix).
 func BenchmarkReadSolomon(b *testing.B) {
-	data, err := os.ReadFile(shareddata.Path(b, "bench/solomon-vrptw/instances/R101.txt"))
+	data, err := os.ReadFile(sdtest.Path(b, "bench/solomon-vrptw/instances/R101.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}
