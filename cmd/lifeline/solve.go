@@ -58,11 +58,12 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	limit := fs.Duration("time-limit", 30*time.Second, "search budget per instance (wall time)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 1, "parallel searches")
+	iters := fs.Int("iterations", 0, "stop after this many ruin-and-recreate iterations per worker (0 = no limit); with --workers 1 and a fixed --seed the plan is reproducible when the time limit does not end the search first")
 	bench := fs.Bool("bench", false, "run every instance of a benchmark folder and print a table against bks.csv")
 	dir := fs.String("dir", "", "with --bench: the family folder (holding instances/ and bks.csv); default: the shared data's bench/<family>")
 	instances := fs.String("instances", "all", "with --bench: all, or a comma-separated list of instance names")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lifeline solve --format solomon|lilim|cordeau|cvrplib [--time-limit 30s] [--seed 1] [--workers 1] FILE")
+		fmt.Fprintln(stderr, "usage: lifeline solve --format solomon|lilim|cordeau|cvrplib [--time-limit 30s] [--seed 1] [--workers 1] [--iterations N] FILE")
 		fmt.Fprintln(stderr, "       lifeline solve --bench --format F [--dir DIR] [--instances all|a,b,c] [--time-limit 30s]")
 		fs.PrintDefaults()
 	}
@@ -77,10 +78,13 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *limit <= 0 {
 		return errors.New("solve: --time-limit must be positive")
 	}
+	if *iters < 0 {
+		return errors.New("solve: --iterations must not be negative")
+	}
 	if *workers < 1 {
 		return errors.New("solve: --workers must be at least 1")
 	}
-	opt := vrp.Options{Seed: *seed, TimeLimit: *limit, Workers: *workers}
+	opt := vrp.Options{Seed: *seed, TimeLimit: *limit, Workers: *workers, MaxIterations: *iters}
 	if *bench {
 		d := *dir
 		if d == "" {
