@@ -486,13 +486,10 @@ type routeCheck struct {
 	valid   []bool       // steps whose kind, index and location are sound
 }
 
-// window is a time window of a stop as the checker reports it.
-type window struct{ a, b float64 }
-
 // stopInfo is what serve learned about a stop for the later checks.
 type stopInfo struct {
 	svc     float64
-	windows []window
+	windows []twin
 	class   int
 	loads   bool // the step loads its class
 }
@@ -632,7 +629,7 @@ func (c *routeCheck) serve(k int, st vrp.Step) stopInfo {
 	var sv stopInfo
 	addWindows := func(ws []routing.TimeWindow) {
 		for _, w := range ws {
-			sv.windows = append(sv.windows, window{w.Start, w.End})
+			sv.windows = append(sv.windows, twin{w.Start, w.End})
 		}
 	}
 	switch st.Kind {
