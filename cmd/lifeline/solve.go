@@ -30,8 +30,12 @@ func init() {
 // Objective is the plan's cost under the family's objective (the
 // distance for all four families); Feasible is true when the independent
 // checker (routing/vrp/check) found no violation, listed otherwise.
+// Variant names the variant of the file format that was read (Cordeau
+// only: the header counting n requests, or 2n nodes with or without the
+// destination depot row).
 type solveOutput struct {
 	Instance   string    `json:"instance"`
+	Variant    string    `json:"variant,omitempty"` // Cordeau: n-requests, 2n-nodes or 2n-nodes+end-depot
 	Objective  float64   `json:"objective"`
 	Distance   float64   `json:"distance"`
 	Vehicles   int       `json:"vehicles"`
@@ -135,6 +139,7 @@ func solveFile(ctx context.Context, fam formats.Family, path string, opt vrp.Opt
 func solveReport(in *formats.Instance, sol *vrp.Solution, secs float64) solveOutput {
 	out := solveOutput{
 		Instance:   in.Name,
+		Variant:    in.Variant,
 		Objective:  sol.Cost,
 		Distance:   sol.Distance,
 		Vehicles:   sol.Vehicles,

@@ -455,7 +455,16 @@ func fuzzRead(f *testing.F, fam Family, seeds ...string) {
 
 func FuzzReadSolomon(f *testing.F) { fuzzRead(f, Solomon, solomonOK) }
 func FuzzReadLiLim(f *testing.F)   { fuzzRead(f, LiLim, lilimOK) }
-func FuzzReadCordeau(f *testing.F) { fuzzRead(f, Cordeau, cordeOK) }
+func FuzzReadCordeau(f *testing.F) {
+	fixture, err := os.ReadFile("testdata/cordeau/a2-16-2n.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzRead(f, Cordeau, cordeOK, cordeau2NOK, string(fixture),
+		"1 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 1440\n2 6 8 1 -1 10 60\n3 0 0 0 0 0 90\n", // 2n with end depot
+		"1 0 100 3 30\n0 0 0 0 0 0 100\n",                   // no requests, 2n form
+		"1 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 1440\n") // one row short
+}
 func FuzzReadCVRPLIB(f *testing.F) { fuzzRead(f, CVRPLIB, cvrplibOK) }
 
 func FuzzReadBKS(f *testing.F) {
