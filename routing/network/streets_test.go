@@ -238,3 +238,20 @@ func BenchmarkStreets(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStreetIndexBuild times the index the first Streets call builds
+// and reports its size (Monaco, or LIFELINE_BENCH_GRAPH).
+func BenchmarkStreetIndexBuild(b *testing.B) {
+	var n *Network
+	if os.Getenv("LIFELINE_BENCH_GRAPH") != "" {
+		n, _ = benchNetwork(b)
+	} else {
+		n = loadMonaco(b)
+	}
+	var s *streetIndex
+	for b.Loop() {
+		s = newStreetIndex(n.Graph())
+	}
+	b.ReportMetric(float64(4*len(s.items)+4*len(s.first))/(1<<20), "MiB")
+	b.ReportMetric(float64(s.segments), "segments")
+}
