@@ -29,9 +29,15 @@ test: ## run all tests (about a minute); says so when the PostGIS tests skip
 test-race: ## run all tests with the race detector
 	$(GO) test -race -count=1 ./...
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+# staticcheck is fetched from the Go module proxy at a pinned version (no
+# tools.go, nothing added to go.mod); the first run downloads and builds it.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: ## gofmt, go vet and staticcheck (pinned)
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 
 demo: build ## write the demo district as GeoJSON to var/demo
 	./$(BIN) demo --out var/demo

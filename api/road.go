@@ -14,7 +14,6 @@ import (
 
 	"lifeline/geo/h3grid"
 	"lifeline/routing"
-	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/zones"
 )
@@ -417,8 +416,9 @@ func (rh *roadHandlers) snap(c *gin.Context) {
 
 // streets answers the road segments of the loaded graph as a GeoJSON
 // FeatureCollection for the map (each two-way road once, one-way roads with
-// oneway=true), optionally within bbox; at most MaxStreetFeatures, with
-// "truncated": true when more would match.
+// oneway=true), optionally only those crossing bbox (network.Streets, a
+// grid index); at most MaxStreetFeatures, with "truncated": true when more
+// would match.
 func (rh *roadHandlers) streets(c *gin.Context) {
 	if !rh.ready(c) {
 		return
@@ -428,30 +428,15 @@ func (rh *roadHandlers) streets(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	g := rh.net.Graph()
+	ss, truncated := rh.net.Streets(bbox, MaxStreetFeatures)
 	fc := geojson.NewFeatureCollection()
-	truncated := false
-	for u := 0; u < g.NumNodes() && !truncated; u++ {
-		for e := g.FirstOut[u]; e < g.FirstOut[u+1]; e++ {
-			v := g.Head[e]
-			rev := g.Reverse(graph.EdgeID(e))
-			if rev >= 0 && int(v) < u {
-				continue // the two-way road was written from its other end
-			}
-			a, b := g.Point(graph.NodeID(u)), g.Point(v)
-			if bbox != nil && !bbox.Intersects(orb.LineString{a, b}.Bound()) {
-				continue
-			}
-			if len(fc.Features) == MaxStreetFeatures {
-				truncated = true
-				break
-			}
-			f := geojson.NewFeature(orb.LineString{a, b})
-			f.Properties = geojson.Properties{"name": g.EdgeName(graph.EdgeID(e)), "oneway": rev < 0}
-			fc.Features = append(fc.Features, f)
-		}
+	fc.Features = make([]*geojson.Feature, len(ss))
+	for i, s := range ss {
+		f := geojson.NewFeature(orb.LineString{s.From, s.To})
+		f.Properties = geojson.Properties{"name": s.Name, "oneway": s.Oneway}
+		fc.Features[i] = f
 	}
-	fc.ExtraMembers = geojson.Properties{"profile": g.Profile, "truncated": truncated}
+	fc.ExtraMembers = geojson.Properties{"profile": rh.net.Profile(), "truncated": truncated}
 	c.Header("Content-Type", "application/geo+json")
 	c.JSON(http.StatusOK, fc)
 }

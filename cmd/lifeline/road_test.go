@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 )
 
 // TestRoadCommands runs graph build, route and matrix end to end on Monaco.
 func TestRoadCommands(t *testing.T) {
-	osmFile := shareddata.Path(t, "geo/osm/monaco-2016-03.osm.pbf")
+	osmFile := sdtest.Path(t, "geo/osm/monaco-2016-03.osm.pbf")
 	dir := t.TempDir()
 	gfile := filepath.Join(dir, "monaco.graph")
 	ctx := context.Background()

@@ -30,8 +30,12 @@ func init() {
 // Objective is the plan's cost under the family's objective (the
 // distance for all four families); Feasible is true when the independent
 // checker (routing/vrp/check) found no violation, listed otherwise.
+// Variant names the variant of the file format that was read (Cordeau
+// only: the header counting n requests, or 2n nodes with or without the
+// destination depot row).
 type solveOutput struct {
 	Instance   string    `json:"instance"`
+	Variant    string    `json:"variant,omitempty"` // Cordeau: n-requests, 2n-nodes or 2n-nodes+end-depot
 	Objective  float64   `json:"objective"`
 	Distance   float64   `json:"distance"`
 	Vehicles   int       `json:"vehicles"`
@@ -58,11 +62,12 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	limit := fs.Duration("time-limit", 30*time.Second, "search budget per instance (wall time)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 1, "parallel searches")
+	iters := fs.Int("iterations", 0, "stop after this many ruin-and-recreate iterations per worker (0 = no limit); with --workers 1 and a fixed --seed the plan is reproducible when the time limit does not end the search first")
 	bench := fs.Bool("bench", false, "run every instance of a benchmark folder and print a table against bks.csv")
 	dir := fs.String("dir", "", "with --bench: the family folder (holding instances/ and bks.csv); default: the shared data's bench/<family>")
 	instances := fs.String("instances", "all", "with --bench: all, or a comma-separated list of instance names")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lifeline solve --format solomon|lilim|cordeau|cvrplib [--time-limit 30s] [--seed 1] [--workers 1] FILE")
+		fmt.Fprintln(stderr, "usage: lifeline solve --format solomon|lilim|cordeau|cvrplib [--time-limit 30s] [--seed 1] [--workers 1] [--iterations N] FILE")
 		fmt.Fprintln(stderr, "       lifeline solve --bench --format F [--dir DIR] [--instances all|a,b,c] [--time-limit 30s]")
 		fs.PrintDefaults()
 	}
@@ -77,10 +82,13 @@ func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *limit <= 0 {
 		return errors.New("solve: --time-limit must be positive")
 	}
+	if *iters < 0 {
+		return errors.New("solve: --iterations must not be negative")
+	}
 	if *workers < 1 {
 		return errors.New("solve: --workers must be at least 1")
 	}
-	opt := vrp.Options{Seed: *seed, TimeLimit: *limit, Workers: *workers}
+	opt := vrp.Options{Seed: *seed, TimeLimit: *limit, Workers: *workers, MaxIterations: *iters}
 	if *bench {
 		d := *dir
 		if d == "" {
@@ -131,6 +139,7 @@ func solveFile(ctx context.Context, fam formats.Family, path string, opt vrp.Opt
 func solveReport(in *formats.Instance, sol *vrp.Solution, secs float64) solveOutput {
 	out := solveOutput{
 		Instance:   in.Name,
+		Variant:    in.Variant,
 		Objective:  sol.Cost,
 		Distance:   sol.Distance,
 		Vehicles:   sol.Vehicles,

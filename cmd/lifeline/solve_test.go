@@ -14,6 +14,36 @@ import (
 const solveTiny = "2 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 100\n2 6 8 1 1 0 100\n" +
 	"3 0 8 1 -1 0 100\n4 6 0 1 -1 0 100\n5 0 0 0 0 0 100\n"
 
+// solveTiny in the 2n form: header field 2 counts the 4 nodes, no end
+// depot row.
+const solveTiny2N = "2 4 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 100\n2 6 8 1 1 0 100\n" +
+	"3 0 8 1 -1 0 100\n4 6 0 1 -1 0 100\n"
+
+func TestSolveCordeau2N(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t2-2n.txt")
+	if err := os.WriteFile(file, []byte(solveTiny2N), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"solve", "--format", "cordeau", "--iterations", "200", file}, &out, &errb, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	var got solveOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if got.Variant != "2n-nodes" || !got.Feasible || len(got.Unassigned) != 0 || len(got.Routes) == 0 {
+		t.Fatalf("output %+v", got)
+	}
+	if !strings.Contains(out.String(), `"variant":"2n-nodes"`) {
+		t.Errorf("JSON lacks the variant: %s", out.String())
+	}
+	if err := run(context.Background(), []string{"solve", "--format", "cordeau", "--iterations", "-1", file}, &out, &errb, func(string) string { return "" }); err == nil {
+		t.Error("--iterations -1 accepted")
+	}
+}
+
 func TestSolveCommand(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "instances"), 0o755); err != nil {
@@ -32,7 +62,7 @@ func TestSolveCommand(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	if got.Instance != "t2-2" || !got.Feasible || len(got.Unassigned) != 0 || got.Distance <= 0 || got.Objective != got.Distance {
+	if got.Instance != "t2-2" || got.Variant != "n-requests" || !got.Feasible || len(got.Unassigned) != 0 || got.Distance <= 0 || got.Objective != got.Distance {
 		t.Fatalf("output %+v", got)
 	}
 	seen := map[int64]bool{}

@@ -179,6 +179,26 @@ func Generate(seed uint64) *District {
 	g.mx, g.my = geo.MetersPerDegree(Centre[1])
 	g.lon0 = Centre[0] - WidthMeters/2/g.mx
 	g.lat0 = Centre[1] - HeightMeters/2/g.my
+	// The steps draw from g.rng in this order; keep it, or every seed's
+	// district changes.
+	g.streetLines()
+	parks, campuses := g.lanes()
+	cells, isPark, isCampus := g.cells(parks, campuses)
+	special := g.specialCells(cells, isPark, isCampus)
+	prefixes := append([]string(nil), compoundPrefixes...)
+	g.rng.Shuffle(len(prefixes), func(a, b int) { prefixes[a], prefixes[b] = prefixes[b], prefixes[a] })
+	resid, parkCells, campusCells, roleCell := g.residential(cells, isPark, isCampus, special)
+	d := &District{}
+	g.compounds(d, resid, prefixes)
+	g.facilities(d, campusCells, parkCells, roleCell)
+	g.zoneMap(d)
+	d.StreetsOSM = g.streets(parkCells)
+	return d
+}
+
+// streetLines draws the slightly slanted street lines: vertical line i is
+// x = va[i] + vb[i]*y, horizontal line j is y = hc[j] + he[j]*x.
+func (g *gen) streetLines() {
 	for i := range nV {
 		x := stepX * float64(i)
 		bottom, top := x+g.uniform(-30, 30), x+g.uniform(-30, 30)
@@ -189,8 +209,11 @@ func Generate(seed uint64) *District {
 		left, right := y+g.uniform(-25, 25), y+g.uniform(-25, 25)
 		g.hc[j], g.he[j] = left, (right-left)/WidthMeters
 	}
+}
 
-	// Lanes: 4 blocks split both ways, 12 split one way, 8 whole.
+// lanes splits blocks by lanes (4 blocks both ways, 12 one way, 8 whole)
+// and picks the two park and the two campus blocks among the whole ones.
+func (g *gen) lanes() (parks, campuses []int) {
 	order := g.rng.Perm(nBlocks)
 	for k, b := range order {
 		switch {
@@ -201,12 +224,14 @@ func Generate(seed uint64) *District {
 		}
 	}
 	whole := order[16:] // blocks without lanes, in random order
-	parks := whole[:2]
-	campuses := whole[2:4]
+	return whole[:2], whole[2:4]
+}
 
-	var cells []cell
-	isPark := map[cell]bool{}
-	isCampus := map[cell]int{}
+// cells lists the cells the streets and lanes cut the blocks into, block by
+// block, marking the park cells and the campus cells (1 or 2).
+func (g *gen) cells(parks, campuses []int) (cells []cell, isPark map[cell]bool, isCampus map[cell]int) {
+	isPark = map[cell]bool{}
+	isCampus = map[cell]int{}
 	for b := range nBlocks {
 		bx, by := b%blocksX, b/blocksX
 		i0, j0 := 2*bx, 2*by
@@ -233,8 +258,12 @@ func Generate(seed uint64) *District {
 			}
 		}
 	}
-	// Other non-residential cells: a depot, two schools, a sports ground,
-	// chosen among the cells of split blocks.
+	return cells, isPark, isCampus
+}
+
+// specialCells picks the other non-residential cells (a depot, two schools,
+// a sports ground) among the cells of split blocks: cell index -> role.
+func (g *gen) specialCells(cells []cell, isPark map[cell]bool, isCampus map[cell]int) map[int]string {
 	var splitCells []int
 	for k, c := range cells {
 		if !isPark[c] && isCampus[c] == 0 {
@@ -246,19 +275,21 @@ func Generate(seed uint64) *District {
 	for k, role := range []string{"depot", "school1", "school2", "sports"} {
 		special[splitCells[k]] = role
 	}
+	return special
+}
 
-	d := &District{}
-	prefixes := append([]string(nil), compoundPrefixes...)
-	g.rng.Shuffle(len(prefixes), func(a, b int) { prefixes[a], prefixes[b] = prefixes[b], prefixes[a] })
+// residentialCell is a compound before it gets people and a name.
+type residentialCell struct {
+	quad  [4]xy
+	gates []xy
+	area  float64
+}
 
-	type res struct {
-		quad  [4]xy
-		gates []xy
-		area  float64
-	}
-	var resid []res
-	var parkCells, campusCells []cell
-	roleCell := map[string]cell{}
+// residential sorts the cells into parks, campuses, special roles and
+// residential compounds, giving each compound 1-3 gates.
+func (g *gen) residential(cells []cell, isPark map[cell]bool, isCampus map[cell]int, special map[int]string) (
+	resid []residentialCell, parkCells, campusCells []cell, roleCell map[string]cell) {
+	roleCell = map[string]cell{}
 	for k, c := range cells {
 		switch {
 		case isPark[c]:
@@ -272,29 +303,38 @@ func Generate(seed uint64) *District {
 			continue
 		}
 		q, _ := g.quad(c)
-		// 1-3 gates on distinct edges, in edge order.
-		n := 1 + g.rng.IntN(3)
-		edges := g.rng.Perm(4)[:n]
-		var gates []xy
-		for e := range 4 {
-			for _, chosen := range edges {
-				if chosen == e {
-					// On the wall, moved 0.5 m inwards so that the gate lies
-					// inside the compound (and its zones) after rounding.
-					p := lerp(q[e], q[(e+1)%4], g.uniform(0.35, 0.65))
-					ctr := lerp(lerp(q[0], q[2], 0.5), lerp(q[1], q[3], 0.5), 0.5)
-					gates = append(gates, lerp(p, ctr, 0.5/dist(p, ctr)))
-				}
-			}
-		}
-		resid = append(resid, res{quad: q, gates: gates, area: quadArea(q)})
+		resid = append(resid, residentialCell{quad: q, gates: g.gates(q), area: quadArea(q)})
 	}
 	if len(resid) != NumCompounds {
 		panic(fmt.Sprintf("demo: %d residential cells, want %d", len(resid), NumCompounds))
 	}
+	return resid, parkCells, campusCells, roleCell
+}
 
-	// Population proportional to area times a density factor, scaled to the
-	// exact totals with largest remainders.
+// gates puts 1-3 gates on distinct edges of quadrilateral q, in edge order.
+func (g *gen) gates(q [4]xy) []xy {
+	n := 1 + g.rng.IntN(3)
+	edges := g.rng.Perm(4)[:n]
+	var gates []xy
+	for e := range 4 {
+		for _, chosen := range edges {
+			if chosen == e {
+				// On the wall, moved 0.5 m inwards so that the gate lies
+				// inside the compound (and its zones) after rounding.
+				p := lerp(q[e], q[(e+1)%4], g.uniform(0.35, 0.65))
+				ctr := lerp(lerp(q[0], q[2], 0.5), lerp(q[1], q[3], 0.5), 0.5)
+				gates = append(gates, lerp(p, ctr, 0.5/dist(p, ctr)))
+			}
+		}
+	}
+	return gates
+}
+
+// compounds gives the residential cells people (proportional to area
+// times a density factor, scaled to the exact totals with largest
+// remainders), households, a name and a ring (a pentagon when a corner is
+// cut) and adds them to d.
+func (g *gen) compounds(d *District, resid []residentialCell, prefixes []string) {
 	wPop := make([]float64, len(resid))
 	wAged := make([]float64, len(resid))
 	for k, r := range resid {
@@ -307,23 +347,7 @@ func Generate(seed uint64) *District {
 	aged := apportion(TotalAged60Plus, wAged)
 
 	for k, r := range resid {
-		ring := make(orb.Ring, 0, 6)
-		chamfer := -1
-		if g.rng.Float64() < 0.4 {
-			chamfer = g.rng.IntN(4)
-		}
-		for v := range 4 {
-			if v != chamfer {
-				ring = append(ring, g.pt(r.quad[v]))
-				continue
-			}
-			// Cut the corner 20-40 m along both edges: a pentagon.
-			prev, cur, next := r.quad[(v+3)%4], r.quad[v], r.quad[(v+1)%4]
-			ring = append(ring,
-				g.pt(lerp(cur, prev, g.uniform(20, 40)/dist(cur, prev))),
-				g.pt(lerp(cur, next, g.uniform(20, 40)/dist(cur, next))))
-		}
-		ring = append(ring, ring[0])
+		ring := g.compoundRing(r.quad)
 		gates := make([]orb.Point, len(r.gates))
 		for i, p := range r.gates {
 			gates[i] = g.pt(p)
@@ -339,11 +363,27 @@ func Generate(seed uint64) *District {
 			Gates:      gates,
 		})
 	}
+}
 
-	g.facilities(d, campusCells, parkCells, roleCell)
-	g.zoneMap(d)
-	d.StreetsOSM = g.streets(parkCells)
-	return d
+// compoundRing is the closed ring of quadrilateral q, with one corner cut
+// 20-40 m along both edges (a pentagon) in 40% of the compounds.
+func (g *gen) compoundRing(q [4]xy) orb.Ring {
+	ring := make(orb.Ring, 0, 6)
+	chamfer := -1
+	if g.rng.Float64() < 0.4 {
+		chamfer = g.rng.IntN(4)
+	}
+	for v := range 4 {
+		if v != chamfer {
+			ring = append(ring, g.pt(q[v]))
+			continue
+		}
+		prev, cur, next := q[(v+3)%4], q[v], q[(v+1)%4]
+		ring = append(ring,
+			g.pt(lerp(cur, prev, g.uniform(20, 40)/dist(cur, prev))),
+			g.pt(lerp(cur, next, g.uniform(20, 40)/dist(cur, next))))
+	}
+	return append(ring, ring[0])
 }
 
 func dist(a, b xy) float64 { return math.Hypot(b.x-a.x, b.y-a.y) }

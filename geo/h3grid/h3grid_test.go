@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"lifeline/geo"
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 )
 
 func TestCellKnown(t *testing.T) {
@@ -139,7 +139,7 @@ func TestGeometry(t *testing.T) {
 // TestPortoAlegreGrid checks Cell, Center and Parse against the 1,227 ids
 // and centres of the shared population grid.
 func TestPortoAlegreGrid(t *testing.T) {
-	f, err := os.Open(shareddata.Path(t, "geo/population/porto-alegre-h3r9-hexgrid.csv"))
+	f, err := os.Open(sdtest.Path(t, "geo/population/porto-alegre-h3r9-hexgrid.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,14 @@
 // Package shareddata locates the read-only data set that lives beside the
 // repository in ../shared/data (OpenStreetMap extracts, benchmark instances).
 // Tests and benchmarks read it in place; it is never copied into the repo.
+// Tests find files through the sdtest subpackage, which alone imports
+// testing.
 package shareddata
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
-	"testing"
 )
 
 // Root returns the absolute path of ../shared/data relative to the module
@@ -34,23 +35,4 @@ func Root() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-// Path returns the absolute path of rel inside the shared data set. When the
-// file is missing the test is skipped, unless CI is set, where it fails:
-// CI always has ../shared beside the clone.
-func Path(tb testing.TB, rel string) string {
-	tb.Helper()
-	root, err := Root()
-	if err == nil {
-		p := filepath.Join(root, rel)
-		if _, err = os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		tb.Fatalf("shared data %s missing: %v", rel, err)
-	}
-	tb.Skipf("shared data %s missing: %v", rel, err)
-	return ""
 }

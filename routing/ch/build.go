@@ -135,10 +135,9 @@ type builder struct {
 }
 
 type shortcut struct {
-	u, w     int32
-	wt       graph.Weight
-	a1, a2   int32
-	replaces bool
+	u, w   int32
+	wt     graph.Weight
+	a1, a2 int32
 }
 
 // Build contracts g. O(n log n) priority updates plus bounded witness

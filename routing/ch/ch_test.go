@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing/graph"
 	"lifeline/routing/osm"
 )
@@ -25,7 +25,7 @@ var (
 
 func load(t testing.TB, file string) *fixture {
 	t.Helper()
-	path := shareddata.Path(t, file)
+	path := sdtest.Path(t, file)
 	fixMu.Lock()
 	defer fixMu.Unlock()
 	if f, ok := fixtures[file]; ok {

@@ -5,68 +5,83 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
-	"time"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing/graph"
 	"lifeline/routing/osm"
 )
 
-// TestPortoProbe is a manual probe: LIFELINE_PORTO_PROBE=1 go test -run Probe -v ./routing/ch/
-func TestPortoProbe(t *testing.T) {
+// BenchmarkPortoBuild contracts the Porto car network (imported once) per
+// iteration and then checks that a rebuild with the found order gives the
+// same shortcut count:
+// LIFELINE_PORTO_PROBE=1 go test -run '^$' -bench PortoBuild -benchtime 1x ./routing/ch/
+func BenchmarkPortoBuild(b *testing.B) {
 	if os.Getenv("LIFELINE_PORTO_PROBE") == "" {
-		t.Skip("set LIFELINE_PORTO_PROBE=1")
+		b.Skip("set LIFELINE_PORTO_PROBE=1")
 	}
-	path := shareddata.Path(t, "geo/osm/porto-pt-2015.osm.pbf")
-	t0 := time.Now()
-	g, st, err := osm.ImportFile(context.Background(), path, osm.Car)
+	g, _, err := osm.ImportFile(context.Background(), sdtest.Path(b, "geo/osm/porto-pt-2015.osm.pbf"), osm.Car)
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	t.Logf("import %v %+v", time.Since(t0), st)
-	t0 = time.Now()
+	var h *Hierarchy
+	for b.Loop() {
+		if h, err = Build(context.Background(), g, BuildOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(h.NumShortcuts()), "shortcuts")
+	h2, err := Build(context.Background(), g, BuildOptions{Order: h.Order})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if h2.NumShortcuts() != h.NumShortcuts() {
+		b.Errorf("rebuild with the same order: %d shortcuts, first build %d", h2.NumShortcuts(), h.NumShortcuts())
+	}
+}
+
+// BenchmarkPortoMany times a 1000x1000 one-to-many table on one core over
+// the Porto car network: LIFELINE_PORTO_PROBE=1.
+func BenchmarkPortoMany(b *testing.B) {
+	if os.Getenv("LIFELINE_PORTO_PROBE") == "" {
+		b.Skip("set LIFELINE_PORTO_PROBE=1")
+	}
+	g, _, err := osm.ImportFile(context.Background(), sdtest.Path(b, "geo/osm/porto-pt-2015.osm.pbf"), osm.Car)
+	if err != nil {
+		b.Fatal(err)
+	}
 	h, err := Build(context.Background(), g, BuildOptions{})
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	t.Logf("build %v shortcuts %d", time.Since(t0), h.NumShortcuts())
-	t0 = time.Now()
-	h2, err := Build(context.Background(), g, BuildOptions{Order: h.Order})
-	t.Logf("rebuild with order %v shortcuts %d", time.Since(t0), h2.NumShortcuts())
 	r := rand.New(rand.NewPCG(1, 0))
-	q := NewQuery(h)
-	pairs := make([][2]graph.Snap, 1000)
-	for i := range pairs {
-		pairs[i] = [2]graph.Snap{randomSnap(g, r), randomSnap(g, r)}
-	}
-	settled := 0
-	t0 = time.Now()
-	for _, p := range pairs {
-		q.Cost(p[0], p[1], nil)
-		settled += q.Settled
-	}
-	t.Logf("query (cost only) avg %v, %d settled on average", time.Since(t0)/1000, settled/1000)
 	src := make([]graph.Snap, 1000)
 	for i := range src {
 		src[i] = randomSnap(g, r)
 	}
-	t0 = time.Now()
-	h.Many(context.Background(), src, src, nil, 1)
-	t.Logf("1000x1000 one core %v", time.Since(t0))
+	for b.Loop() {
+		if _, err := h.Many(context.Background(), src, src, nil, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
-// TestFootProbe builds the Porto Alegre foot network: LIFELINE_PORTO_PROBE=1.
-func TestFootProbe(t *testing.T) {
+// BenchmarkFootBuild contracts the Porto Alegre foot network:
+// LIFELINE_PORTO_PROBE=1.
+func BenchmarkFootBuild(b *testing.B) {
 	if os.Getenv("LIFELINE_PORTO_PROBE") == "" {
-		t.Skip()
+		b.Skip("set LIFELINE_PORTO_PROBE=1")
 	}
-	g, _, err := osm.ImportFile(context.Background(), shareddata.Path(t, "geo/osm/porto-alegre-2020.osm.pbf"), osm.Foot)
+	g, _, err := osm.ImportFile(context.Background(), sdtest.Path(b, "geo/osm/porto-alegre-2020.osm.pbf"), osm.Foot)
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	t0 := time.Now()
-	h, _ := Build(context.Background(), g, BuildOptions{})
-	t.Logf("build %v, %d shortcuts", time.Since(t0), h.NumShortcuts())
+	var h *Hierarchy
+	for b.Loop() {
+		if h, err = Build(context.Background(), g, BuildOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(h.NumShortcuts()), "shortcuts")
 }
 
 // BenchmarkPortoCost: LIFELINE_BENCH_GRAPH=var/graphs/porto-car.graph.

@@ -7,6 +7,21 @@ import (
 	"lifeline/routing/vrp"
 )
 
+// Variants of Cordeau's DARP format, as Instance.Variant names them.
+const (
+	// CordeauOriginal: header "K n T Q L" with n the number of requests,
+	// 2n+2 node rows ending with the destination depot 2n+1.
+	CordeauOriginal = "n-requests"
+	// Cordeau2N: header "K 2n T Q L" with 2n the number of pickup and
+	// delivery nodes, 2n+1 node rows and no destination depot row: routes
+	// end at the origin depot 0 (as files converted to this form, e.g. the
+	// b-series circulating with a 2n header, are written).
+	Cordeau2N = "2n-nodes"
+	// Cordeau2NEndDepot: header "K 2n T Q L" and 2n+2 node rows with the
+	// destination depot 2n+1.
+	Cordeau2NEndDepot = "2n-nodes+end-depot"
+)
+
 // parseCordeau reads Cordeau's DARP format: a header "K n T Q L" (vehicles,
 // requests, maximum route duration, capacity, maximum ride time), then 2n+2
 // node rows "id x y service load earliest latest" with ids 0..2n+1: the
@@ -17,6 +32,13 @@ import (
 // fleet is K vehicles from location 0 to location 2n+1 with capacity Q, shift
 // [earliest of 0, latest of 2n+1] and MaxDuration T. The published values
 // are routing cost only, so the problem sets IgnoreVehicleCount.
+//
+// It also reads the variant whose header's second field counts the 2n
+// pickup and delivery nodes: with 2n+1 rows (no destination depot; the
+// vehicles return to location 0 and the shift ends at the latest time of
+// depot 0) or with 2n+2 rows. The row count decides: 2h+2 rows for header
+// field h is the original, h+1 or h+2 rows (h even) the 2n variant.
+// Instance.Variant says which was read.
 func parseCordeau(data []byte) (*Instance, error) {
 	lines := splitLines(data)
 	if len(lines) < 1 {
@@ -52,13 +74,23 @@ func parseCordeau(data []byte) (*Instance, error) {
 	if q < 0 || maxDur < 0 || maxRide < 0 {
 		return nil, fmt.Errorf("%w: line %d: negative capacity, duration or ride time", ErrFormat, h.no)
 	}
-	n := int(nreq)
-	nodes := 2*n + 2
 	rows := lines[1:]
-	if len(rows) != nodes {
-		return nil, fmt.Errorf("%w: %d node rows, want 2n+2 = %d", ErrFormat, len(rows), nodes)
+	hn := int(nreq)
+	n, nodes, endDepot, variant := hn, 2*hn+2, 2*hn+1, CordeauOriginal
+	switch {
+	case len(rows) == 2*hn+2:
+	case hn%2 == 0 && len(rows) == hn+1:
+		n, nodes, endDepot, variant = hn/2, hn+1, 0, Cordeau2N
+	case hn%2 == 0 && len(rows) == hn+2:
+		n, nodes, endDepot, variant = hn/2, hn+2, hn+1, Cordeau2NEndDepot
+	default:
+		want := fmt.Sprintf("2n+2 = %d (header n = %d requests)", 2*hn+2, hn)
+		if hn%2 == 0 {
+			want += fmt.Sprintf(", or %d or %d (header 2n = %d nodes)", hn+1, hn+2, hn)
+		}
+		return nil, fmt.Errorf("%w: %d node rows, want %s", ErrFormat, len(rows), want)
 	}
-	in := &Instance{Family: Cordeau, FileVehicles: int(kv)}
+	in := &Instance{Family: Cordeau, FileVehicles: int(kv), Variant: variant}
 	in.LocationIDs = make([]int64, nodes)
 	in.X = make([]float64, nodes)
 	in.Y = make([]float64, nodes)
@@ -104,11 +136,11 @@ func parseCordeau(data []byte) (*Instance, error) {
 	}
 	m := euclidMatrix(in.X, in.Y, false)
 	p.Time, p.Dist = m, m
-	shift := routing.TimeWindow{Start: vals[0][5], End: vals[nodes-1][6]}
+	shift := routing.TimeWindow{Start: vals[0][5], End: vals[endDepot][6]}
 	if shift.End < shift.Start {
 		return nil, fmt.Errorf("%w: depot windows: end depot closes (%g) before the start depot opens (%g)", ErrFormat, shift.End, shift.Start)
 	}
-	p.Vehicles = fleet(int(kv), 0, nodes-1, shift, q, maxDur)
+	p.Vehicles = fleet(int(kv), 0, endDepot, shift, q, maxDur)
 	in.Problem = p
 	return in, nil
 }

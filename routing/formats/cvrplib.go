@@ -31,196 +31,237 @@ var cvrpK = regexp.MustCompile(`-k(\d+)$`)
 // practice. FileVehicles is 0 and MinVehicles is the k of the name. The
 // objective is distance only (IgnoreVehicleCount is set).
 func parseCVRPLIB(data []byte) (*Instance, error) {
-	lines := splitLines(data)
-	in := &Instance{Family: CVRPLIB}
-	dim := -1
-	capacity := int64(-1)
-	ewt := ""
-	var maxDist, service float64
-	var xs, ys []float64
-	var demand []int64
-	var haveCoord, haveDemand []bool
-	depot := -1
-	section := ""
-	ensure := func(no int) error {
-		if dim < 0 {
-			return fmt.Errorf("%w: line %d: section before DIMENSION", ErrFormat, no)
-		}
-		if xs == nil {
-			xs, ys = make([]float64, dim), make([]float64, dim)
-			demand = make([]int64, dim)
-			haveCoord, haveDemand = make([]bool, dim), make([]bool, dim)
-		}
-		return nil
-	}
-	nodeIndex := func(l textLine) (int, error) {
-		id, err := parseInt(l.fields[0])
-		if err != nil {
-			return 0, fmt.Errorf("line %d: node id: %w", l.no, err)
-		}
-		if id < 1 || id > int64(dim) {
-			return 0, fmt.Errorf("%w: line %d: node id %d outside 1..%d", ErrFormat, l.no, id, dim)
-		}
-		return int(id - 1), nil
-	}
-	for _, l := range lines {
+	c := &cvrpReader{in: &Instance{Family: CVRPLIB}, dim: -1, capacity: -1, depot: -1}
+	for _, l := range splitLines(data) {
 		first := l.fields[0]
 		upper := strings.ToUpper(strings.TrimSuffix(first, ":"))
 		switch upper {
 		case "EOF":
-			section = "EOF"
+			c.section = "EOF"
 			continue
 		case "NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION":
-			if err := ensure(l.no); err != nil {
+			if err := c.ensure(l.no); err != nil {
 				return nil, err
 			}
-			section = upper
+			c.section = upper
 			continue
 		}
-		if section == "EOF" {
+		if c.section == "EOF" {
 			continue
 		}
-		if section == "" || !allNumeric(l.fields) {
-			// A "KEY : value" or "KEY: value" specification line.
-			line := strings.Join(l.fields, " ")
-			key, val, ok := strings.Cut(line, ":")
-			if !ok {
-				return nil, fmt.Errorf("%w: line %d: want \"KEY : value\"", ErrFormat, l.no)
-			}
-			key, val = strings.ToUpper(strings.TrimSpace(key)), strings.TrimSpace(val)
-			switch key {
-			case "NAME":
-				in.Name = val
-			case "COMMENT":
-			case "TYPE":
-				if !strings.EqualFold(val, "CVRP") {
-					return nil, fmt.Errorf("%w: line %d: TYPE %q (want CVRP)", ErrUnsupported, l.no, val)
-				}
-			case "DIMENSION":
-				if dim >= 0 {
-					return nil, fmt.Errorf("%w: line %d: DIMENSION repeated", ErrFormat, l.no)
-				}
-				d, err := parseInt(val)
-				if err != nil {
-					return nil, fmt.Errorf("line %d: DIMENSION: %w", l.no, err)
-				}
-				if d < 1 || d > MaxNodes {
-					return nil, fmt.Errorf("%w: line %d: DIMENSION %d (want 1..%d)", ErrTooLarge, l.no, d, MaxNodes)
-				}
-				dim = int(d)
-			case "EDGE_WEIGHT_TYPE":
-				ewt = strings.ToUpper(val)
-				if ewt != "EUC_2D" && ewt != "CEIL_2D" {
-					return nil, fmt.Errorf("%w: line %d: EDGE_WEIGHT_TYPE %q (want EUC_2D or CEIL_2D)", ErrUnsupported, l.no, val)
-				}
-			case "CAPACITY":
-				c, err := parseInt(val)
-				if err != nil {
-					return nil, fmt.Errorf("line %d: CAPACITY: %w", l.no, err)
-				}
-				if c < 0 {
-					return nil, fmt.Errorf("%w: line %d: negative CAPACITY", ErrFormat, l.no)
-				}
-				capacity = c
-			case "DISTANCE", "SERVICE_TIME":
-				v, err := parseNum(val)
-				if err != nil || v < 0 {
-					return nil, fmt.Errorf("%w: line %d: %s %q", ErrFormat, l.no, key, val)
-				}
-				if key == "DISTANCE" {
-					maxDist = v
-				} else {
-					service = v
-				}
-			case "VEHICLES":
-				// Some variants state a fleet; the X set does not. Ignored:
-				// the fleet below is always large enough.
-			default:
-				return nil, fmt.Errorf("%w: line %d: unknown key %q", ErrUnsupported, l.no, key)
-			}
-			continue
+		var err error
+		if c.section == "" || !allNumeric(l.fields) {
+			err = c.spec(l)
+		} else {
+			err = c.row(l)
 		}
-		switch section {
-		case "NODE_COORD_SECTION":
-			if len(l.fields) != 3 {
-				return nil, fmt.Errorf("%w: line %d: coordinate row must be \"id x y\"", ErrFormat, l.no)
-			}
-			i, err := nodeIndex(l)
-			if err != nil {
-				return nil, err
-			}
-			if haveCoord[i] {
-				return nil, fmt.Errorf("%w: line %d: node %d has two coordinate rows", ErrFormat, l.no, i+1)
-			}
-			x, _ := parseNum(l.fields[1])
-			y, _ := parseNum(l.fields[2])
-			xs[i], ys[i], haveCoord[i] = x, y, true
-		case "DEMAND_SECTION":
-			if len(l.fields) != 2 {
-				return nil, fmt.Errorf("%w: line %d: demand row must be \"id demand\"", ErrFormat, l.no)
-			}
-			i, err := nodeIndex(l)
-			if err != nil {
-				return nil, err
-			}
-			if haveDemand[i] {
-				return nil, fmt.Errorf("%w: line %d: node %d has two demand rows", ErrFormat, l.no, i+1)
-			}
-			d, err := parseInt(l.fields[1])
-			if err != nil {
-				return nil, fmt.Errorf("line %d: demand: %w", l.no, err)
-			}
-			if d < 0 {
-				return nil, fmt.Errorf("%w: line %d: negative demand", ErrFormat, l.no)
-			}
-			demand[i], haveDemand[i] = d, true
-		case "DEPOT_SECTION":
-			if len(l.fields) != 1 {
-				return nil, fmt.Errorf("%w: line %d: depot row must hold one id", ErrFormat, l.no)
-			}
-			if l.fields[0] == "-1" {
-				section = "DEPOT_END"
-				continue
-			}
-			if depot >= 0 {
-				return nil, fmt.Errorf("%w: line %d: several depots", ErrUnsupported, l.no)
-			}
-			i, err := nodeIndex(l)
-			if err != nil {
-				return nil, err
-			}
-			depot = i
-		default:
-			return nil, fmt.Errorf("%w: line %d: data outside a section", ErrFormat, l.no)
+		if err != nil {
+			return nil, err
 		}
 	}
+	total, err := c.complete()
+	if err != nil {
+		return nil, err
+	}
+	return c.instance(total), nil
+}
+
+// cvrpReader is the state of parseCVRPLIB.
+type cvrpReader struct {
+	in                    *Instance
+	dim                   int   // DIMENSION, -1 until read
+	capacity              int64 // CAPACITY, -1 until read
+	ewt                   string
+	maxDist, service      float64
+	xs, ys                []float64
+	demand                []int64
+	haveCoord, haveDemand []bool
+	depot                 int // -1 until read
+	section               string
+}
+
+// ensure allocates the node arrays at the first section (DIMENSION must
+// come first).
+func (c *cvrpReader) ensure(no int) error {
+	if c.dim < 0 {
+		return fmt.Errorf("%w: line %d: section before DIMENSION", ErrFormat, no)
+	}
+	if c.xs == nil {
+		c.xs, c.ys = make([]float64, c.dim), make([]float64, c.dim)
+		c.demand = make([]int64, c.dim)
+		c.haveCoord, c.haveDemand = make([]bool, c.dim), make([]bool, c.dim)
+	}
+	return nil
+}
+
+// nodeIndex returns the 0-based index of the row's node id.
+func (c *cvrpReader) nodeIndex(l textLine) (int, error) {
+	id, err := parseInt(l.fields[0])
+	if err != nil {
+		return 0, fmt.Errorf("line %d: node id: %w", l.no, err)
+	}
+	if id < 1 || id > int64(c.dim) {
+		return 0, fmt.Errorf("%w: line %d: node id %d outside 1..%d", ErrFormat, l.no, id, c.dim)
+	}
+	return int(id - 1), nil
+}
+
+// spec reads a "KEY : value" or "KEY: value" specification line.
+func (c *cvrpReader) spec(l textLine) error {
+	line := strings.Join(l.fields, " ")
+	key, val, ok := strings.Cut(line, ":")
+	if !ok {
+		return fmt.Errorf("%w: line %d: want \"KEY : value\"", ErrFormat, l.no)
+	}
+	key, val = strings.ToUpper(strings.TrimSpace(key)), strings.TrimSpace(val)
+	switch key {
+	case "NAME":
+		c.in.Name = val
+	case "COMMENT":
+	case "TYPE":
+		if !strings.EqualFold(val, "CVRP") {
+			return fmt.Errorf("%w: line %d: TYPE %q (want CVRP)", ErrUnsupported, l.no, val)
+		}
+	case "DIMENSION":
+		if c.dim >= 0 {
+			return fmt.Errorf("%w: line %d: DIMENSION repeated", ErrFormat, l.no)
+		}
+		d, err := parseInt(val)
+		if err != nil {
+			return fmt.Errorf("line %d: DIMENSION: %w", l.no, err)
+		}
+		if d < 1 || d > MaxNodes {
+			return fmt.Errorf("%w: line %d: DIMENSION %d (want 1..%d)", ErrTooLarge, l.no, d, MaxNodes)
+		}
+		c.dim = int(d)
+	case "EDGE_WEIGHT_TYPE":
+		c.ewt = strings.ToUpper(val)
+		if c.ewt != "EUC_2D" && c.ewt != "CEIL_2D" {
+			return fmt.Errorf("%w: line %d: EDGE_WEIGHT_TYPE %q (want EUC_2D or CEIL_2D)", ErrUnsupported, l.no, val)
+		}
+	case "CAPACITY":
+		q, err := parseInt(val)
+		if err != nil {
+			return fmt.Errorf("line %d: CAPACITY: %w", l.no, err)
+		}
+		if q < 0 {
+			return fmt.Errorf("%w: line %d: negative CAPACITY", ErrFormat, l.no)
+		}
+		c.capacity = q
+	case "DISTANCE", "SERVICE_TIME":
+		v, err := parseNum(val)
+		if err != nil || v < 0 {
+			return fmt.Errorf("%w: line %d: %s %q", ErrFormat, l.no, key, val)
+		}
+		if key == "DISTANCE" {
+			c.maxDist = v
+		} else {
+			c.service = v
+		}
+	case "VEHICLES":
+		// Some variants state a fleet; the X set does not. Ignored:
+		// the fleet below is always large enough.
+	default:
+		return fmt.Errorf("%w: line %d: unknown key %q", ErrUnsupported, l.no, key)
+	}
+	return nil
+}
+
+// row reads a numeric row of the current section.
+func (c *cvrpReader) row(l textLine) error {
+	switch c.section {
+	case "NODE_COORD_SECTION":
+		if len(l.fields) != 3 {
+			return fmt.Errorf("%w: line %d: coordinate row must be \"id x y\"", ErrFormat, l.no)
+		}
+		i, err := c.nodeIndex(l)
+		if err != nil {
+			return err
+		}
+		if c.haveCoord[i] {
+			return fmt.Errorf("%w: line %d: node %d has two coordinate rows", ErrFormat, l.no, i+1)
+		}
+		x, _ := parseNum(l.fields[1])
+		y, _ := parseNum(l.fields[2])
+		c.xs[i], c.ys[i], c.haveCoord[i] = x, y, true
+	case "DEMAND_SECTION":
+		if len(l.fields) != 2 {
+			return fmt.Errorf("%w: line %d: demand row must be \"id demand\"", ErrFormat, l.no)
+		}
+		i, err := c.nodeIndex(l)
+		if err != nil {
+			return err
+		}
+		if c.haveDemand[i] {
+			return fmt.Errorf("%w: line %d: node %d has two demand rows", ErrFormat, l.no, i+1)
+		}
+		d, err := parseInt(l.fields[1])
+		if err != nil {
+			return fmt.Errorf("line %d: demand: %w", l.no, err)
+		}
+		if d < 0 {
+			return fmt.Errorf("%w: line %d: negative demand", ErrFormat, l.no)
+		}
+		c.demand[i], c.haveDemand[i] = d, true
+	case "DEPOT_SECTION":
+		if len(l.fields) != 1 {
+			return fmt.Errorf("%w: line %d: depot row must hold one id", ErrFormat, l.no)
+		}
+		if l.fields[0] == "-1" {
+			c.section = "DEPOT_END"
+			return nil
+		}
+		if c.depot >= 0 {
+			return fmt.Errorf("%w: line %d: several depots", ErrUnsupported, l.no)
+		}
+		i, err := c.nodeIndex(l)
+		if err != nil {
+			return err
+		}
+		c.depot = i
+	default:
+		return fmt.Errorf("%w: line %d: data outside a section", ErrFormat, l.no)
+	}
+	return nil
+}
+
+// complete checks that the required keys and sections came and every node
+// has coordinates and (but the depot) a demand; it returns the total demand.
+func (c *cvrpReader) complete() (int64, error) {
 	switch {
-	case dim < 0:
-		return nil, fmt.Errorf("%w: no DIMENSION", ErrFormat)
-	case capacity < 0:
-		return nil, fmt.Errorf("%w: no CAPACITY", ErrFormat)
-	case ewt == "":
-		return nil, fmt.Errorf("%w: no EDGE_WEIGHT_TYPE", ErrFormat)
-	case xs == nil:
-		return nil, fmt.Errorf("%w: no NODE_COORD_SECTION", ErrFormat)
-	case depot < 0:
-		depot = 0 // TSPLIB default when DEPOT_SECTION is absent or empty
+	case c.dim < 0:
+		return 0, fmt.Errorf("%w: no DIMENSION", ErrFormat)
+	case c.capacity < 0:
+		return 0, fmt.Errorf("%w: no CAPACITY", ErrFormat)
+	case c.ewt == "":
+		return 0, fmt.Errorf("%w: no EDGE_WEIGHT_TYPE", ErrFormat)
+	case c.xs == nil:
+		return 0, fmt.Errorf("%w: no NODE_COORD_SECTION", ErrFormat)
+	case c.depot < 0:
+		c.depot = 0 // TSPLIB default when DEPOT_SECTION is absent or empty
 	}
 	var total int64
-	for i := 0; i < dim; i++ {
-		if !haveCoord[i] {
-			return nil, fmt.Errorf("%w: node %d has no coordinates", ErrFormat, i+1)
+	for i := 0; i < c.dim; i++ {
+		if !c.haveCoord[i] {
+			return 0, fmt.Errorf("%w: node %d has no coordinates", ErrFormat, i+1)
 		}
-		if !haveDemand[i] && i != depot {
-			return nil, fmt.Errorf("%w: node %d has no demand", ErrFormat, i+1)
+		if !c.haveDemand[i] && i != c.depot {
+			return 0, fmt.Errorf("%w: node %d has no demand", ErrFormat, i+1)
 		}
-		if i != depot {
-			total += demand[i]
+		if i != c.depot {
+			total += c.demand[i]
 			if total > math.MaxInt64/4 {
-				return nil, fmt.Errorf("%w: total demand overflows", ErrFormat)
+				return 0, fmt.Errorf("%w: total demand overflows", ErrFormat)
 			}
 		}
 	}
+	return total, nil
+}
+
+// instance builds the problem: one job per customer, the rounded
+// Euclidean matrix and the fleet sized from the total demand.
+func (c *cvrpReader) instance(total int64) *Instance {
+	in, dim, depot, xs, ys := c.in, c.dim, c.depot, c.xs, c.ys
 	in.LocationIDs = make([]int64, dim)
 	for i := range in.LocationIDs {
 		in.LocationIDs[i] = int64(i + 1)
@@ -234,12 +275,12 @@ func parseCVRPLIB(data []byte) (*Instance, error) {
 		}
 		p.Jobs = append(p.Jobs, vrp.Job{
 			ID:       int64(i + 1),
-			Stop:     vrp.Stop{Location: i, Service: service},
-			Delivery: []int64{demand[i]},
+			Stop:     vrp.Stop{Location: i, Service: c.service},
+			Delivery: []int64{c.demand[i]},
 		})
 	}
 	m := euclidMatrix(xs, ys, true)
-	if ewt == "CEIL_2D" {
+	if c.ewt == "CEIL_2D" {
 		for i := 0; i < dim; i++ {
 			for j := 0; j < dim; j++ {
 				m.Set(i, j, math.Ceil(math.Hypot(xs[i]-xs[j], ys[i]-ys[j])))
@@ -248,18 +289,18 @@ func parseCVRPLIB(data []byte) (*Instance, error) {
 	}
 	p.Time, p.Dist = m, m
 	k := customers
-	if capacity > 0 {
-		if b := 2*((total+capacity-1)/capacity) + 1; b < int64(k) {
+	if c.capacity > 0 {
+		if b := 2*((total+c.capacity-1)/c.capacity) + 1; b < int64(k) {
 			k = int(b)
 		}
 	}
 	if k < 1 {
 		k = 1
 	}
-	p.Vehicles = fleet(k, depot, depot, routing.TimeWindow{}, capacity, maxDist)
+	p.Vehicles = fleet(k, depot, depot, routing.TimeWindow{}, c.capacity, c.maxDist)
 	in.Problem = p
 	if mm := cvrpK.FindStringSubmatch(in.Name); mm != nil {
 		in.MinVehicles, _ = strconv.Atoi(mm[1])
 	}
-	return in, nil
+	return in
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing"
 )
 
@@ -106,7 +106,7 @@ func floyd(t *testing.T, data []byte) (n int, d []float64) {
 
 func TestReadPMedianORLib(t *testing.T) {
 	for _, name := range []string{"pmed1", "pmed6"} {
-		path := shareddata.Path(t, "bench/orlib-pmedian/instances/"+name+".txt")
+		path := sdtest.Path(t, "bench/orlib-pmedian/instances/"+name+".txt")
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +128,7 @@ func TestReadPMedianORLib(t *testing.T) {
 }
 
 func TestReadPMedianBKS(t *testing.T) {
-	path := shareddata.Path(t, "bench/orlib-pmedian/bks.csv")
+	path := sdtest.Path(t, "bench/orlib-pmedian/bks.csv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

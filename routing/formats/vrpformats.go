@@ -112,6 +112,10 @@ type Instance struct {
 	// MinVehicles is CVRPLIB's k from the name X-nNNN-kK (a bin-packing lower
 	// bound), else 0.
 	MinVehicles int
+	// Variant names the variant of the family's format that was read:
+	// CordeauOriginal, Cordeau2N or Cordeau2NEndDepot for Cordeau files,
+	// "" for the other families (one variant each).
+	Variant string
 }
 
 // Read parses an instance of family f from r (at most MaxInputBytes).

@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing"
 )
 
 // parseCheck returns the lines of a folder's parse_check.txt split in fields.
 func parseCheck(t *testing.T, folder string) [][]string {
 	t.Helper()
-	f, err := os.Open(shareddata.Path(t, "bench/"+folder+"/parse_check.txt"))
+	f, err := os.Open(sdtest.Path(t, "bench/"+folder+"/parse_check.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func atof(t *testing.T, s string) float64 {
 // instanceFile returns the path of an instance if it is present, else "".
 func instanceFile(t *testing.T, folder, name string) string {
 	t.Helper()
-	dir := shareddata.Path(t, "bench/"+folder+"/instances")
+	dir := sdtest.Path(t, "bench/"+folder+"/instances")
 	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err != nil {
 		return ""
@@ -154,7 +154,7 @@ func routesDistance(t *testing.T, in *Instance, routes [][]int64, off int64) flo
 }
 
 func TestLiLimParseCheckAndBKS(t *testing.T) {
-	sols, err := filepath.Glob(filepath.Join(shareddata.Path(t, "bench/lilim-pdptw/bks_solutions"), "*.txt"))
+	sols, err := filepath.Glob(filepath.Join(sdtest.Path(t, "bench/lilim-pdptw/bks_solutions"), "*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestReadBKSAllFamilies(t *testing.T) {
 		{"cordeau-darp/bks.csv", 24, "a2-16", 294.2480, 2, true, false},
 		{"cvrplib-x/bks.csv", 5, "X-n101-k25", 27591, 26, true, false},
 	} {
-		fh, err := os.Open(shareddata.Path(t, "bench/"+tc.file))
+		fh, err := os.Open(sdtest.Path(t, "bench/"+tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,7 +455,16 @@ func fuzzRead(f *testing.F, fam Family, seeds ...string) {
 
 func FuzzReadSolomon(f *testing.F) { fuzzRead(f, Solomon, solomonOK) }
 func FuzzReadLiLim(f *testing.F)   { fuzzRead(f, LiLim, lilimOK) }
-func FuzzReadCordeau(f *testing.F) { fuzzRead(f, Cordeau, cordeOK) }
+func FuzzReadCordeau(f *testing.F) {
+	fixture, err := os.ReadFile("testdata/cordeau/a2-16-2n.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzRead(f, Cordeau, cordeOK, cordeau2NOK, string(fixture),
+		"1 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 1440\n2 6 8 1 -1 10 60\n3 0 0 0 0 0 90\n", // 2n with end depot
+		"1 0 100 3 30\n0 0 0 0 0 0 100\n",                   // no requests, 2n form
+		"1 2 100 3 30\n0 0 0 0 0 0 100\n1 3 4 1 1 0 1440\n") // one row short
+}
 func FuzzReadCVRPLIB(f *testing.F) { fuzzRead(f, CVRPLIB, cvrplibOK) }
 
 func FuzzReadBKS(f *testing.F) {
@@ -483,7 +492,7 @@ func FuzzReadSolution(f *testing.F) {
 
 // BenchmarkReadSolomon parses R101 (101 nodes, with its 101x101 matrix).
 func BenchmarkReadSolomon(b *testing.B) {
-	data, err := os.ReadFile(shareddata.Path(b, "bench/solomon-vrptw/instances/R101.txt"))
+	data, err := os.ReadFile(sdtest.Path(b, "bench/solomon-vrptw/instances/R101.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -102,6 +102,9 @@ type Network struct {
 	target  uint64
 	built   chan struct{} // closed and replaced at each swap
 	lastErr error
+
+	streetsOnce sync.Once
+	streets     *streetIndex // built by the first Streets call
 }
 
 // state is one immutable served version.

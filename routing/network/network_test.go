@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing"
 	"lifeline/routing/graph"
 	"lifeline/routing/osm"
@@ -27,7 +27,7 @@ var (
 
 func loadMonaco(t testing.TB) *Network {
 	t.Helper()
-	path := shareddata.Path(t, "geo/osm/monaco-2016-03.osm.pbf")
+	path := sdtest.Path(t, "geo/osm/monaco-2016-03.osm.pbf")
 	monacoOnce.Do(func() {
 		monaco, _, monacoErr = BuildFile(context.Background(), path, osm.Car, Options{})
 	})

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 
 	"github.com/paulmach/osm"
 )
@@ -22,7 +22,7 @@ func TestImportFiles(t *testing.T) {
 		{"geo/osm/chengdu-central-2018.osm", Car, 5000},
 	} {
 		t.Run(tc.file+"/"+string(tc.profile), func(t *testing.T) {
-			path := shareddata.Path(t, tc.file)
+			path := sdtest.Path(t, tc.file)
 			g, st, err := ImportFile(context.Background(), path, tc.profile)
 			if err != nil {
 				t.Fatal(err)

@@ -222,6 +222,7 @@ type builder struct {
 	cellW     []float64
 	gridCells []h3grid.Index // every input cell (candidate centres)
 	dedic     []dedicatedGroup
+	ctrlCells map[h3grid.Index]int // controlled-zone cell -> its group in dedic
 	total     float64
 
 	cands []cand
@@ -252,163 +253,205 @@ func (b *builder) zoneAt(p orb.Point, given zones.Kind) zones.Kind {
 // on H3 cells.
 func (b *builder) demand() error {
 	r := b.req
-	d2d := &b.res.DoorToDoor
 	for k, cd := range r.Compounds {
-		path := fmt.Sprintf("compounds[%d]", k)
-		c := cd.Compound
-		if !validPeople(float64(c.Population)) {
-			return verr(path+".population", "must not be negative")
+		if err := b.compoundDemand(k, cd); err != nil {
+			return err
 		}
-		if c.Aged60Plus < 0 || c.Households < 0 {
-			return verr(path+".aged_60_plus", "counts must not be negative")
-		}
-		for g, p := range c.Gates {
-			if !validPoint(p) {
-				return verr(fmt.Sprintf("%s.gates[%d]", path, g), "not a [lon, lat] coordinate: %v", p)
-			}
-		}
-		mp := c.Geometry
-		if len(mp) == 0 && cd.Geometry != nil {
-			switch g := cd.Geometry.Geometry().(type) {
-			case orb.Polygon:
-				mp = orb.MultiPolygon{g}
-			case orb.MultiPolygon:
-				mp = g
-			default:
-				return verr(path+".geometry", "want a Polygon or MultiPolygon")
-			}
-		}
-		kind := cd.Zone
-		if r.CompoundZone != nil {
-			c.Geometry = mp
-			kind = r.CompoundZone(c)
-		}
-		if kind != zones.KindNone && !kind.Valid() {
-			return verr(path+".zone", "unknown zone kind %q", kind)
-		}
-		var centroid orb.Point
-		hasCentroid := false
-		if len(mp) > 0 {
-			centroid, _ = planar.CentroidArea(mp)
-			hasCentroid = validPoint(centroid) && !math.IsNaN(centroid[0])
-		}
-		people := float64(c.Population)
-		b.total += people
-		useCentroid := r.CompoundDemandAt == "centroid" || len(c.Gates) == 0
-		if useCentroid && !hasCentroid {
-			if len(c.Gates) == 0 {
-				return verr(path+".geometry", "a compound without gates needs a polygon")
-			}
-			return verr(path+".geometry", "compound_demand_at=centroid needs a polygon")
-		}
-		pts := func() []demandPoint {
-			if useCentroid {
-				return []demandPoint{{centroid, people}}
-			}
-			out := make([]demandPoint, len(c.Gates))
-			for g, p := range c.Gates {
-				out[g] = demandPoint{p, people / float64(len(c.Gates))}
-			}
-			return out
-		}
-		id := "compound:" + strconv.FormatInt(c.ID, 10)
-		where := centroid
-		if !hasCentroid {
-			where = c.Gates[0]
-		}
-		switch kind {
-		case zones.KindSealed:
-			d2d.Groups = append(d2d.Groups, DoorGroup{Demand: id, Name: c.Name, Point: where, People: people,
-				Households: c.Households, Aged60Plus: c.Aged60Plus})
-		case zones.KindControlled:
-			site := where
-			if len(c.Gates) > 0 {
-				best := math.Inf(1)
-				for _, g := range c.Gates {
-					if d := geo.Haversine(g, where); d < best {
-						best, site = d, g
-					}
-				}
-			}
-			b.dedic = append(b.dedic, dedicatedGroup{id: id, name: c.Name, compoundID: c.ID, site: site, points: pts(), people: people})
-		default:
-			b.shared = append(b.shared, pts()...)
-		}
-	}
-	ctrlCells := map[h3grid.Index]int{}
-	addCtrl := func(cell h3grid.Index, p orb.Point, w float64) {
-		k, ok := ctrlCells[cell]
-		if !ok {
-			k = len(b.dedic)
-			ctrlCells[cell] = k
-			b.dedic = append(b.dedic, dedicatedGroup{id: "cell:" + cell.String(), site: cell.Center()})
-		}
-		b.dedic[k].points = append(b.dedic[k].points, demandPoint{p, w})
-		b.dedic[k].people += w
 	}
 	for k, cd := range r.Cells {
-		path := fmt.Sprintf("cells[%d]", k)
-		cell, err := h3grid.Parse(cd.Cell)
-		if err != nil {
-			return verr(path+".cell", "not an H3 cell index: %q", cd.Cell)
-		}
-		if !validPeople(cd.Population) {
-			return verr(path+".population", "must be a non-negative number")
-		}
-		if cd.Zone != zones.KindNone && !cd.Zone.Valid() {
-			return verr(path+".zone", "unknown zone kind %q", cd.Zone)
-		}
-		centre := cell.Center()
-		if cell.Resolution() == r.Resolution {
-			b.gridCells = append(b.gridCells, cell)
-		}
-		b.total += cd.Population
-		switch b.zoneAt(centre, cd.Zone) {
-		case zones.KindSealed:
-			d2d.Groups = append(d2d.Groups, DoorGroup{Demand: "cell:" + cell.String(), Point: centre, People: cd.Population})
-		case zones.KindControlled:
-			addCtrl(h3grid.Cell(centre, r.Resolution), centre, cd.Population)
-		default:
-			b.shared = append(b.shared, demandPoint{centre, cd.Population})
+		if err := b.cellDemand(k, cd); err != nil {
+			return err
 		}
 	}
 	for k, pd := range r.Points {
-		path := fmt.Sprintf("points[%d]", k)
-		if !validPoint(pd.Point) {
-			return verr(path+".point", "not a [lon, lat] coordinate: %v", pd.Point)
-		}
-		if !validPeople(pd.Population) {
-			return verr(path+".population", "must be a non-negative number")
-		}
-		if pd.Zone != zones.KindNone && !pd.Zone.Valid() {
-			return verr(path+".zone", "unknown zone kind %q", pd.Zone)
-		}
-		b.total += pd.Population
-		id := pd.ID
-		if id == "" {
-			id = strconv.Itoa(k)
-		}
-		switch b.zoneAt(pd.Point, pd.Zone) {
-		case zones.KindSealed:
-			d2d.Groups = append(d2d.Groups, DoorGroup{Demand: "point:" + id, Point: pd.Point, People: pd.Population})
-		case zones.KindControlled:
-			addCtrl(h3grid.Cell(pd.Point, r.Resolution), pd.Point, pd.Population)
-		default:
-			b.shared = append(b.shared, demandPoint{pd.Point, pd.Population})
+		if err := b.pointDemand(k, pd); err != nil {
+			return err
 		}
 	}
 	if !(b.total > 0) {
 		return verr("compounds", "no demand: compounds, cells and points hold no people")
 	}
-	// Aggregate shared demand on H3 cells at the plan resolution; the
-	// demand point of a cell is the weighted mean of its points.
+	b.aggregateShared()
+	return nil
+}
+
+// compoundDemand validates compound k and files its people by zone kind:
+// one door-to-door group when sealed, a dedicated group at the gate
+// nearest its centre when controlled, shared demand points otherwise (at
+// its gates, people split evenly, or at its centroid).
+func (b *builder) compoundDemand(k int, cd CompoundDemand) error {
+	r := b.req
+	path := fmt.Sprintf("compounds[%d]", k)
+	c := cd.Compound
+	if !validPeople(float64(c.Population)) {
+		return verr(path+".population", "must not be negative")
+	}
+	if c.Aged60Plus < 0 || c.Households < 0 {
+		return verr(path+".aged_60_plus", "counts must not be negative")
+	}
+	for g, p := range c.Gates {
+		if !validPoint(p) {
+			return verr(fmt.Sprintf("%s.gates[%d]", path, g), "not a [lon, lat] coordinate: %v", p)
+		}
+	}
+	mp := c.Geometry
+	if len(mp) == 0 && cd.Geometry != nil {
+		switch g := cd.Geometry.Geometry().(type) {
+		case orb.Polygon:
+			mp = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			mp = g
+		default:
+			return verr(path+".geometry", "want a Polygon or MultiPolygon")
+		}
+	}
+	kind := cd.Zone
+	if r.CompoundZone != nil {
+		c.Geometry = mp
+		kind = r.CompoundZone(c)
+	}
+	if kind != zones.KindNone && !kind.Valid() {
+		return verr(path+".zone", "unknown zone kind %q", kind)
+	}
+	var centroid orb.Point
+	hasCentroid := false
+	if len(mp) > 0 {
+		centroid, _ = planar.CentroidArea(mp)
+		hasCentroid = validPoint(centroid) && !math.IsNaN(centroid[0])
+	}
+	people := float64(c.Population)
+	b.total += people
+	useCentroid := r.CompoundDemandAt == "centroid" || len(c.Gates) == 0
+	if useCentroid && !hasCentroid {
+		if len(c.Gates) == 0 {
+			return verr(path+".geometry", "a compound without gates needs a polygon")
+		}
+		return verr(path+".geometry", "compound_demand_at=centroid needs a polygon")
+	}
+	pts := func() []demandPoint {
+		if useCentroid {
+			return []demandPoint{{centroid, people}}
+		}
+		out := make([]demandPoint, len(c.Gates))
+		for g, p := range c.Gates {
+			out[g] = demandPoint{p, people / float64(len(c.Gates))}
+		}
+		return out
+	}
+	id := "compound:" + strconv.FormatInt(c.ID, 10)
+	where := centroid
+	if !hasCentroid {
+		where = c.Gates[0]
+	}
+	switch kind {
+	case zones.KindSealed:
+		b.res.DoorToDoor.Groups = append(b.res.DoorToDoor.Groups, DoorGroup{Demand: id, Name: c.Name, Point: where, People: people,
+			Households: c.Households, Aged60Plus: c.Aged60Plus})
+	case zones.KindControlled:
+		site := where
+		if len(c.Gates) > 0 {
+			best := math.Inf(1)
+			for _, g := range c.Gates {
+				if d := geo.Haversine(g, where); d < best {
+					best, site = d, g
+				}
+			}
+		}
+		b.dedic = append(b.dedic, dedicatedGroup{id: id, name: c.Name, compoundID: c.ID, site: site, points: pts(), people: people})
+	default:
+		b.shared = append(b.shared, pts()...)
+	}
+	return nil
+}
+
+// addControlled adds people w at p to the dedicated group of the
+// controlled-zone cell holding p (made on first use).
+func (b *builder) addControlled(cell h3grid.Index, p orb.Point, w float64) {
+	if b.ctrlCells == nil {
+		b.ctrlCells = map[h3grid.Index]int{}
+	}
+	k, ok := b.ctrlCells[cell]
+	if !ok {
+		k = len(b.dedic)
+		b.ctrlCells[cell] = k
+		b.dedic = append(b.dedic, dedicatedGroup{id: "cell:" + cell.String(), site: cell.Center()})
+	}
+	b.dedic[k].points = append(b.dedic[k].points, demandPoint{p, w})
+	b.dedic[k].people += w
+}
+
+// cellDemand validates cell k and files its people at the cell's centre by
+// the zone kind there.
+func (b *builder) cellDemand(k int, cd CellDemand) error {
+	r := b.req
+	path := fmt.Sprintf("cells[%d]", k)
+	cell, err := h3grid.Parse(cd.Cell)
+	if err != nil {
+		return verr(path+".cell", "not an H3 cell index: %q", cd.Cell)
+	}
+	if !validPeople(cd.Population) {
+		return verr(path+".population", "must be a non-negative number")
+	}
+	if cd.Zone != zones.KindNone && !cd.Zone.Valid() {
+		return verr(path+".zone", "unknown zone kind %q", cd.Zone)
+	}
+	centre := cell.Center()
+	if cell.Resolution() == r.Resolution {
+		b.gridCells = append(b.gridCells, cell)
+	}
+	b.total += cd.Population
+	switch b.zoneAt(centre, cd.Zone) {
+	case zones.KindSealed:
+		b.res.DoorToDoor.Groups = append(b.res.DoorToDoor.Groups, DoorGroup{Demand: "cell:" + cell.String(), Point: centre, People: cd.Population})
+	case zones.KindControlled:
+		b.addControlled(h3grid.Cell(centre, r.Resolution), centre, cd.Population)
+	default:
+		b.shared = append(b.shared, demandPoint{centre, cd.Population})
+	}
+	return nil
+}
+
+// pointDemand validates point k and files its people by the zone kind at
+// the point.
+func (b *builder) pointDemand(k int, pd PointDemand) error {
+	r := b.req
+	path := fmt.Sprintf("points[%d]", k)
+	if !validPoint(pd.Point) {
+		return verr(path+".point", "not a [lon, lat] coordinate: %v", pd.Point)
+	}
+	if !validPeople(pd.Population) {
+		return verr(path+".population", "must be a non-negative number")
+	}
+	if pd.Zone != zones.KindNone && !pd.Zone.Valid() {
+		return verr(path+".zone", "unknown zone kind %q", pd.Zone)
+	}
+	b.total += pd.Population
+	id := pd.ID
+	if id == "" {
+		id = strconv.Itoa(k)
+	}
+	switch b.zoneAt(pd.Point, pd.Zone) {
+	case zones.KindSealed:
+		b.res.DoorToDoor.Groups = append(b.res.DoorToDoor.Groups, DoorGroup{Demand: "point:" + id, Point: pd.Point, People: pd.Population})
+	case zones.KindControlled:
+		b.addControlled(h3grid.Cell(pd.Point, r.Resolution), pd.Point, pd.Population)
+	default:
+		b.shared = append(b.shared, demandPoint{pd.Point, pd.Population})
+	}
+	return nil
+}
+
+// aggregateShared gathers the shared demand on H3 cells at the plan
+// resolution (sorted); the demand point of a cell is the weighted mean of
+// its points.
+func (b *builder) aggregateShared() {
 	type agg struct{ w, x, y float64 }
 	m := map[h3grid.Index]*agg{}
 	for _, dp := range b.shared {
 		if dp.w <= 0 {
 			continue
 		}
-		c := h3grid.Cell(dp.p, r.Resolution)
+		c := h3grid.Cell(dp.p, b.req.Resolution)
 		a := m[c]
 		if a == nil {
 			a = &agg{}
@@ -427,7 +470,6 @@ func (b *builder) demand() error {
 		b.cellPt = append(b.cellPt, orb.Point{a.x / a.w, a.y / a.w})
 		b.cellW = append(b.cellW, a.w)
 	}
-	return nil
 }
 
 // candidates collects the candidate sites: current sites, facilities,

@@ -14,7 +14,7 @@ import (
 
 	"lifeline/geo"
 	"lifeline/geo/h3grid"
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing"
 	"lifeline/zones"
 )
@@ -446,7 +446,7 @@ func TestReplan(t *testing.T) {
 }
 
 func TestPortoAlegreSmall(t *testing.T) {
-	f, err := os.Open(shareddata.Path(t, "geo/population/porto-alegre-h3r9-hexgrid.csv"))
+	f, err := os.Open(sdtest.Path(t, "geo/population/porto-alegre-h3r9-hexgrid.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

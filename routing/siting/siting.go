@@ -338,9 +338,3 @@ func (c *clock) at(f float64) time.Time {
 }
 
 func (c *clock) seconds() float64 { return time.Since(c.start).Seconds() }
-
-func sortedCopy(a []int) []int {
-	b := append([]int(nil), a...)
-	sort.Ints(b)
-	return b
-}

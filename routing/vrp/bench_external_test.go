@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing/formats"
 	"lifeline/routing/vrp"
 	"lifeline/routing/vrp/check"
@@ -41,7 +41,7 @@ func TestBenchFamilies(t *testing.T) {
 	ext := map[string]string{"solomon": ".txt", "lilim": ".txt", "cordeau": ".txt", "cvrplib": ".vrp"}
 	for _, part := range strings.Split(spec, ";") {
 		fam, names, _ := strings.Cut(part, ":")
-		dir := shareddata.Path(t, dirs[fam])
+		dir := sdtest.Path(t, dirs[fam])
 		f, err := formats.ParseFamily(fam)
 		if err != nil {
 			t.Fatal(err)

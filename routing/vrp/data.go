@@ -49,10 +49,9 @@ type inst struct {
 	hasClass bool
 
 	// per request
-	reqNode   []int32 // first node
-	weight    []int   // level-1 weight
-	allowed   []bool  // nReq*nVeh: skills (and capacity) compatible
-	reqReason []Reason
+	reqNode []int32 // first node
+	weight  []int   // level-1 weight
+	allowed []bool  // nReq*nVeh: skills (and capacity) compatible
 
 	// per vehicle
 	vStart, vEnd []int32
@@ -176,17 +175,9 @@ func validStop(s Stop, nLoc int) error {
 
 func newInst(p *Problem) (*inst, error) {
 	in := &inst{p: p}
-	tmx, dmx := p.Time, p.Dist
-	if len(tmx.Data) == 0 {
-		tmx = dmx
+	if err := in.setMatrices(p); err != nil {
+		return nil, err
 	}
-	if len(dmx.Data) == 0 {
-		dmx = tmx
-	}
-	if tmx.Rows != tmx.Cols || len(tmx.Data) != tmx.Rows*tmx.Cols || dmx.Rows != tmx.Rows || dmx.Cols != tmx.Cols || len(dmx.Data) != len(tmx.Data) {
-		return nil, fmt.Errorf("%w: matrices must be square and of equal size", ErrInvalid)
-	}
-	in.tm, in.dm, in.nLoc = tmx.Data, dmx.Data, tmx.Rows
 	in.nJob, in.nShp, in.nVeh = len(p.Jobs), len(p.Shipments), len(p.Vehicles)
 	in.n = in.nJob + 2*in.nShp
 	in.nReq = in.nJob + in.nShp
@@ -200,7 +191,47 @@ func newInst(p *Problem) (*inst, error) {
 			return nil, fmt.Errorf("%w: negative or NaN travel time or distance", ErrInvalid)
 		}
 	}
-	// dimensions
+	in.dim = amountDims(p)
+	in.allocNodes()
+	maxJobClass, err := in.addJobs(p)
+	if err != nil {
+		return nil, err
+	}
+	maxShipClass, err := in.addShipments(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.setIncompat(p, max(maxJobClass, maxShipClass)); err != nil {
+		return nil, err
+	}
+	if err := in.addVehicles(p); err != nil {
+		return nil, err
+	}
+	in.setCostMatrix()
+	in.setSkills(p)
+	in.buildNeighbours()
+	return in, nil
+}
+
+// setMatrices takes the time and distance matrices (either stands in for a
+// missing other) after checking they are square and of equal size.
+func (in *inst) setMatrices(p *Problem) error {
+	tmx, dmx := p.Time, p.Dist
+	if len(tmx.Data) == 0 {
+		tmx = dmx
+	}
+	if len(dmx.Data) == 0 {
+		dmx = tmx
+	}
+	if tmx.Rows != tmx.Cols || len(tmx.Data) != tmx.Rows*tmx.Cols || dmx.Rows != tmx.Rows || dmx.Cols != tmx.Cols || len(dmx.Data) != len(tmx.Data) {
+		return fmt.Errorf("%w: matrices must be square and of equal size", ErrInvalid)
+	}
+	in.tm, in.dm, in.nLoc = tmx.Data, dmx.Data, tmx.Rows
+	return nil
+}
+
+// amountDims is the longest amount or capacity vector of the problem.
+func amountDims(p *Problem) int {
 	dim := 0
 	upd := func(x []int64) {
 		if len(x) > dim {
@@ -217,8 +248,12 @@ func newInst(p *Problem) (*inst, error) {
 	for _, v := range p.Vehicles {
 		upd(v.Capacity)
 	}
-	in.dim = dim
-	n := in.n
+	return dim
+}
+
+// allocNodes sizes the per-node and per-request arrays for in.n nodes.
+func (in *inst) allocNodes() {
+	n, dim := in.n, in.dim
 	in.loc = make([]int32, n)
 	in.svc = make([]float64, n)
 	in.twOff = make([]int32, n+1)
@@ -233,29 +268,39 @@ func newInst(p *Problem) (*inst, error) {
 	in.maxRide = make([]float64, n)
 	in.reqNode = make([]int32, in.nReq)
 	in.weight = make([]int, in.nReq)
-	maxClass := 0
-	addStop := func(i int, s Stop) {
-		in.loc[i] = int32(s.Location)
-		in.svc[i] = s.Service
-		in.tw = append(in.tw, s.Windows...)
-		in.twOff[i+1] = int32(len(in.tw))
-	}
-	neg := func(x []int64) bool {
-		for _, v := range x {
-			if v < 0 {
-				return true
-			}
+}
+
+// addStop sets node i's location, service and windows; nodes are added in
+// order, so the window offsets grow.
+func (in *inst) addStop(i int, s Stop) {
+	in.loc[i] = int32(s.Location)
+	in.svc[i] = s.Service
+	in.tw = append(in.tw, s.Windows...)
+	in.twOff[i+1] = int32(len(in.tw))
+}
+
+// hasNegative reports whether any amount in x is negative.
+func hasNegative(x []int64) bool {
+	for _, v := range x {
+		if v < 0 {
+			return true
 		}
-		return false
 	}
+	return false
+}
+
+// addJobs validates the jobs and makes them nodes 0..nJob-1 (and requests
+// 0..nJob-1); it returns the largest job class.
+func (in *inst) addJobs(p *Problem) (maxClass int, err error) {
+	dim := in.dim
 	for j, job := range p.Jobs {
 		if err := validStop(job.Stop, in.nLoc); err != nil {
-			return nil, fmt.Errorf("%w: job %d: %v", ErrInvalid, j, err)
+			return 0, fmt.Errorf("%w: job %d: %v", ErrInvalid, j, err)
 		}
-		if neg(job.Delivery) || neg(job.Pickup) || job.Class < 0 {
-			return nil, fmt.Errorf("%w: job %d: negative amount or class", ErrInvalid, j)
+		if hasNegative(job.Delivery) || hasNegative(job.Pickup) || job.Class < 0 {
+			return 0, fmt.Errorf("%w: job %d: negative amount or class", ErrInvalid, j)
 		}
-		addStop(j, job.Stop)
+		in.addStop(j, job.Stop)
 		in.kind[j] = kindJob
 		in.req[j] = int32(j)
 		in.partner[j] = -1
@@ -273,20 +318,28 @@ func newInst(p *Problem) (*inst, error) {
 		in.reqNode[j] = int32(j)
 		in.weight[j] = 1 + max(0, job.Priority)
 	}
+	return maxClass, nil
+}
+
+// addShipments validates the shipments and makes shipment s the pickup
+// node nJob+2s, the delivery node nJob+2s+1 and request nJob+s; it returns
+// the largest shipment class.
+func (in *inst) addShipments(p *Problem) (maxClass int, err error) {
+	dim := in.dim
 	for s, sh := range p.Shipments {
 		if err := validStop(sh.Pickup, in.nLoc); err != nil {
-			return nil, fmt.Errorf("%w: shipment %d pickup: %v", ErrInvalid, s, err)
+			return 0, fmt.Errorf("%w: shipment %d pickup: %v", ErrInvalid, s, err)
 		}
 		if err := validStop(sh.Delivery, in.nLoc); err != nil {
-			return nil, fmt.Errorf("%w: shipment %d delivery: %v", ErrInvalid, s, err)
+			return 0, fmt.Errorf("%w: shipment %d delivery: %v", ErrInvalid, s, err)
 		}
-		if neg(sh.Amount) || sh.Class < 0 || sh.MaxRideTime < 0 {
-			return nil, fmt.Errorf("%w: shipment %d: negative amount, class or ride time", ErrInvalid, s)
+		if hasNegative(sh.Amount) || sh.Class < 0 || sh.MaxRideTime < 0 {
+			return 0, fmt.Errorf("%w: shipment %d: negative amount, class or ride time", ErrInvalid, s)
 		}
 		a, b := in.nJob+2*s, in.nJob+2*s+1
 		r := in.nJob + s
-		addStop(a, sh.Pickup)
-		addStop(b, sh.Delivery)
+		in.addStop(a, sh.Pickup)
+		in.addStop(b, sh.Delivery)
 		in.kind[a], in.kind[b] = kindPickup, kindDelivery
 		in.req[a], in.req[b] = int32(r), int32(r)
 		in.partner[a], in.partner[b] = int32(b), int32(a)
@@ -305,27 +358,39 @@ func newInst(p *Problem) (*inst, error) {
 			in.complexAll = true
 		}
 	}
-	// incompatibility
-	if p.Incompatible != nil && maxClass > 0 {
-		if maxClass >= 64 {
-			return nil, fmt.Errorf("%w: incompatibility classes must be below 64", ErrInvalid)
-		}
-		in.incompat = make([]uint64, 64)
-		for a := range p.Incompatible {
-			for b, x := range p.Incompatible[a] {
-				if x && a > 0 && b > 0 && a < 64 && b < 64 {
-					in.incompat[a] |= 1 << uint(b)
-					in.incompat[b] |= 1 << uint(a)
-					in.hasClass = true
-				}
+	return maxClass, nil
+}
+
+// setIncompat turns Problem.Incompatible into one bit set per class (when
+// some stop has a class).
+func (in *inst) setIncompat(p *Problem, maxClass int) error {
+	if p.Incompatible == nil || maxClass <= 0 {
+		return nil
+	}
+	if maxClass >= 64 {
+		return fmt.Errorf("%w: incompatibility classes must be below 64", ErrInvalid)
+	}
+	in.incompat = make([]uint64, 64)
+	for a := range p.Incompatible {
+		for b, x := range p.Incompatible[a] {
+			if x && a > 0 && b > 0 && a < 64 && b < 64 {
+				in.incompat[a] |= 1 << uint(b)
+				in.incompat[b] |= 1 << uint(a)
+				in.hasClass = true
 			}
 		}
-		if in.hasClass {
-			in.complexAll = true
-		}
 	}
-	// vehicles
-	V := in.nVeh
+	if in.hasClass {
+		in.complexAll = true
+	}
+	return nil
+}
+
+// addVehicles validates the vehicles and fills the per-vehicle arrays: ends,
+// shift, capacity, maximum duration, the cost weights the objective gives
+// each vehicle and its type (the first identical vehicle).
+func (in *inst) addVehicles(p *Problem) error {
+	V, dim := in.nVeh, in.dim
 	in.vStart = make([]int32, V)
 	in.vEnd = make([]int32, V)
 	in.vShiftS = make([]float64, V)
@@ -344,17 +409,17 @@ func newInst(p *Problem) (*inst, error) {
 	}
 	for i, v := range p.Vehicles {
 		if v.Start < -1 || v.Start >= in.nLoc || v.End < -1 || v.End >= in.nLoc {
-			return nil, fmt.Errorf("%w: vehicle %d: start or end outside matrix", ErrInvalid, i)
+			return fmt.Errorf("%w: vehicle %d: start or end outside matrix", ErrInvalid, i)
 		}
-		if neg(v.Capacity) || v.MaxDuration < 0 || v.FixedCost < 0 || v.CostPerDist < 0 || v.CostPerTime < 0 {
-			return nil, fmt.Errorf("%w: vehicle %d: negative capacity, duration or cost", ErrInvalid, i)
+		if hasNegative(v.Capacity) || v.MaxDuration < 0 || v.FixedCost < 0 || v.CostPerDist < 0 || v.CostPerTime < 0 {
+			return fmt.Errorf("%w: vehicle %d: negative capacity, duration or cost", ErrInvalid, i)
 		}
 		in.vStart[i], in.vEnd[i] = int32(v.Start), int32(v.End)
 		in.vShiftS[i], in.vShiftE[i] = v.Shift.Start, v.Shift.End
 		if v.Shift.Start == 0 && v.Shift.End == 0 {
 			in.vShiftE[i] = math.Inf(1)
 		} else if v.Shift.Start > v.Shift.End {
-			return nil, fmt.Errorf("%w: vehicle %d: shift start after end", ErrInvalid, i)
+			return fmt.Errorf("%w: vehicle %d: shift start after end", ErrInvalid, i)
 		}
 		copy(in.vCap[i*dim:], v.Capacity)
 		in.vMaxDur[i] = v.MaxDuration
@@ -377,26 +442,34 @@ func newInst(p *Problem) (*inst, error) {
 			}
 		}
 	}
-	uniform := true
-	for i := 1; i < V; i++ {
+	return nil
+}
+
+// setCostMatrix sets the shared cost matrix when every vehicle weighs
+// distance and time alike (nil otherwise).
+func (in *inst) setCostMatrix() {
+	for i := 1; i < in.nVeh; i++ {
 		if in.vWD[i] != in.vWD[0] || in.vWT[i] != in.vWT[0] {
-			uniform = false
+			return
 		}
 	}
-	if uniform {
-		switch {
-		case in.vWD[0] == 1 && in.vWT[0] == 0:
-			in.cm = in.dm
-		case in.vWD[0] == 0 && in.vWT[0] == 1:
-			in.cm = in.tm
-		default:
-			in.cm = make([]float64, len(in.dm))
-			for i := range in.cm {
-				in.cm[i] = weigh(in.vWD[0], in.dm[i], in.vWT[0], in.tm[i])
-			}
+	switch {
+	case in.vWD[0] == 1 && in.vWT[0] == 0:
+		in.cm = in.dm
+	case in.vWD[0] == 0 && in.vWT[0] == 1:
+		in.cm = in.tm
+	default:
+		in.cm = make([]float64, len(in.dm))
+		for i := range in.cm {
+			in.cm[i] = weigh(in.vWD[0], in.dm[i], in.vWT[0], in.tm[i])
 		}
 	}
-	// skills
+}
+
+// setSkills fills allowed: request r may ride vehicle v when v has all of
+// r's skills.
+func (in *inst) setSkills(p *Problem) {
+	V := in.nVeh
 	in.allowed = make([]bool, in.nReq*V)
 	for r := 0; r < in.nReq; r++ {
 		var sk []int
@@ -409,8 +482,6 @@ func newInst(p *Problem) (*inst, error) {
 			in.allowed[r*V+v] = hasSkills(p.Vehicles[v].Skills, sk)
 		}
 	}
-	in.buildNeighbours()
-	return in, nil
 }
 
 func sameVehicleType(a, b *Vehicle) bool {

@@ -37,23 +37,6 @@ func (r *route) copyFrom(o *route) {
 	r.cost, r.dist, r.dur, r.prio, r.cplx, r.valid = o.cost, o.dist, o.dur, o.prio, o.cplx, o.valid
 }
 
-func (r *route) locAt(in *inst, pos int) int32 {
-	if pos == 0 {
-		return in.vStart[r.v]
-	}
-	if pos == len(r.nodes)+1 {
-		return in.vEnd[r.v]
-	}
-	return in.loc[r.nodes[pos-1]]
-}
-
-func (r *route) svcAt(in *inst, pos int) float64 {
-	if pos == 0 || pos == len(r.nodes)+1 {
-		return 0
-	}
-	return in.svc[r.nodes[pos-1]]
-}
-
 // update recomputes the caches and the exact cost; it returns false when
 // the sequence is infeasible.
 func (r *route) update(in *inst, sc *sched) bool {

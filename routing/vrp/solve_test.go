@@ -503,7 +503,15 @@ func TestRandomRich(t *testing.T) {
 			{ID: 3, Start: -1, End: 0, Capacity: []int64{4}, Skills: []int{1, 2}, CostPerTime: 1},
 		}
 		s := solveChecked(t, p, vrp.Options{Seed: uint64(k), MaxIterations: 600})
-		t.Logf("instance %d: %d routes, %d unassigned, priority %d", k, len(s.Routes), len(s.Unassigned), s.Priority)
+		// The same seed and iteration budget give the same plan.
+		again := solveChecked(t, p, vrp.Options{Seed: uint64(k), MaxIterations: 600})
+		if again.Cost != s.Cost || again.Priority != s.Priority || len(again.Routes) != len(s.Routes) || len(again.Unassigned) != len(s.Unassigned) {
+			t.Errorf("instance %d: a second run gave cost %v priority %d (%d routes), first %v priority %d (%d routes)",
+				k, again.Cost, again.Priority, len(again.Routes), s.Cost, s.Priority, len(s.Routes))
+		}
+		if s.Priority == 0 {
+			t.Errorf("instance %d: nothing served", k)
+		}
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"lifeline/internal/shareddata"
+	"lifeline/internal/shareddata/sdtest"
 	"lifeline/routing/formats"
 	"lifeline/routing/vrp"
 )
@@ -54,7 +54,7 @@ func solutionPlan(t testing.TB, in *formats.Instance, routes [][]int64) *vrp.Sol
 // The published Li & Lim BKS and CVRPLIB optimal solutions are feasible
 // under Schedule + Plan and cost what the tables say.
 func TestPublishedSolutionsPass(t *testing.T) {
-	dir := shareddata.Path(t, "bench/lilim-pdptw/bks_solutions")
+	dir := sdtest.Path(t, "bench/lilim-pdptw/bks_solutions")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if testing.Short() && len(files) > 8 {
 		files = files[:8]
@@ -86,11 +86,11 @@ func TestPublishedSolutionsPass(t *testing.T) {
 			t.Errorf("%s: distance %s, file says %s", name, got, want)
 		}
 	}
-	in, err := formats.ReadFile(shareddata.Path(t, "bench/cvrplib-x/instances/X-n101-k25.vrp"), formats.CVRPLIB)
+	in, err := formats.ReadFile(sdtest.Path(t, "bench/cvrplib-x/instances/X-n101-k25.vrp"), formats.CVRPLIB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fh, err := os.Open(shareddata.Path(t, "bench/cvrplib-x/solutions/X-n101-k25.sol"))
+	fh, err := os.Open(sdtest.Path(t, "bench/cvrplib-x/solutions/X-n101-k25.sol"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +117,11 @@ func formatF(x float64) string {
 
 // BenchmarkPlan checks the 10-route BKS plan of lc101 (106 stops).
 func BenchmarkPlan(b *testing.B) {
-	in, err := formats.ReadFile(shareddata.Path(b, "bench/lilim-pdptw/instances/lc101.txt"), formats.LiLim)
+	in, err := formats.ReadFile(sdtest.Path(b, "bench/lilim-pdptw/instances/lc101.txt"), formats.LiLim)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fh, err := os.Open(shareddata.Path(b, "bench/lilim-pdptw/bks_solutions/lc101.10_828.9369.txt"))
+	fh, err := os.Open(sdtest.Path(b, "bench/lilim-pdptw/bks_solutions/lc101.10_828.9369.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}

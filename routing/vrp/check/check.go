@@ -229,12 +229,6 @@ func relDiff(a, b float64) bool {
 	return math.Abs(a-b) > RelTol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
-// itemRef identifies a job (ship = false) or shipment.
-type itemRef struct {
-	ship  bool
-	index int
-}
-
 // Plan checks s against p and returns every violation found (nil when the
 // plan is feasible and its figures are right). O(total steps * (dims +
 // classes) + jobs + shipments).
@@ -418,295 +412,380 @@ func dims(p *vrp.Problem) int {
 	return d
 }
 
-// checkRoute checks one route whose vehicle index is valid.
+// checkRoute checks one route whose vehicle index is valid: the step
+// structure, then the load and classes on board at the start, then each
+// step in order (coverage counts, load, cleaning and incompatibility,
+// travel and times), then the leftover pickups and the route's duration.
 func checkRoute(p *vrp.Problem, tm, dm mat, inc func(a, b int) bool, ri int, r *vrp.Route,
 	jobSeen, pickSeen, delivSeen, shipRoute []int, priority *int, out []Violation) []Violation {
-	add := func(rule Rule, step int, format string, args ...any) {
-		out = append(out, Violation{Rule: rule, Route: ri, Step: step, Message: fmt.Sprintf(format, args...)})
-	}
-	v := &p.Vehicles[r.Vehicle]
-	nJ, nS := len(p.Jobs), len(p.Shipments)
-	steps := r.Steps
-	if len(steps) == 0 {
+	if len(r.Steps) == 0 {
 		return out
 	}
-	// structure: start and end steps
-	if v.Start >= 0 && steps[0].Kind != vrp.StepStart {
-		add(RuleStep, 0, "route of vehicle %d must begin with a start step", r.Vehicle)
-	}
-	if v.End >= 0 && steps[len(steps)-1].Kind != vrp.StepEnd {
-		add(RuleStep, len(steps)-1, "route of vehicle %d must finish with an end step", r.Vehicle)
-	}
-	d := dims(p)
-	load := make([]int64, d)
-	pickPos := map[int]int{} // shipment -> step index of its pickup on this route
-	onboard := map[int]int{} // class -> count
-	dirty := map[int]bool{}
-	var stops []int // step indices of real stops
-	// validate kinds/indices/locations first; compute the initial load
-	valid := make([]bool, len(steps))
-	for k, st := range steps {
-		switch st.Kind {
-		case vrp.StepStart:
-			if k != 0 {
-				add(RuleStep, k, "start step not first")
-				continue
-			}
-			if st.Location != max(v.Start, -1) {
-				add(RuleStep, k, "start at location %d, vehicle starts at %d", st.Location, v.Start)
-				continue
-			}
-		case vrp.StepEnd:
-			if k != len(steps)-1 {
-				add(RuleStep, k, "end step not last")
-				continue
-			}
-			if st.Location != max(v.End, -1) {
-				add(RuleStep, k, "end at location %d, vehicle ends at %d", st.Location, v.End)
-				continue
-			}
-		case vrp.StepJob:
-			if st.Index < 0 || st.Index >= nJ {
-				add(RuleStep, k, "job index %d outside 0..%d", st.Index, nJ-1)
-				continue
-			}
-			if st.Location != p.Jobs[st.Index].Stop.Location {
-				add(RuleStep, k, "job %d at location %d, its stop is %d", st.Index, st.Location, p.Jobs[st.Index].Stop.Location)
-				continue
-			}
-			for c := 0; c < d; c++ {
-				load[c] += vecAt(p.Jobs[st.Index].Delivery, c)
-			}
-		case vrp.StepPickup, vrp.StepDelivery:
-			if st.Index < 0 || st.Index >= nS {
-				add(RuleStep, k, "shipment index %d outside 0..%d", st.Index, nS-1)
-				continue
-			}
-			want := p.Shipments[st.Index].Pickup.Location
-			if st.Kind == vrp.StepDelivery {
-				want = p.Shipments[st.Index].Delivery.Location
-			}
-			if st.Location != want {
-				add(RuleStep, k, "shipment %d at location %d, its stop is %d", st.Index, st.Location, want)
-				continue
-			}
-		default:
-			add(RuleStep, k, "unknown step kind %d", st.Kind)
-			continue
-		}
-		if st.Location < -1 || st.Location >= tm.n || (st.Location == -1 && st.Kind != vrp.StepStart && st.Kind != vrp.StepEnd) {
-			add(RuleStep, k, "location %d outside the matrix", st.Location)
-			continue
-		}
-		valid[k] = true
-	}
-	cp := make([]int64, d)
-	for c := 0; c < d; c++ {
-		cp[c] = vecAt(v.Capacity, c)
-	}
-	checkLoad := func(k int) {
-		for c := 0; c < d; c++ {
-			if load[c] > cp[c] {
-				add(RuleCapacity, k, "load %v above capacity %v", load, cp)
-				return
-			}
-			if load[c] < 0 {
-				add(RuleCapacity, k, "negative load %v", load)
-				return
-			}
-		}
-	}
-	// classes on board at the start: deliveries of the route's jobs
-	for k, st := range steps {
-		if valid[k] && st.Kind == vrp.StepJob && nonzero(p.Jobs[st.Index].Delivery) {
-			if c := p.Jobs[st.Index].Class; c > 0 {
-				onboard[c]++
-				dirty[c] = true
-			}
-		}
-	}
-	for a := range onboard {
-		for b := range onboard {
-			if a < b && inc(a, b) {
-				add(RuleIncompatible, 0, "classes %d and %d on board together from the start", a, b)
-			}
-		}
-	}
-	checkLoad(0)
+	c := &routeCheck{p: p, tm: tm, dm: dm, inc: inc, ri: ri, r: r, v: &p.Vehicles[r.Vehicle], steps: r.Steps,
+		jobSeen: jobSeen, pickSeen: pickSeen, delivSeen: delivSeen, shipRoute: shipRoute, priority: priority, out: out}
+	c.structure()
+	c.startLoad()
 	prevLoc, prevDep := -2, math.NaN()
-	for k, st := range steps {
-		if !valid[k] {
+	for k, st := range c.steps {
+		if !c.valid[k] {
 			continue
 		}
-		// times
 		if math.IsNaN(st.Arrival) || math.IsNaN(st.Start) || math.IsNaN(st.Departure) {
-			add(RuleService, k, "NaN time")
+			c.add(RuleService, k, "NaN time")
 		}
-		var svc float64
-		var windows []struct{ a, b float64 }
-		var class int
-		loads := false // the step loads its class
-		switch st.Kind {
-		case vrp.StepJob:
-			j := &p.Jobs[st.Index]
-			jobSeen[st.Index]++
-			*priority += 1 + max(0, j.Priority)
-			stops = append(stops, k)
-			svc = j.Stop.Service
-			for _, w := range j.Stop.Windows {
-				windows = append(windows, struct{ a, b float64 }{w.Start, w.End})
-			}
-			if !hasSkills(v.Skills, j.Skills) {
-				add(RuleSkills, k, "vehicle %d lacks skills %v of job %d", r.Vehicle, j.Skills, st.Index)
-			}
-			if nonzero(j.Delivery) && j.Class > 0 {
-				onboard[j.Class]--
-			}
-			for c := 0; c < d; c++ {
-				load[c] += -vecAt(j.Delivery, c) + vecAt(j.Pickup, c)
-			}
-			class, loads = j.Class, nonzero(j.Pickup)
-		case vrp.StepPickup:
-			sh := &p.Shipments[st.Index]
-			pickSeen[st.Index]++
-			*priority += 1 + max(0, sh.Priority)
-			stops = append(stops, k)
-			pickPos[st.Index] = k
-			shipRoute[st.Index] = ri
-			svc = sh.Pickup.Service
-			for _, w := range sh.Pickup.Windows {
-				windows = append(windows, struct{ a, b float64 }{w.Start, w.End})
-			}
-			if !hasSkills(v.Skills, sh.Skills) {
-				add(RuleSkills, k, "vehicle %d lacks skills %v of shipment %d", r.Vehicle, sh.Skills, st.Index)
-			}
-			for c := 0; c < d; c++ {
-				load[c] += vecAt(sh.Amount, c)
-			}
-			class, loads = sh.Class, true
-		case vrp.StepDelivery:
-			sh := &p.Shipments[st.Index]
-			delivSeen[st.Index]++
-			stops = append(stops, k)
-			svc = sh.Delivery.Service
-			for _, w := range sh.Delivery.Windows {
-				windows = append(windows, struct{ a, b float64 }{w.Start, w.End})
-			}
-			pk, ok := pickPos[st.Index]
-			if !ok {
-				add(RulePrecedence, k, "delivery of shipment %d without its pickup earlier on this route", st.Index)
-			} else {
-				delete(pickPos, st.Index)
-				if sh.MaxRideTime > 0 {
-					if ride := st.Start - steps[pk].Departure; ride > sh.MaxRideTime+Tol {
-						add(RuleRideTime, k, "shipment %d rides %.6f > %.6f", st.Index, ride, sh.MaxRideTime)
-					}
-				}
-				if sh.Class > 0 {
-					onboard[sh.Class]--
-				}
-			}
-			for c := 0; c < d; c++ {
-				load[c] -= vecAt(sh.Amount, c)
-			}
-		}
-		// cleaning and incompatibility at loading steps
+		sv := c.serve(k, st)
 		clean := 0.0
-		if loads && class > 0 {
-			for c, n := range onboard {
-				if n > 0 && inc(c, class) {
-					add(RuleIncompatible, k, "class %d loaded while class %d is on board", class, c)
-				}
-			}
-			due := false
-			for c := range dirty {
-				if inc(c, class) {
-					due = true
-				}
-			}
-			if due {
-				clean = p.CleaningTime
-				dirty = map[int]bool{}
-				for c, n := range onboard {
-					if n > 0 {
-						dirty[c] = true
-					}
-				}
-			}
-			onboard[class]++
-			dirty[class] = true
+		if sv.loads && sv.class > 0 {
+			clean = c.loadClass(k, sv.class)
 		}
 		if st.Kind != vrp.StepStart {
-			checkLoad(k)
+			c.checkLoad(k)
 		}
-		if st.Load != nil {
-			for c := 0; c < d; c++ {
-				if vecAt(st.Load, c) != load[c] || len(st.Load) > d {
-					add(RuleLoad, k, "reported load %v, recomputed %v", st.Load, load)
-					break
-				}
-			}
-		}
-		// travel
+		c.reportedLoad(k, st)
 		if prevLoc != -2 {
 			tt := tm.at(prevLoc, st.Location)
 			if st.Arrival < prevDep+tt-Tol {
-				add(RuleTravel, k, "arrival %.6f before previous departure %.6f + travel %.6f", st.Arrival, prevDep, tt)
+				c.add(RuleTravel, k, "arrival %.6f before previous departure %.6f + travel %.6f", st.Arrival, prevDep, tt)
 			}
 		}
-		switch st.Kind {
-		case vrp.StepStart:
-			if v.Shift != (routing.TimeWindow{}) && st.Departure < v.Shift.Start-Tol {
-				add(RuleShift, k, "departs at %.6f before the shift starts at %.6f", st.Departure, v.Shift.Start)
-			}
-			if v.Shift == (routing.TimeWindow{}) && st.Departure < -Tol {
-				add(RuleShift, k, "departs at negative time %.6f", st.Departure)
-			}
-		case vrp.StepEnd:
-			if v.Shift != (routing.TimeWindow{}) && st.Arrival > v.Shift.End+Tol {
-				add(RuleShift, k, "arrives at %.6f after the shift ends at %.6f", st.Arrival, v.Shift.End)
-			}
-		default:
-			if st.Start < st.Arrival+clean-Tol {
-				if clean > 0 {
-					add(RuleCleaning, k, "service starts at %.6f, before arrival %.6f + cleaning %.6f", st.Start, st.Arrival, clean)
-				} else {
-					add(RuleService, k, "service starts at %.6f before arrival %.6f", st.Start, st.Arrival)
-				}
-			}
-			if math.Abs(st.Departure-(st.Start+svc)) > Tol {
-				add(RuleService, k, "departure %.6f != start %.6f + service %.6f", st.Departure, st.Start, svc)
-			}
-			if len(windows) > 0 {
-				in := false
-				for _, w := range windows {
-					if st.Start >= w.a-Tol && st.Start <= w.b+Tol {
-						in = true
-						break
-					}
-				}
-				if !in {
-					add(RuleWindow, k, "service starts at %.6f outside windows %v", st.Start, windows)
-				}
-			}
-			if v.Shift != (routing.TimeWindow{}) {
-				if v.Start < 0 && k == 0 && st.Arrival < v.Shift.Start-Tol {
-					add(RuleShift, k, "route begins at %.6f before the shift starts at %.6f", st.Arrival, v.Shift.Start)
-				}
-				if v.End < 0 && k == len(steps)-1 && st.Departure > v.Shift.End+Tol {
-					add(RuleShift, k, "route ends at %.6f after the shift ends at %.6f", st.Departure, v.Shift.End)
-				}
-			}
-		}
+		c.times(k, st, sv, clean)
 		prevLoc, prevDep = st.Location, st.Departure
 	}
-	for sIdx := range pickPos {
-		add(RulePrecedence, pickPos[sIdx], "pickup of shipment %d without its delivery later on this route", sIdx)
+	for sIdx := range c.pickPos {
+		c.add(RulePrecedence, c.pickPos[sIdx], "pickup of shipment %d without its delivery later on this route", sIdx)
 	}
-	if v.MaxDuration > 0 && len(stops) > 0 {
-		if _, dur, _, ok := routeFigures(p, tm, dm, r); ok && dur > v.MaxDuration+Tol {
-			add(RuleMaxDuration, -1, "route lasts %.6f > %.6f", dur, v.MaxDuration)
+	if c.v.MaxDuration > 0 && c.nStops > 0 {
+		if _, dur, _, ok := routeFigures(p, tm, dm, r); ok && dur > c.v.MaxDuration+Tol {
+			c.add(RuleMaxDuration, -1, "route lasts %.6f > %.6f", dur, c.v.MaxDuration)
 		}
 	}
-	return out
+	return c.out
+}
+
+// routeCheck is the state of checkRoute while it walks one route.
+type routeCheck struct {
+	p      *vrp.Problem
+	tm, dm mat
+	inc    func(a, b int) bool
+	ri     int
+	r      *vrp.Route
+	v      *vrp.Vehicle
+	steps  []vrp.Step
+
+	jobSeen, pickSeen, delivSeen, shipRoute []int
+	priority                                *int
+	out                                     []Violation
+
+	d       int          // load dimensions
+	load    []int64      // load after the current step
+	cp      []int64      // capacity, d dimensions
+	pickPos map[int]int  // shipment -> step index of its pickup on this route
+	onboard map[int]int  // class -> count
+	dirty   map[int]bool // classes carried since the last cleaning
+	nStops  int          // real stops seen
+	valid   []bool       // steps whose kind, index and location are sound
+}
+
+// stopInfo is what serve learned about a stop for the later checks.
+type stopInfo struct {
+	svc     float64
+	windows []twin
+	class   int
+	loads   bool // the step loads its class
+}
+
+func (c *routeCheck) add(rule Rule, step int, format string, args ...any) {
+	c.out = append(c.out, Violation{Rule: rule, Route: c.ri, Step: step, Message: fmt.Sprintf(format, args...)})
+}
+
+// structure checks the start and end steps and each step's kind, index and
+// location, marks the sound steps valid and adds the deliveries of the
+// route's jobs to the initial load.
+func (c *routeCheck) structure() {
+	v, steps, r := c.v, c.steps, c.r
+	if v.Start >= 0 && steps[0].Kind != vrp.StepStart {
+		c.add(RuleStep, 0, "route of vehicle %d must begin with a start step", r.Vehicle)
+	}
+	if v.End >= 0 && steps[len(steps)-1].Kind != vrp.StepEnd {
+		c.add(RuleStep, len(steps)-1, "route of vehicle %d must finish with an end step", r.Vehicle)
+	}
+	c.d = dims(c.p)
+	c.load = make([]int64, c.d)
+	c.pickPos = map[int]int{}
+	c.onboard = map[int]int{}
+	c.dirty = map[int]bool{}
+	c.valid = make([]bool, len(steps))
+	for k, st := range steps {
+		if c.stepSound(k, st) {
+			c.valid[k] = true
+		}
+	}
+}
+
+// stepSound reports whether step k's kind, index and location are sound
+// (adding a violation when not); a job's delivery joins the initial load.
+func (c *routeCheck) stepSound(k int, st vrp.Step) bool {
+	p, v, steps := c.p, c.v, c.steps
+	nJ, nS := len(p.Jobs), len(p.Shipments)
+	switch st.Kind {
+	case vrp.StepStart:
+		if k != 0 {
+			c.add(RuleStep, k, "start step not first")
+			return false
+		}
+		if st.Location != max(v.Start, -1) {
+			c.add(RuleStep, k, "start at location %d, vehicle starts at %d", st.Location, v.Start)
+			return false
+		}
+	case vrp.StepEnd:
+		if k != len(steps)-1 {
+			c.add(RuleStep, k, "end step not last")
+			return false
+		}
+		if st.Location != max(v.End, -1) {
+			c.add(RuleStep, k, "end at location %d, vehicle ends at %d", st.Location, v.End)
+			return false
+		}
+	case vrp.StepJob:
+		if st.Index < 0 || st.Index >= nJ {
+			c.add(RuleStep, k, "job index %d outside 0..%d", st.Index, nJ-1)
+			return false
+		}
+		if st.Location != p.Jobs[st.Index].Stop.Location {
+			c.add(RuleStep, k, "job %d at location %d, its stop is %d", st.Index, st.Location, p.Jobs[st.Index].Stop.Location)
+			return false
+		}
+		for i := 0; i < c.d; i++ {
+			c.load[i] += vecAt(p.Jobs[st.Index].Delivery, i)
+		}
+	case vrp.StepPickup, vrp.StepDelivery:
+		if st.Index < 0 || st.Index >= nS {
+			c.add(RuleStep, k, "shipment index %d outside 0..%d", st.Index, nS-1)
+			return false
+		}
+		want := p.Shipments[st.Index].Pickup.Location
+		if st.Kind == vrp.StepDelivery {
+			want = p.Shipments[st.Index].Delivery.Location
+		}
+		if st.Location != want {
+			c.add(RuleStep, k, "shipment %d at location %d, its stop is %d", st.Index, st.Location, want)
+			return false
+		}
+	default:
+		c.add(RuleStep, k, "unknown step kind %d", st.Kind)
+		return false
+	}
+	if st.Location < -1 || st.Location >= c.tm.n || (st.Location == -1 && st.Kind != vrp.StepStart && st.Kind != vrp.StepEnd) {
+		c.add(RuleStep, k, "location %d outside the matrix", st.Location)
+		return false
+	}
+	return true
+}
+
+// startLoad sets the capacity, puts the classes of the route's job
+// deliveries on board, checks that they may travel together and checks the
+// initial load.
+func (c *routeCheck) startLoad() {
+	c.cp = make([]int64, c.d)
+	for i := 0; i < c.d; i++ {
+		c.cp[i] = vecAt(c.v.Capacity, i)
+	}
+	for k, st := range c.steps {
+		if c.valid[k] && st.Kind == vrp.StepJob && nonzero(c.p.Jobs[st.Index].Delivery) {
+			if cl := c.p.Jobs[st.Index].Class; cl > 0 {
+				c.onboard[cl]++
+				c.dirty[cl] = true
+			}
+		}
+	}
+	for a := range c.onboard {
+		for b := range c.onboard {
+			if a < b && c.inc(a, b) {
+				c.add(RuleIncompatible, 0, "classes %d and %d on board together from the start", a, b)
+			}
+		}
+	}
+	c.checkLoad(0)
+}
+
+func (c *routeCheck) checkLoad(k int) {
+	for i := 0; i < c.d; i++ {
+		if c.load[i] > c.cp[i] {
+			c.add(RuleCapacity, k, "load %v above capacity %v", c.load, c.cp)
+			return
+		}
+		if c.load[i] < 0 {
+			c.add(RuleCapacity, k, "negative load %v", c.load)
+			return
+		}
+	}
+}
+
+// serve counts the stop at step k for coverage and priority, checks skills
+// and precedence (and ride time at a delivery), updates the load and the
+// classes on board, and returns the stop's service, windows and class.
+func (c *routeCheck) serve(k int, st vrp.Step) stopInfo {
+	p, v := c.p, c.v
+	var sv stopInfo
+	addWindows := func(ws []routing.TimeWindow) {
+		for _, w := range ws {
+			sv.windows = append(sv.windows, twin{w.Start, w.End})
+		}
+	}
+	switch st.Kind {
+	case vrp.StepJob:
+		j := &p.Jobs[st.Index]
+		c.jobSeen[st.Index]++
+		*c.priority += 1 + max(0, j.Priority)
+		c.nStops++
+		sv.svc = j.Stop.Service
+		addWindows(j.Stop.Windows)
+		if !hasSkills(v.Skills, j.Skills) {
+			c.add(RuleSkills, k, "vehicle %d lacks skills %v of job %d", c.r.Vehicle, j.Skills, st.Index)
+		}
+		if nonzero(j.Delivery) && j.Class > 0 {
+			c.onboard[j.Class]--
+		}
+		for i := 0; i < c.d; i++ {
+			c.load[i] += -vecAt(j.Delivery, i) + vecAt(j.Pickup, i)
+		}
+		sv.class, sv.loads = j.Class, nonzero(j.Pickup)
+	case vrp.StepPickup:
+		sh := &p.Shipments[st.Index]
+		c.pickSeen[st.Index]++
+		*c.priority += 1 + max(0, sh.Priority)
+		c.nStops++
+		c.pickPos[st.Index] = k
+		c.shipRoute[st.Index] = c.ri
+		sv.svc = sh.Pickup.Service
+		addWindows(sh.Pickup.Windows)
+		if !hasSkills(v.Skills, sh.Skills) {
+			c.add(RuleSkills, k, "vehicle %d lacks skills %v of shipment %d", c.r.Vehicle, sh.Skills, st.Index)
+		}
+		for i := 0; i < c.d; i++ {
+			c.load[i] += vecAt(sh.Amount, i)
+		}
+		sv.class, sv.loads = sh.Class, true
+	case vrp.StepDelivery:
+		sh := &p.Shipments[st.Index]
+		c.delivSeen[st.Index]++
+		c.nStops++
+		sv.svc = sh.Delivery.Service
+		addWindows(sh.Delivery.Windows)
+		pk, ok := c.pickPos[st.Index]
+		if !ok {
+			c.add(RulePrecedence, k, "delivery of shipment %d without its pickup earlier on this route", st.Index)
+		} else {
+			delete(c.pickPos, st.Index)
+			if sh.MaxRideTime > 0 {
+				if ride := st.Start - c.steps[pk].Departure; ride > sh.MaxRideTime+Tol {
+					c.add(RuleRideTime, k, "shipment %d rides %.6f > %.6f", st.Index, ride, sh.MaxRideTime)
+				}
+			}
+			if sh.Class > 0 {
+				c.onboard[sh.Class]--
+			}
+		}
+		for i := 0; i < c.d; i++ {
+			c.load[i] -= vecAt(sh.Amount, i)
+		}
+	}
+	return sv
+}
+
+// loadClass checks that class may join the classes on board at step k and
+// returns the cleaning time due first (when a class carried since the last
+// cleaning conflicts with it), then puts class on board.
+func (c *routeCheck) loadClass(k, class int) float64 {
+	clean := 0.0
+	for cl, n := range c.onboard {
+		if n > 0 && c.inc(cl, class) {
+			c.add(RuleIncompatible, k, "class %d loaded while class %d is on board", class, cl)
+		}
+	}
+	due := false
+	for cl := range c.dirty {
+		if c.inc(cl, class) {
+			due = true
+		}
+	}
+	if due {
+		clean = c.p.CleaningTime
+		c.dirty = map[int]bool{}
+		for cl, n := range c.onboard {
+			if n > 0 {
+				c.dirty[cl] = true
+			}
+		}
+	}
+	c.onboard[class]++
+	c.dirty[class] = true
+	return clean
+}
+
+// reportedLoad compares the load the plan reports at step k (if any) with
+// the recomputed one.
+func (c *routeCheck) reportedLoad(k int, st vrp.Step) {
+	if st.Load == nil {
+		return
+	}
+	for i := 0; i < c.d; i++ {
+		if vecAt(st.Load, i) != c.load[i] || len(st.Load) > c.d {
+			c.add(RuleLoad, k, "reported load %v, recomputed %v", st.Load, c.load)
+			return
+		}
+	}
+}
+
+// times checks step k's times: the shift at the start and end steps; at a
+// stop, service start after arrival (and cleaning), departure = start +
+// service, the windows and the shift of a route without depots.
+func (c *routeCheck) times(k int, st vrp.Step, sv stopInfo, clean float64) {
+	v := c.v
+	noShift := v.Shift == (routing.TimeWindow{})
+	switch st.Kind {
+	case vrp.StepStart:
+		if !noShift && st.Departure < v.Shift.Start-Tol {
+			c.add(RuleShift, k, "departs at %.6f before the shift starts at %.6f", st.Departure, v.Shift.Start)
+		}
+		if noShift && st.Departure < -Tol {
+			c.add(RuleShift, k, "departs at negative time %.6f", st.Departure)
+		}
+		return
+	case vrp.StepEnd:
+		if !noShift && st.Arrival > v.Shift.End+Tol {
+			c.add(RuleShift, k, "arrives at %.6f after the shift ends at %.6f", st.Arrival, v.Shift.End)
+		}
+		return
+	}
+	if st.Start < st.Arrival+clean-Tol {
+		if clean > 0 {
+			c.add(RuleCleaning, k, "service starts at %.6f, before arrival %.6f + cleaning %.6f", st.Start, st.Arrival, clean)
+		} else {
+			c.add(RuleService, k, "service starts at %.6f before arrival %.6f", st.Start, st.Arrival)
+		}
+	}
+	if math.Abs(st.Departure-(st.Start+sv.svc)) > Tol {
+		c.add(RuleService, k, "departure %.6f != start %.6f + service %.6f", st.Departure, st.Start, sv.svc)
+	}
+	if len(sv.windows) > 0 {
+		in := false
+		for _, w := range sv.windows {
+			if st.Start >= w.a-Tol && st.Start <= w.b+Tol {
+				in = true
+				break
+			}
+		}
+		if !in {
+			c.add(RuleWindow, k, "service starts at %.6f outside windows %v", st.Start, sv.windows)
+		}
+	}
+	if !noShift {
+		if v.Start < 0 && k == 0 && st.Arrival < v.Shift.Start-Tol {
+			c.add(RuleShift, k, "route begins at %.6f before the shift starts at %.6f", st.Arrival, v.Shift.Start)
+		}
+		if v.End < 0 && k == len(c.steps)-1 && st.Departure > v.Shift.End+Tol {
+			c.add(RuleShift, k, "route ends at %.6f after the shift ends at %.6f", st.Departure, v.Shift.End)
+		}
+	}
 }

@@ -44,9 +44,38 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 	if m == 0 {
 		return r, true
 	}
-	locs := make([]int, m)
-	svc := make([]float64, m)
-	wins := make([][]twin, m)
+	locs, svc, wins, ok := visitStops(p, tm, visits)
+	if !ok {
+		return r, false
+	}
+	clean, ok := cleaningTimes(p, visits)
+	if !ok {
+		return r, false
+	}
+	// time points: 0 origin, 1 begin, 2..m+1 service starts, m+2 end
+	base, ok := timeNetwork(p, veh, tm, visits, locs, svc, clean)
+	if !ok {
+		return r, false
+	}
+	x := bestWindowChoice(m+3, 1, m+2, base, wins)
+	if x == nil {
+		return r, false
+	}
+	r.Steps = scheduleSteps(p, veh, tm, visits, locs, svc, clean, x)
+	d, dur, stops, _ := routeFigures(p, tm, dm, &r)
+	r.Distance, r.Duration = d, dur
+	r.Cost = RouteCost(p, v, d, dur, stops > 0)
+	return r, routeSound(p, tm, dm, &r)
+}
+
+// visitStops returns the location, service time and windows of each visit,
+// ok = false when a visit refers to no stop or to a location outside the
+// matrix.
+func visitStops(p *vrp.Problem, tm mat, visits []Visit) (locs []int, svc []float64, wins [][]twin, ok bool) {
+	m := len(visits)
+	locs = make([]int, m)
+	svc = make([]float64, m)
+	wins = make([][]twin, m)
 	for k, vi := range visits {
 		var st vrp.Stop
 		switch {
@@ -57,22 +86,26 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 		case vi.Kind == vrp.StepDelivery && vi.Index >= 0 && vi.Index < len(p.Shipments):
 			st = p.Shipments[vi.Index].Delivery
 		default:
-			return r, false
+			return nil, nil, nil, false
 		}
 		if st.Location < 0 || st.Location >= tm.n {
-			return r, false
+			return nil, nil, nil, false
 		}
 		locs[k], svc[k] = st.Location, st.Service
 		for _, w := range st.Windows {
 			wins[k] = append(wins[k], twin{w.Start, w.End})
 		}
 	}
-	clean, ok := cleaningTimes(p, visits)
-	if !ok {
-		return r, false
-	}
-	// time points: 0 origin, 1 begin, 2..m+1 service starts, m+2 end
-	N := m + 3
+	return locs, svc, wins, true
+}
+
+// timeNetwork returns the difference constraints every schedule of the
+// sequence obeys (all but the windows) over the time points 0 origin,
+// 1 begin, 2..m+1 service starts and m+2 end: shift, travel + service +
+// cleaning between consecutive points, MaxDuration and ride times. ok is
+// false when a delivery comes before its pickup.
+func timeNetwork(p *vrp.Problem, veh *vrp.Vehicle, tm mat, visits []Visit, locs []int, svc, clean []float64) ([]edge, bool) {
+	m := len(visits)
 	b, e := 1, m+2
 	var base []edge
 	addC := func(i, j int, w float64) { base = append(base, edge{i, j, w}) } // X_j - X_i <= w
@@ -100,14 +133,21 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 		case vrp.StepDelivery:
 			pk, ok := pickAt[vi.Index]
 			if !ok {
-				return r, false
+				return nil, false
 			}
 			if L := p.Shipments[vi.Index].MaxRideTime; L > 0 {
 				addC(2+pk, 2+k, L+svc[pk])
 			}
 		}
 	}
-	// window choices
+	return base, true
+}
+
+// bestWindowChoice tries every choice of one window per stop (at most
+// MaxWindowCombos) on top of the base network of n time points and returns
+// the times of the feasible schedule of least duration X_e - X_b, or nil.
+func bestWindowChoice(n, b, e int, base []edge, wins [][]twin) []float64 {
+	m := len(wins)
 	choice := make([]int, m)
 	best := math.Inf(1)
 	var bestX []float64
@@ -127,7 +167,7 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 				w := wins[i][choice[i]]
 				es = append(es, edge{2 + i, 0, -w.a}, edge{0, 2 + i, w.b})
 			}
-			x, dur, ok := solveSTN(N, es, b, e)
+			x, dur, ok := solveSTN(n, es, b, e)
 			if ok && dur < best-1e-12 {
 				best, bestX = dur, x
 			}
@@ -143,11 +183,14 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 		}
 	}
 	try(0)
-	if bestX == nil {
-		return r, false
-	}
-	// build steps
-	x := bestX
+	return bestX
+}
+
+// scheduleSteps writes the route's steps from the chosen times x (begin at
+// x[1], service k at x[2+k] at the earliest after arrival and cleaning),
+// with the load after each step.
+func scheduleSteps(p *vrp.Problem, veh *vrp.Vehicle, tm mat, visits []Visit, locs []int, svc, clean, x []float64) []vrp.Step {
+	const b = 1
 	load := make([]int64, dims(p))
 	for _, vi := range visits {
 		if vi.Kind == vrp.StepJob {
@@ -156,10 +199,11 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 			}
 		}
 	}
-	r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepStart, Index: -1, Location: max(veh.Start, -1),
+	steps := make([]vrp.Step, 0, len(visits)+2)
+	steps = append(steps, vrp.Step{Kind: vrp.StepStart, Index: -1, Location: max(veh.Start, -1),
 		Arrival: x[b], Start: x[b], Departure: x[b], Load: append([]int64(nil), load...)})
 	dep := x[b]
-	prevLoc = veh.Start
+	prevLoc := veh.Start
 	for k, vi := range visits {
 		arr := dep + tm.at(prevLoc, locs[k])
 		switch vi.Kind {
@@ -179,36 +223,38 @@ func Schedule(p *vrp.Problem, v int, visits []Visit) (vrp.Route, bool) {
 		}
 		start := math.Max(x[2+k], arr+clean[k])
 		dep = start + svc[k]
-		r.Steps = append(r.Steps, vrp.Step{Kind: vi.Kind, Index: vi.Index, Location: locs[k],
+		steps = append(steps, vrp.Step{Kind: vi.Kind, Index: vi.Index, Location: locs[k],
 			Arrival: arr, Start: start, Departure: dep, Load: append([]int64(nil), load...)})
 		prevLoc = locs[k]
 	}
 	arr := dep + tm.at(prevLoc, veh.End)
-	r.Steps = append(r.Steps, vrp.Step{Kind: vrp.StepEnd, Index: -1, Location: max(veh.End, -1),
+	return append(steps, vrp.Step{Kind: vrp.StepEnd, Index: -1, Location: max(veh.End, -1),
 		Arrival: arr, Start: arr, Departure: arr, Load: append([]int64(nil), load...)})
-	d, dur, stops, _ := routeFigures(p, tm, dm, &r)
-	r.Distance, r.Duration = d, dur
-	r.Cost = RouteCost(p, v, d, dur, stops > 0)
-	// capacity, precedence, skills, classes, and a final consistency check
+}
+
+// routeSound checks the scheduled route with the rules of Plan (capacity,
+// precedence, skills, classes, and a final consistency check) and that no
+// job or shipment appears twice.
+func routeSound(p *vrp.Problem, tm, dm mat, r *vrp.Route) bool {
 	jobSeen := make([]int, len(p.Jobs))
 	pick := make([]int, len(p.Shipments))
 	deliv := make([]int, len(p.Shipments))
 	shipRoute := make([]int, len(p.Shipments))
 	prio := 0
-	if vs := checkRoute(p, tm, dm, incompat(p), 0, &r, jobSeen, pick, deliv, shipRoute, &prio, nil); len(vs) > 0 {
-		return r, false
+	if vs := checkRoute(p, tm, dm, incompat(p), 0, r, jobSeen, pick, deliv, shipRoute, &prio, nil); len(vs) > 0 {
+		return false
 	}
 	for _, n := range jobSeen {
 		if n > 1 {
-			return r, false
+			return false
 		}
 	}
 	for i := range pick {
 		if pick[i] > 1 || pick[i] != deliv[i] {
-			return r, false
+			return false
 		}
 	}
-	return r, true
+	return true
 }
 
 // twin is a window [a, b].
