@@ -221,6 +221,9 @@ func CheckImport(zs []Zone) error {
 	ids := map[int64]int{}
 	for i, z := range zs {
 		p := "features[" + strconv.Itoa(i) + "]."
+		if err := checkKey(p+"properties.external_key", z.ExternalKey); err != nil {
+			return err
+		}
 		if z.ExternalKey != "" {
 			if j, dup := keys[z.ExternalKey]; dup {
 				return &ValidationError{Path: p + "properties.external_key", Message: fmt.Sprintf("%q is also the key of features[%d]", z.ExternalKey, j)}
