@@ -89,7 +89,9 @@ func shiftRing(r orb.Ring, dx float64) {
 	}
 }
 
-func cutPolygon(path string, poly orb.Polygon) ([]orb.Polygon, error) {
+// cutPolygon cuts one polygon at the antimeridian into its western and
+// eastern parts; path names the polygon (its rings are path + "[k]").
+func cutPolygon(path string, poly orb.Polygon) (orb.MultiPolygon, error) {
 	rings := make([]orb.Ring, len(poly))
 	for k, r := range poly {
 		u, ok := unwrap(r)
@@ -120,7 +122,7 @@ func cutPolygon(path string, poly orb.Polygon) ([]orb.Polygon, error) {
 			hb = rings[k].Bound()
 		}
 	}
-	var parts []orb.Polygon
+	var parts orb.MultiPolygon
 	for _, west := range []bool{true, false} {
 		var part orb.Polygon
 		for k, r := range rings {

@@ -348,7 +348,14 @@ func decodeGeometry(raw json.RawMessage, path string, budget int) (orb.MultiPoly
 		return nil, err
 	}
 	if crossesAntimeridian(mp) {
-		cut, err := CutAntimeridian(cpath, mp)
+		// RFC 7946 3.1.9: cut at the antimeridian (paths as in the input:
+		// [ring] for a Polygon, [polygon][ring] for a MultiPolygon).
+		var cut orb.MultiPolygon
+		if multi {
+			cut, err = CutAntimeridian(cpath, mp)
+		} else {
+			cut, err = cutPolygon(cpath, mp[0])
+		}
 		if err != nil {
 			return nil, err
 		}
