@@ -1,6 +1,7 @@
 package zones
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -306,7 +307,8 @@ func PlanImport(cur *Zone, in Zone, now time.Time) (ImportPlan, error) {
 // PrefixError puts prefix in front of the path of a *ValidationError and
 // returns other errors unchanged.
 func PrefixError(err error, prefix string) error {
-	if ve, ok := err.(*ValidationError); ok && prefix != "" {
+	var ve *ValidationError
+	if prefix != "" && errors.As(err, &ve) {
 		return &ValidationError{Path: prefix + ve.Path, Message: ve.Message}
 	}
 	return err

@@ -105,8 +105,9 @@ type sealer interface {
 // in force now: after every zone write, and once a minute for zones whose
 // validity starts or ends with the passing of time. It rebuilds when the
 // content changed, not only the set of ids: the fingerprint holds each
-// sealed zone's id, version and updated_at, so moving a sealed zone (a new
-// version under the same id) reaches the road engine. A rebuild that fails
+// sealed zone's id and version (a zone's geometry only changes with a new
+// version), so moving a sealed zone (a new version under the same id)
+// reaches the road engine, while a lift set for later does not rebuild. A rebuild that fails
 // is retried with a backoff (minBackoff doubling up to maxBackoff) until it
 // is in place or superseded.
 type sealedSync struct {
@@ -152,12 +153,12 @@ func (s *sealedSync) loop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// sealedFingerprint identifies the content of a list of zones: ids,
-// versions and last writes, in list order.
+// sealedFingerprint identifies the content of a list of zones: ids and
+// versions, in list order.
 func sealedFingerprint(zs []zones.Zone) string {
 	var b strings.Builder
 	for _, z := range zs {
-		fmt.Fprintf(&b, "%d/%d/%d;", z.ID, z.Version, z.UpdatedAt.UnixNano())
+		fmt.Fprintf(&b, "%d/%d;", z.ID, z.Version)
 	}
 	return b.String()
 }
