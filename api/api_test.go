@@ -130,8 +130,8 @@ func TestZonesLifecycle(t *testing.T) {
 	if code != 200 || got["type"] != "Feature" {
 		t.Fatalf("get as GeoJSON: %d %v", code, got)
 	}
-	code, got = do(t, srv, "PUT", fmt.Sprintf("/v1/zones/%d", sealedID), feature("controlled", "compound 7 eased", square(104.02, 30.02, 0.01), day1, "2026-11-22T00:00:00Z"))
-	if code != 200 || got["kind"] != "controlled" || got["name"] != "compound 7 eased" {
+	code, got = do(t, srv, "PUT", fmt.Sprintf("/v1/zones/%d", sealedID), feature("controlled", "compound 7 eased", square(104.02, 30.02, 0.01), "2026-11-21T00:00:00Z", ""))
+	if code != 200 || got["kind"] != "controlled" || got["name"] != "compound 7 eased" || got["version"].(float64) != 2 || got["effective_until"] != "2026-11-22T00:00:00Z" {
 		t.Fatalf("update: %d %v", code, got)
 	}
 	code, got = do(t, srv, "GET", "/v1/zones/999", "")
@@ -157,6 +157,10 @@ func TestBulkImportAllOrNothing(t *testing.T) {
 	code, got = do(t, srv, "POST", "/v1/zones/import", `{"type":"FeatureCollection","features":[`+good+`,`+good+`]}`)
 	if code != 201 || got["created"].(float64) != 2 {
 		t.Fatalf("good import: %d %v", code, got)
+	}
+	code, got = do(t, srv, "POST", "/v1/zones/import", `{"type":"FeatureCollection","features":[]}`)
+	if code != 422 || got["details"].(map[string]any)["path"] != "features" {
+		t.Fatalf("empty import: %d %v", code, got)
 	}
 }
 
@@ -216,7 +220,7 @@ func TestBatchLookup(t *testing.T) {
 		t.Fatalf("batch: %d %v", code, got)
 	}
 	res := got["results"].([]any)
-	if res[0].(map[string]any)["kind"] != "sealed" || res[1].(map[string]any)["kind"] != "" {
+	if res[0].(map[string]any)["kind"] != "sealed" || res[1].(map[string]any)["kind"] != "none" {
 		t.Fatalf("batch results: %v", res)
 	}
 	var b bytes.Buffer

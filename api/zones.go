@@ -37,6 +37,7 @@ func (h *Handlers) zoneRoutes(r gin.IRouter) {
 	r.POST("/zones/import", h.importZones)
 	r.GET("/zones/export", h.exportZones)
 	r.GET("/zones/:id", h.getZone)
+	r.GET("/zones/:id/history", h.zoneHistory)
 	r.PUT("/zones/:id", h.updateZone)
 	r.POST("/zones/:id/lift", h.liftZone)
 	r.GET("/zones/:id/population", h.zonePopulation)
@@ -162,6 +163,10 @@ func (h *Handlers) createZone(c *gin.Context) {
 	h.renderZone(c, http.StatusCreated, z)
 }
 
+// importZones creates, updates or leaves alone each feature of a
+// FeatureCollection (zones.PlanImport: matched by properties.external_key,
+// else by the id of a zone of this server), all or nothing. 201 when it
+// created a zone, 200 otherwise.
 func (h *Handlers) importZones(c *gin.Context) {
 	body, err := readBody(c, h.MaxBodyBytes)
 	if err != nil {
@@ -177,17 +182,23 @@ func (h *Handlers) importZones(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	zs, err = h.Store.CreateZones(c.Request.Context(), zs)
+	res, err := h.Store.ImportZones(c.Request.Context(), zs)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	h.zonesChanged()
-	ids := make([]int64, len(zs))
-	for i, z := range zs {
-		ids[i] = z.ID
+	if res.Created+res.Updated > 0 {
+		h.zonesChanged()
 	}
-	c.JSON(http.StatusCreated, gin.H{"created": len(zs), "ids": ids})
+	ids := make([]int64, len(res.Items))
+	for i, it := range res.Items {
+		ids[i] = it.ID
+	}
+	status := http.StatusOK
+	if res.Created > 0 {
+		status = http.StatusCreated
+	}
+	c.JSON(status, gin.H{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "ids": ids, "items": res.Items})
 }
 
 func (h *Handlers) getZone(c *gin.Context) {
@@ -204,6 +215,11 @@ func (h *Handlers) getZone(c *gin.Context) {
 	h.renderZone(c, http.StatusOK, z)
 }
 
+// updateZone adds a version of a zone: the body is a zone Feature; its
+// properties.effective_from is when the new version takes effect (default
+// now; it must be after the current version's start), effective_until
+// when it ends (default: where the zone ended). Earlier versions stay as
+// they were (GET /v1/zones/{id}/history).
 func (h *Handlers) updateZone(c *gin.Context) {
 	id, err := pathID(c)
 	if err != nil {
@@ -221,6 +237,9 @@ func (h *Handlers) updateZone(c *gin.Context) {
 		return
 	}
 	z.ID = id
+	if z.EffectiveFrom.IsZero() {
+		z.EffectiveFrom = h.Now()
+	}
 	z, err = h.Store.UpdateZone(c.Request.Context(), z)
 	if err != nil {
 		fail(c, err)
@@ -228,6 +247,30 @@ func (h *Handlers) updateZone(c *gin.Context) {
 	}
 	h.zonesChanged()
 	h.renderZone(c, http.StatusOK, z)
+}
+
+// zoneHistory lists every version of a zone, oldest first.
+func (h *Handlers) zoneHistory(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	vs, err := h.Store.ZoneHistory(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if wantGeoJSON(c) {
+		c.Header("Content-Type", "application/geo+json")
+		c.JSON(http.StatusOK, zones.ZonesFeatureCollection(vs))
+		return
+	}
+	out := make([]zoneView, len(vs))
+	for i, v := range vs {
+		out[i] = viewZone(v, c.Query("geometry") != "false")
+	}
+	c.JSON(http.StatusOK, gin.H{"zone_id": id, "versions": out, "count": len(out)})
 }
 
 type liftRequest struct {
@@ -295,7 +338,7 @@ func (h *Handlers) zonePopulation(c *gin.Context) {
 type lookupResult struct {
 	Point     orb.Point  `json:"point"`
 	At        time.Time  `json:"at"`
-	Kind      zones.Kind `json:"kind"` // strictest kind, "" when the point is in no zone
+	Kind      zones.Kind `json:"kind"` // strictest kind, "none" when the point is in no zone
 	Strictest *zoneView  `json:"strictest"`
 	Matches   []zoneView `json:"matches"`
 }
@@ -323,7 +366,7 @@ func (h *Handlers) lookup(c *gin.Context) {
 		return
 	}
 	geom := c.Query("geometry") == "true"
-	res := lookupResult{Point: p, At: at, Matches: make([]zoneView, len(zs))}
+	res := lookupResult{Point: p, At: at, Kind: kindNone, Matches: make([]zoneView, len(zs))}
 	for i, z := range zs {
 		res.Matches[i] = viewZone(z, geom)
 	}
@@ -341,6 +384,9 @@ type batchRequest struct {
 
 // batchItem is the compact answer for one point of a batch: the strictest
 // kind and the ids of all matching zones, strictest first.
+// kindNone is the kind a look-up answers for a point outside every zone.
+const kindNone zones.Kind = "none"
+
 type batchItem struct {
 	Kind    zones.Kind `json:"kind"`
 	ZoneIDs []int64    `json:"zone_ids"`
@@ -392,14 +438,10 @@ func (h *Handlers) lookupBatch(c *gin.Context) {
 		for j, z := range zs {
 			out[i].ZoneIDs[j] = z.ID
 		}
+		out[i].Kind = kindNone
 		if len(zs) > 0 {
 			out[i].Kind = zs[0].Kind
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"at": at, "results": out})
-}
-
-// populationOf is filled in once zones/population.go lands.
-func populationOf(z zones.Zone, cs []zones.Compound) any {
-	return gin.H{"zone_id": z.ID, "compounds": len(cs)}
 }

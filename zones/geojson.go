@@ -282,11 +282,19 @@ func decodeFeatureObject(obj map[string]json.RawMessage, prefix string, budget i
 	if z.Reason, _, err = optString(props, "reason", pp); err != nil {
 		return z, err
 	}
+	if z.ExternalKey, _, err = optString(props, "external_key", pp); err != nil {
+		return z, err
+	}
 	from, err := optTime(props, "effective_from", pp)
 	if err != nil {
 		return z, err
 	}
 	if from != nil {
+		// Given means given: a zero time ("0001-01-01T00:00:00Z") is out
+		// of range, not "now" (that is what leaving the field out means).
+		if !TimeInRange(*from) {
+			return z, &ValidationError{Path: pp + "effective_from", Message: timeRangeMsg}
+		}
 		z.EffectiveFrom = *from
 	}
 	if z.EffectiveUntil, err = optTime(props, "effective_until", pp); err != nil {
@@ -338,6 +346,20 @@ func decodeGeometry(raw json.RawMessage, path string, budget int) (orb.MultiPoly
 	mp, err := parseCoordinates(craw, multi, cpath, budget)
 	if err != nil {
 		return nil, err
+	}
+	if crossesAntimeridian(mp) {
+		// RFC 7946 3.1.9: cut at the antimeridian (paths as in the input:
+		// [ring] for a Polygon, [polygon][ring] for a MultiPolygon).
+		var cut orb.MultiPolygon
+		if multi {
+			cut, err = CutAntimeridian(cpath, mp)
+		} else {
+			cut, err = cutPolygon(cpath, mp[0])
+		}
+		if err != nil {
+			return nil, err
+		}
+		return cut, ValidateMultiPolygon(cpath, cut)
 	}
 	if multi {
 		if err := ValidateMultiPolygon(cpath, mp); err != nil {
@@ -625,19 +647,22 @@ func formatTime(t time.Time) any {
 }
 
 // ZoneFeature encodes z as a Feature: MultiPolygon geometry; properties id,
-// kind, name, reason, effective_from, effective_until (null when open),
-// created_at, updated_at (RFC 3339 in UTC). DecodeFeature reads it back.
+// version, kind, name, reason, external_key (when set), effective_from,
+// effective_until (null when open), created_at, updated_at (RFC 3339 in
+// UTC). DecodeFeature reads it back (id and external_key are what make a
+// re-import of an export change nothing).
 func ZoneFeature(z Zone) Feature {
 	until := any(nil)
 	if z.EffectiveUntil != nil {
 		until = formatTime(*z.EffectiveUntil)
 	}
-	return Feature{
+	f := Feature{
 		Type:     "Feature",
 		ID:       z.ID,
 		Geometry: Geometry{Type: "MultiPolygon", Coordinates: nonNilMP(z.Geometry)},
 		Properties: map[string]any{
 			"id":              z.ID,
+			"version":         z.Version,
 			"kind":            z.Kind,
 			"name":            z.Name,
 			"reason":          z.Reason,
@@ -647,6 +672,10 @@ func ZoneFeature(z Zone) Feature {
 			"updated_at":      formatTime(z.UpdatedAt),
 		},
 	}
+	if z.ExternalKey != "" {
+		f.Properties["external_key"] = z.ExternalKey
+	}
+	return f
 }
 
 func nonNilMP(mp orb.MultiPolygon) orb.MultiPolygon {

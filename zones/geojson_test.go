@@ -76,6 +76,20 @@ var featureCases = []struct {
 	{"parts sharing an edge", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[1,0],[2,0],[2,1],[1,1],[1,0]]]]}`, okProps), "geometry.coordinates[1]", false},
 	{"parts overlapping", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[2,0],[2,2],[0,2],[0,0]]],[[[1,1],[3,1],[3,3],[1,3],[1,1]]]]}`, okProps), "geometry.coordinates[1]", false},
 	{"part inside another", feat(`{"type":"MultiPolygon","coordinates":[[[[0,0],[4,0],[4,4],[0,4],[0,0]]],[[[1,1],[2,1],[2,2],[1,1]]]]}`, okProps), "geometry.coordinates[1]", false},
+	{"zero effective_from", feat(poly(sq), `{"kind":"sealed","name":"x","effective_from":"0001-01-01T00:00:00Z"}`), "properties.effective_from", false},
+	{"effective_from before 2000", feat(poly(sq), `{"kind":"sealed","name":"x","effective_from":"1999-12-31T23:59:59Z"}`), "properties.effective_from", false},
+	{"effective_until in 2100", feat(poly(sq), `{"kind":"sealed","name":"x","effective_until":"2100-01-01T00:00:00Z"}`), "properties.effective_until", false},
+	{"NUL in name", feat(poly(sq), `{"kind":"sealed","name":"a\u0000b"}`), "properties.name", false},
+	{"escape in reason", feat(poly(sq), `{"kind":"sealed","name":"a","reason":"x\u001b[2J"}`), "properties.reason", false},
+	{"newline in reason", feat(poly(sq), `{"kind":"sealed","name":"a","reason":"line 1\nline 2"}`), "", true},
+	{"line separator in name", feat(poly(sq), `{"kind":"sealed","name":"a\u2028b"}`), "properties.name", false},
+	{"external key", feat(poly(sq), `{"kind":"sealed","name":"a","external_key":"city:17"}`), "", true},
+	{"external key not a string", feat(poly(sq), `{"kind":"sealed","name":"a","external_key":17}`), "properties.external_key", false},
+	{"external key with a tab", feat(poly(sq), `{"kind":"sealed","name":"a","external_key":"a\tb"}`), "properties.external_key", false},
+	{"across the antimeridian", feat(poly(`[[179.5,-17],[-179.5,-17],[-179.5,-16],[179.5,-16],[179.5,-17]]`), okProps), "", true},
+	{"across the antimeridian, multipolygon", feat(`{"type":"MultiPolygon","coordinates":[[[[179.5,-17],[-179.5,-17],[-179.5,-16],[179.5,-16],[179.5,-17]]],[`+sq+`]]}`, okProps), "", true},
+	{"around a pole", feat(poly(`[[-170,80],[-50,80],[70,80],[-170,80]]`), okProps), "geometry.coordinates[0]", false},
+	{"across the antimeridian twice on one side", feat(poly(`[[170,0],[-170,0],[-170,10],[170,10],[170,8],[-175,8],[-175,2],[170,2],[170,0]]`), okProps), "geometry.coordinates", false},
 	{"multipolygon at polygon depth", feat(`{"type":"MultiPolygon","coordinates":[`+sq+`]}`, okProps), "geometry.coordinates[0][0][0]", false},
 }
 
@@ -271,6 +285,69 @@ func TestCountArray(t *testing.T) {
 }
 
 // checkDecoded asserts the invariants every successfully decoded zone holds.
+// A polygon across the antimeridian is cut at ±180 (RFC 7946 3.1.9), not
+// read as a band around the world.
+func TestAntimeridianCut(t *testing.T) {
+	z, err := DecodeFeature([]byte(feat(poly(`[[179.5,-17],[-179.5,-17],[-179.5,-16],[179.5,-16],[179.5,-17]]`), okProps)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := orb.MultiPolygon{
+		{{{179.5, -17}, {180, -17}, {180, -16}, {179.5, -16}, {179.5, -17}}},
+		{{{-180, -17}, {-179.5, -17}, {-179.5, -16}, {-180, -16}, {-180, -17}}},
+	}
+	if !SameGeometry(z.Geometry, want) {
+		t.Fatalf("cut = %v, want %v", z.Geometry, want)
+	}
+	ix := NewIndex([]Zone{{ID: 1, Kind: KindSealed, Geometry: z.Geometry, EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		p  orb.Point
+		in bool
+	}{{orb.Point{179.7, -16.5}, true}, {orb.Point{-179.7, -16.5}, true}, {orb.Point{180, -16.5}, true}, {orb.Point{-180, -16.5}, true},
+		{orb.Point{0, -16.5}, false}, {orb.Point{90, -16.5}, false}, {orb.Point{-90, -16.5}, false}, {orb.Point{179.7, -15}, false}} {
+		if got := len(ix.Lookup(c.p, at)) == 1; got != c.in {
+			t.Errorf("lookup %v: inside = %v, want %v", c.p, got, c.in)
+		}
+	}
+	// With a hole that crosses too, and a shell given from the east.
+	z, err = DecodeFeature([]byte(feat(poly(`[[-178,-20],[-178,-10],[178,-10],[178,-20],[-178,-20]]`, `[[179,-16],[-179,-16],[-179,-14],[179,-14],[179,-16]]`), okProps)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z.Geometry) != 2 || len(z.Geometry[0]) != 2 || len(z.Geometry[1]) != 2 {
+		t.Fatalf("cut with hole = %v, want two polygons with a hole each", z.Geometry)
+	}
+	ix = NewIndex([]Zone{{ID: 1, Kind: KindSealed, Geometry: z.Geometry, EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	for _, c := range []struct {
+		p  orb.Point
+		in bool
+	}{{orb.Point{179.5, -18}, true}, {orb.Point{-179.5, -18}, true}, {orb.Point{179.5, -15}, false}, {orb.Point{-179.5, -15}, false}, {orb.Point{0, -15}, false}} {
+		if got := len(ix.Lookup(c.p, at)) == 1; got != c.in {
+			t.Errorf("lookup %v in the holed zone: inside = %v, want %v", c.p, got, c.in)
+		}
+	}
+}
+
+func TestZoneFeatureCarriesVersionAndKey(t *testing.T) {
+	z, err := DecodeFeature([]byte(feat(poly(sq), `{"kind":"sealed","name":"a","external_key":"city:17","version":3}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.ExternalKey != "city:17" {
+		t.Errorf("decoded key %q", z.ExternalKey)
+	}
+	z.ID, z.Version = 5, 3
+	f := ZoneFeature(z)
+	if f.Properties["external_key"] != "city:17" || f.Properties["version"] != 3 || f.Properties["id"] != int64(5) {
+		t.Errorf("encoded properties %v", f.Properties)
+	}
+	z.ExternalKey = ""
+	if _, ok := ZoneFeature(z).Properties["external_key"]; ok {
+		t.Error("empty external key encoded")
+	}
+}
+
 func checkDecoded(t *testing.T, z Zone) {
 	if !z.Kind.Valid() || z.Name == "" {
 		t.Fatalf("decoded zone with kind %q name %q", z.Kind, z.Name)

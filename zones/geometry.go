@@ -5,7 +5,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -49,11 +51,14 @@ func validateZoneProps(z *Zone, prefix string, requireFrom bool) error {
 	if err := checkText(prefix+"properties.reason", z.Reason, MaxReasonLen, false); err != nil {
 		return err
 	}
+	if err := checkKey(prefix+"properties.external_key", z.ExternalKey); err != nil {
+		return err
+	}
 	if !z.EffectiveFrom.IsZero() && !TimeInRange(z.EffectiveFrom) {
-		return &ValidationError{Path: prefix + "properties.effective_from", Message: "must be between 1970 and 2200"}
+		return &ValidationError{Path: prefix + "properties.effective_from", Message: timeRangeMsg}
 	}
 	if z.EffectiveUntil != nil && !TimeInRange(*z.EffectiveUntil) {
-		return &ValidationError{Path: prefix + "properties.effective_until", Message: "must be between 1970 and 2200"}
+		return &ValidationError{Path: prefix + "properties.effective_until", Message: timeRangeMsg}
 	}
 	if requireFrom && z.EffectiveFrom.IsZero() {
 		return &ValidationError{Path: prefix + "properties.effective_from", Message: "required"}
@@ -129,7 +134,38 @@ func checkText(path, s string, max int, required bool) error {
 	if utf8.RuneCountInString(s) > max {
 		return &ValidationError{Path: path, Message: fmt.Sprintf("longer than %d characters", max)}
 	}
+	for i, r := range s {
+		// Control characters (NUL, which PostgreSQL cannot store, and the
+		// rest of C0, DEL and C1) have no place in a name; tab and line
+		// breaks are fine in longer text.
+		if r == '\t' || r == '\n' || r == '\r' {
+			if max > MaxNameLen {
+				continue
+			}
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return &ValidationError{Path: path, Message: fmt.Sprintf("control character %U at byte %d", r, i)}
+		}
+	}
 	return nil
+}
+
+// MaxKeyLen is the longest external key (bytes).
+const MaxKeyLen = 200
+
+// checkKey checks an optional external key: printable, no surrounding
+// spaces, at most MaxKeyLen bytes.
+func checkKey(path, k string) error {
+	if k == "" {
+		return nil
+	}
+	if len(k) > MaxKeyLen {
+		return &ValidationError{Path: path, Message: fmt.Sprintf("longer than %d bytes", MaxKeyLen)}
+	}
+	if strings.TrimSpace(k) != k {
+		return &ValidationError{Path: path, Message: "must not start or end with spaces"}
+	}
+	return checkText(path, k, MaxKeyLen, false)
 }
 
 // checkPosition returns "" for a valid [lon, lat] or what is wrong.
@@ -610,12 +646,15 @@ func IntersectsBound(mp orb.MultiPolygon, b orb.Bound) bool {
 }
 
 var (
-	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// TimeInRange reports whether t lies in [1970, 2200): the validity times a
-// zone may carry (well inside PostgreSQL's and int64 nanoseconds' ranges).
+const timeRangeMsg = "must be between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z"
+
+// TimeInRange reports whether t lies in [2000, 2100): the validity times a
+// zone may carry. Anything else is a typo or a zero value sent on purpose
+// ("0001-01-01T00:00:00Z"), refused rather than read as "now".
 func TimeInRange(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
 
 // TruncateTime rounds t down to the microsecond (PostgreSQL precision) and

@@ -122,13 +122,34 @@ func (ix *Index) Len() int { return len(ix.ids) }
 // with the index: do not modify it.
 func (ix *Index) Zone(i int32) Zone { return ix.zones[i] }
 
+// partInfo is one polygon of one item, as the builder sees it.
+type partInfo struct {
+	item  int32
+	poly  orb.Polygon
+	bound orb.Bound
+}
+
+// cellEntry is one (grid cell, part entry) pair before the CSR packing.
+type cellEntry struct{ cell, ent int32 }
+
+// build fills the index over mps in four steps: list the polygons (parts),
+// cut each part into horizontal bands of edges, size the grid, and list
+// for every cell the parts that reach it.
 func (ix *Index) build(mps []orb.MultiPolygon) {
-	// Parts and their bands.
-	type partInfo struct {
-		item  int32
-		poly  orb.Polygon
-		bound orb.Bound
+	parts := collectParts(mps)
+	ix.buildBands(parts)
+	if len(parts) == 0 {
+		ix.nx, ix.ny = 0, 0
+		ix.cellStart = []int32{0}
+		return
 	}
+	ix.sizeGrid(parts)
+	ix.fillGrid(parts)
+}
+
+// collectParts lists the polygons of every item that have a shell of at
+// least four positions.
+func collectParts(mps []orb.MultiPolygon) []partInfo {
 	var parts []partInfo
 	for i, mp := range mps {
 		for _, poly := range mp {
@@ -138,95 +159,100 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 			parts = append(parts, partInfo{item: int32(i), poly: poly, bound: poly.Bound()})
 		}
 	}
+	return parts
+}
+
+// forEachEdge calls fn for every edge of every ring of poly.
+func forEachEdge(poly orb.Polygon, fn func(a, b orb.Point)) {
+	for _, r := range poly {
+		for i := 0; i+1 < len(r); i++ {
+			fn(r[i], r[i+1])
+		}
+	}
+}
+
+// buildBands chooses the band count of every part (chooseBands) and packs
+// the edges of all bands into one CSR array (bandStart, bandEdges).
+func (ix *Index) buildBands(parts []partInfo) {
 	np := len(parts)
 	ix.partItem = make([]int32, np)
 	ix.partMinY = make([]float64, np)
 	ix.partInvH = make([]float64, np)
 	ix.partNB = make([]int32, np)
 	ix.partBand0 = make([]int32, np)
-	const eps = BoundaryTolerance
 	totalBands := 0
-	totalCopies := 0
 	for k := range parts {
-		pt := &parts[k]
-		ne := 0
-		for _, r := range pt.poly {
-			ne += max(len(r)-1, 0)
-		}
+		minY, invH, nb, ne := chooseBands(&parts[k])
 		ix.totalEdges += ne
-		minY, maxY := pt.bound.Min[1]-eps, pt.bound.Max[1]+eps
-		nb := min(max(ne/4, 1), 1024)
-		var invH float64
-		for {
-			invH = float64(nb) / (maxY - minY)
-			if nb == 1 {
-				break
-			}
-			copies := 0
-			for _, r := range pt.poly {
-				for i := 0; i+1 < len(r); i++ {
-					b0, b1 := bandRange(r[i][1], r[i+1][1], minY, invH, nb)
-					copies += b1 - b0 + 1
-				}
-			}
-			if copies <= maxBandCopies*ne+nb {
-				break
-			}
-			nb /= 2
-		}
-		ix.partItem[k] = pt.item
+		ix.partItem[k] = parts[k].item
 		ix.partMinY[k] = minY
 		ix.partInvH[k] = invH
 		ix.partNB[k] = int32(nb)
 		ix.partBand0[k] = int32(totalBands)
 		totalBands += nb
-		for _, r := range pt.poly {
-			for i := 0; i+1 < len(r); i++ {
-				b0, b1 := bandRange(r[i][1], r[i+1][1], minY, invH, nb)
-				totalCopies += b1 - b0 + 1
-			}
-		}
 	}
+	// Count the edges of each band, turn the counts into offsets, fill.
 	ix.bandStart = make([]int32, totalBands+1)
 	for k := range parts {
-		pt := &parts[k]
-		nb := int(ix.partNB[k])
-		for _, r := range pt.poly {
-			for i := 0; i+1 < len(r); i++ {
-				b0, b1 := bandRange(r[i][1], r[i+1][1], ix.partMinY[k], ix.partInvH[k], nb)
-				for b := b0; b <= b1; b++ {
-					ix.bandStart[int(ix.partBand0[k])+b+1]++
-				}
-			}
-		}
+		ix.partBands(k, parts[k].poly, func(g int, _, _ orb.Point) { ix.bandStart[g+1]++ })
 	}
 	for b := 1; b <= totalBands; b++ {
 		ix.bandStart[b] += ix.bandStart[b-1]
 	}
-	ix.bandEdges = make([]edge, totalCopies)
+	ix.bandEdges = make([]edge, ix.bandStart[totalBands])
 	fill := slices.Clone(ix.bandStart[:totalBands])
 	for k := range parts {
-		pt := &parts[k]
-		nb := int(ix.partNB[k])
-		for _, r := range pt.poly {
-			for i := 0; i+1 < len(r); i++ {
-				a, c := r[i], r[i+1]
-				b0, b1 := bandRange(a[1], c[1], ix.partMinY[k], ix.partInvH[k], nb)
-				for b := b0; b <= b1; b++ {
-					g := int(ix.partBand0[k]) + b
-					ix.bandEdges[fill[g]] = edge{a[0], a[1], c[0], c[1]}
-					fill[g]++
-				}
-			}
-		}
+		ix.partBands(k, parts[k].poly, func(g int, a, c orb.Point) {
+			ix.bandEdges[fill[g]] = edge{a[0], a[1], c[0], c[1]}
+			fill[g]++
+		})
 	}
+}
 
-	// Grid.
-	if np == 0 {
-		ix.nx, ix.ny = 0, 0
-		ix.cellStart = []int32{0}
-		return
+// partBands calls fn(global band, a, b) for every band each edge of part k
+// reaches.
+func (ix *Index) partBands(k int, poly orb.Polygon, fn func(g int, a, b orb.Point)) {
+	nb := int(ix.partNB[k])
+	forEachEdge(poly, func(a, c orb.Point) {
+		b0, b1 := bandRange(a[1], c[1], ix.partMinY[k], ix.partInvH[k], nb)
+		for b := b0; b <= b1; b++ {
+			fn(int(ix.partBand0[k])+b, a, c)
+		}
+	})
+}
+
+// chooseBands picks the number of bands of a part: about one per four
+// edges (at most 1024), halved while edges spanning many bands would be
+// copied more than maxBandCopies times on average. It returns the bands'
+// origin, bands per degree, count, and the part's edge count.
+func chooseBands(pt *partInfo) (minY, invH float64, nb, ne int) {
+	const eps = BoundaryTolerance
+	forEachEdge(pt.poly, func(_, _ orb.Point) { ne++ })
+	minY, maxY := pt.bound.Min[1]-eps, pt.bound.Max[1]+eps
+	nb = min(max(ne/4, 1), 1024)
+	for {
+		invH = float64(nb) / (maxY - minY)
+		if nb == 1 {
+			break
+		}
+		copies := 0
+		forEachEdge(pt.poly, func(a, c orb.Point) {
+			b0, b1 := bandRange(a[1], c[1], minY, invH, nb)
+			copies += b1 - b0 + 1
+		})
+		if copies <= maxBandCopies*ne+nb {
+			break
+		}
+		nb /= 2
 	}
+	return minY, invH, nb, ne
+}
+
+// sizeGrid spans the grid over all parts and picks its resolution: about
+// four cells per edge (1024 to 2^18 cells), coarsened while the (cell,
+// part) entries would exceed maxGridEntries.
+func (ix *Index) sizeGrid(parts []partInfo) {
+	const eps = BoundaryTolerance
 	all := parts[0].bound
 	for _, pt := range parts[1:] {
 		all = all.Union(pt.bound)
@@ -242,8 +268,7 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 		ix.invW, ix.invH = float64(nx)/w, float64(ny)/h
 		entries := 0
 		for _, pt := range parts {
-			x0, x1 := ix.cellX(pt.bound.Min[0]-eps), ix.cellX(pt.bound.Max[0]+eps)
-			y0, y1 := ix.cellY(pt.bound.Min[1]-eps), ix.cellY(pt.bound.Max[1]+eps)
+			x0, x1, y0, y1 := ix.cellRange(pt.bound)
 			entries += int(x1-x0+1) * int(y1-y0+1)
 		}
 		if entries <= maxGridEntries || (nx == 1 && ny == 1) {
@@ -251,13 +276,22 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 		}
 		target /= 2
 	}
-	ncell := int(ix.nx) * int(ix.ny)
-	type cellEntry struct{ cell, ent int32 }
+}
+
+// cellRange is the range of cells a bound (widened by the tolerance) reaches.
+func (ix *Index) cellRange(b orb.Bound) (x0, x1, y0, y1 int32) {
+	const eps = BoundaryTolerance
+	return ix.cellX(b.Min[0] - eps), ix.cellX(b.Max[0] + eps), ix.cellY(b.Min[1] - eps), ix.cellY(b.Max[1] + eps)
+}
+
+// fillGrid lists, for every cell, the parts that reach it: cells a part's
+// boundary passes through (exact test needed) and cells wholly inside it
+// (flagged "full"), packed into the CSR arrays cellStart and cellEnt.
+func (ix *Index) fillGrid(parts []partInfo) {
 	var ents []cellEntry
 	var marks []bool
-	for k, pt := range parts {
-		x0, x1 := ix.cellX(pt.bound.Min[0]-eps), ix.cellX(pt.bound.Max[0]+eps)
-		y0, y1 := ix.cellY(pt.bound.Min[1]-eps), ix.cellY(pt.bound.Max[1]+eps)
+	for k := range parts {
+		x0, x1, y0, y1 := ix.cellRange(parts[k].bound)
 		bw := int(x1 - x0 + 1)
 		n := bw * int(y1-y0+1)
 		if cap(marks) < n {
@@ -265,56 +299,10 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 		}
 		marks = marks[:n]
 		clear(marks)
-		cellH := 1 / ix.invH
-		for _, r := range pt.poly {
-			for i := 0; i+1 < len(r); i++ {
-				a, c := r[i], r[i+1]
-				if a[1] > c[1] {
-					a, c = c, a
-				}
-				ry0, ry1 := ix.cellY(a[1]-eps), ix.cellY(c[1]+eps)
-				for cy := ry0; cy <= ry1; cy++ {
-					// The part of the edge within this row (widened by eps).
-					lo := max(a[1], ix.minY+float64(cy)*cellH-eps)
-					hi := min(c[1], ix.minY+float64(cy+1)*cellH+eps)
-					var xa, xb float64
-					if c[1] == a[1] || lo > hi {
-						xa, xb = a[0], c[0]
-					} else {
-						xa = a[0] + (lo-a[1])*(c[0]-a[0])/(c[1]-a[1])
-						xb = a[0] + (hi-a[1])*(c[0]-a[0])/(c[1]-a[1])
-					}
-					cx0, cx1 := ix.cellX(min(xa, xb)-eps), ix.cellX(max(xa, xb)+eps)
-					cx0, cx1 = max(cx0, x0), min(cx1, x1)
-					row := int(cy-y0) * bw
-					for cx := cx0; cx <= cx1; cx++ {
-						marks[row+int(cx-x0)] = true
-					}
-				}
-			}
-		}
-		// Unmarked cells: no boundary passes through them, so all of a run
-		// of unmarked cells in a row lie on one side; test one centre per
-		// run with the part's bands.
-		for cy := y0; cy <= y1; cy++ {
-			known, inside := false, false
-			for cx := x0; cx <= x1; cx++ {
-				cell := cy*ix.nx + cx
-				if marks[int(cy-y0)*bw+int(cx-x0)] {
-					ents = append(ents, cellEntry{cell, int32(k) << 1})
-					known = false
-					continue
-				}
-				if !known {
-					center := orb.Point{ix.minX + (float64(cx)+0.5)/ix.invW, ix.minY + (float64(cy)+0.5)/ix.invH}
-					inside, known = ix.partLocate(int32(k), center) != locOut, true
-				}
-				if inside {
-					ents = append(ents, cellEntry{cell, int32(k)<<1 | 1})
-				}
-			}
-		}
+		ix.markBoundaryCells(parts[k].poly, marks, x0, x1, y0, bw)
+		ents = ix.classifyCells(int32(k), marks, x0, x1, y0, y1, bw, ents)
 	}
+	ncell := int(ix.nx) * int(ix.ny)
 	ix.cellStart = make([]int32, ncell+1)
 	for _, e := range ents {
 		ix.cellStart[e.cell+1]++
@@ -328,6 +316,64 @@ func (ix *Index) build(mps []orb.MultiPolygon) {
 		ix.cellEnt[pos[e.cell]] = e.ent
 		pos[e.cell]++
 	}
+}
+
+// markBoundaryCells marks (in marks, the part's cell box x0..x1 by rows
+// from y0, bw wide) every cell an edge of poly passes through, widened by
+// the tolerance: row by row, the x-extent of the edge within the row.
+func (ix *Index) markBoundaryCells(poly orb.Polygon, marks []bool, x0, x1, y0 int32, bw int) {
+	const eps = BoundaryTolerance
+	cellH := 1 / ix.invH
+	forEachEdge(poly, func(a, c orb.Point) {
+		if a[1] > c[1] {
+			a, c = c, a
+		}
+		ry0, ry1 := ix.cellY(a[1]-eps), ix.cellY(c[1]+eps)
+		for cy := ry0; cy <= ry1; cy++ {
+			// The part of the edge within this row (widened by eps).
+			lo := max(a[1], ix.minY+float64(cy)*cellH-eps)
+			hi := min(c[1], ix.minY+float64(cy+1)*cellH+eps)
+			var xa, xb float64
+			if c[1] == a[1] || lo > hi {
+				xa, xb = a[0], c[0]
+			} else {
+				xa = a[0] + (lo-a[1])*(c[0]-a[0])/(c[1]-a[1])
+				xb = a[0] + (hi-a[1])*(c[0]-a[0])/(c[1]-a[1])
+			}
+			cx0, cx1 := ix.cellX(min(xa, xb)-eps), ix.cellX(max(xa, xb)+eps)
+			cx0, cx1 = max(cx0, x0), min(cx1, x1)
+			row := int(cy-y0) * bw
+			for cx := cx0; cx <= cx1; cx++ {
+				marks[row+int(cx-x0)] = true
+			}
+		}
+	})
+}
+
+// classifyCells appends the grid entries of part k: marked cells need the
+// exact test; unmarked cells lie wholly on one side, and all of a run of
+// unmarked cells in a row on the same side, so one centre per run is
+// tested with the part's bands and inside runs are entered as "full".
+func (ix *Index) classifyCells(k int32, marks []bool, x0, x1, y0, y1 int32, bw int, ents []cellEntry) []cellEntry {
+	for cy := y0; cy <= y1; cy++ {
+		known, inside := false, false
+		for cx := x0; cx <= x1; cx++ {
+			cell := cy*ix.nx + cx
+			if marks[int(cy-y0)*bw+int(cx-x0)] {
+				ents = append(ents, cellEntry{cell, k << 1})
+				known = false
+				continue
+			}
+			if !known {
+				center := orb.Point{ix.minX + (float64(cx)+0.5)/ix.invW, ix.minY + (float64(cy)+0.5)/ix.invH}
+				inside, known = ix.partLocate(k, center) != locOut, true
+			}
+			if inside {
+				ents = append(ents, cellEntry{cell, k<<1 | 1})
+			}
+		}
+	}
+	return ents
 }
 
 func bandRange(y0, y1, minY, invH float64, nb int) (int, int) {

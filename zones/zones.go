@@ -42,14 +42,24 @@ func (k Kind) Rank() int {
 // Valid reports whether k is one of the three zone kinds.
 func (k Kind) Valid() bool { return k.Rank() > 0 }
 
-// Zone is one zone of the map. A zone is active at t when
-// EffectiveFrom <= t and (EffectiveUntil is nil or t < *EffectiveUntil).
-// Zones are never deleted: lifting sets EffectiveUntil.
+// Zone is one version of one zone of the map. A zone keeps its ID for
+// life; every update adds a version (1, 2, ...) in force from the update's
+// time, and the previous version ends there, so the answer for any earlier
+// time never changes. A version is active at t when EffectiveFrom <= t and
+// (EffectiveUntil is nil or t < *EffectiveUntil); the versions of a zone
+// follow each other without gap or overlap. Zones are never deleted:
+// lifting sets EffectiveUntil of the last version.
+//
+// CreatedAt is when the zone (version 1) was created, UpdatedAt when this
+// version was written or last lifted. ExternalKey is an optional key of the
+// zone in another system, unique among zones; imports match on it.
 type Zone struct {
 	ID             int64            `json:"id"`
+	Version        int              `json:"version"`
 	Kind           Kind             `json:"kind"`
 	Name           string           `json:"name"`
 	Reason         string           `json:"reason,omitempty"`
+	ExternalKey    string           `json:"external_key,omitempty"`
 	Geometry       orb.MultiPolygon `json:"-"`
 	EffectiveFrom  time.Time        `json:"effective_from"`
 	EffectiveUntil *time.Time       `json:"effective_until,omitempty"`
@@ -63,10 +73,12 @@ func (z *Zone) ActiveAt(t time.Time) bool {
 }
 
 // ZoneFilter selects zones in ListZones. Zero fields do not filter.
+// Without ActiveAt every zone is listed as its current (last) version; with
+// it, the version in force at that time, and Kind and BBox apply to it.
 type ZoneFilter struct {
 	Kind     Kind       // only this kind
 	BBox     *orb.Bound // only zones whose geometry intersects the bound
-	ActiveAt *time.Time // only zones active at this time
+	ActiveAt *time.Time // only zones active at this time (as of then)
 	Limit    int        // at most this many (0: no limit)
 	Offset   int
 }
@@ -139,14 +151,22 @@ type ZoneStore interface {
 	CreateZone(ctx context.Context, z Zone) (Zone, error)
 	// CreateZones stores all zones in one transaction: all or nothing.
 	CreateZones(ctx context.Context, zs []Zone) ([]Zone, error)
-	// GetZone returns ErrNotFound for an unknown id.
+	// GetZone returns the current (last) version of zone id; ErrNotFound
+	// for an unknown id.
 	GetZone(ctx context.Context, id int64) (Zone, error)
 	ListZones(ctx context.Context, f ZoneFilter) ([]Zone, error)
-	// UpdateZone replaces the editable fields of zone z.ID.
+	// ZoneHistory returns every version of zone id, oldest first.
+	ZoneHistory(ctx context.Context, id int64) ([]Zone, error)
+	// UpdateZone adds a version of zone z.ID with z's Kind, Name, Reason and
+	// Geometry, in force from z.EffectiveFrom (zero: now); see PlanUpdate.
 	UpdateZone(ctx context.Context, z Zone) (Zone, error)
-	// LiftZone sets EffectiveUntil to at; ErrConflict if already lifted
-	// before at, a *ValidationError if at is before EffectiveFrom.
+	// LiftZone sets EffectiveUntil of the last version to at; ErrConflict if
+	// already lifted before at, a *ValidationError if at is not after the
+	// last version's EffectiveFrom.
 	LiftZone(ctx context.Context, id int64, at time.Time) (Zone, error)
+	// ImportZones creates, updates or leaves alone each zone of zs in one
+	// transaction (all or nothing); see PlanImport.
+	ImportZones(ctx context.Context, zs []Zone) (ImportResult, error)
 	// Lookup returns the zones active at t that contain p, strictest first
 	// (ties by ascending id). A point on a boundary counts as inside.
 	Lookup(ctx context.Context, p orb.Point, at time.Time) ([]Zone, error)

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,22 +94,40 @@ func demoNetwork(ctx context.Context, dir string, streets []byte, p osm.Profile,
 	return n, nil
 }
 
-// sealedSync keeps the road network's closed roads equal to the sealed zones
-// in force now: after every zone write, and once a minute for zones whose
-// validity starts or ends with the passing of time. It calls SetSealedZones
-// only when the set of sealed zones changed.
-type sealedSync struct {
-	store zones.Store
-	net   *network.Network
-	log   *slog.Logger
-	kick  chan struct{}
-	mu    sync.Mutex
-	last  []int64
-	init  bool
+// sealer is what sealedSync needs of the road network (*network.Network).
+type sealer interface {
+	SetSealedZones(zs []orb.MultiPolygon) uint64
+	WaitVersion(ctx context.Context, v uint64) error
+	Version() uint64
 }
 
-func newSealedSync(st zones.Store, n *network.Network, log *slog.Logger) *sealedSync {
-	return &sealedSync{store: st, net: n, log: log, kick: make(chan struct{}, 1)}
+// sealedSync keeps the road network's closed roads equal to the sealed zones
+// in force now: after every zone write, and once a minute for zones whose
+// validity starts or ends with the passing of time. It rebuilds when the
+// content changed, not only the set of ids: the fingerprint holds each
+// sealed zone's id and version (a zone's geometry only changes with a new
+// version), so moving a sealed zone (a new version under the same id)
+// reaches the road engine, while a lift set for later does not rebuild. A rebuild that fails
+// is retried with a backoff (minBackoff doubling up to maxBackoff) until it
+// is in place or superseded.
+type sealedSync struct {
+	store zones.Store
+	net   sealer
+	log   *slog.Logger
+	kick  chan struct{}
+
+	minBackoff, maxBackoff time.Duration
+
+	mu       sync.Mutex
+	last     string // fingerprint of the zones last handed to the network
+	init     bool
+	want     uint64 // the network version asked for last
+	failures int    // consecutive failed rebuilds
+}
+
+func newSealedSync(st zones.Store, n sealer, log *slog.Logger) *sealedSync {
+	return &sealedSync{store: st, net: n, log: log, kick: make(chan struct{}, 1),
+		minBackoff: time.Second, maxBackoff: time.Minute}
 }
 
 func (s *sealedSync) trigger() {
@@ -135,24 +153,74 @@ func (s *sealedSync) loop(ctx context.Context, every time.Duration) {
 	}
 }
 
+// sealedFingerprint identifies the content of a list of zones: ids and
+// versions, in list order.
+func sealedFingerprint(zs []zones.Zone) string {
+	var b strings.Builder
+	for _, z := range zs {
+		fmt.Fprintf(&b, "%d/%d;", z.ID, z.Version)
+	}
+	return b.String()
+}
+
 func (s *sealedSync) apply(ctx context.Context) error {
 	now := time.Now()
 	zs, err := s.store.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed, ActiveAt: &now})
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(zs))
 	polys := make([]orb.MultiPolygon, len(zs))
 	for i, z := range zs {
-		ids[i], polys[i] = z.ID, z.Geometry
+		polys[i] = z.Geometry
 	}
+	fp := sealedFingerprint(zs)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.init && slices.Equal(ids, s.last) {
+	if s.init && fp == s.last {
+		s.mu.Unlock()
 		return nil
 	}
-	s.last, s.init = ids, true
+	s.last, s.init = fp, true
 	v := s.net.SetSealedZones(polys)
+	s.want = v
+	s.mu.Unlock()
 	s.log.Info("sealed roads updating", "sealed_zones", len(zs), "version", v)
+	go s.watch(ctx, v)
 	return nil
+}
+
+// watch waits for network version v. When the build fails it waits a
+// backoff and, unless v is in place by then (WaitVersion may report the
+// error of an earlier build) or a newer version was asked for, forces a
+// rebuild of the current sealed zones.
+func (s *sealedSync) watch(ctx context.Context, v uint64) {
+	err := s.net.WaitVersion(ctx, v)
+	if ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	if err == nil {
+		s.failures = 0
+		s.mu.Unlock()
+		return
+	}
+	s.failures++
+	d := s.minBackoff << min(s.failures-1, 16)
+	if d > s.maxBackoff || d <= 0 {
+		d = s.maxBackoff
+	}
+	s.mu.Unlock()
+	s.log.Warn("sealed roads rebuild failed; will retry", "version", v, "err", err, "retry_in", d)
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+		return
+	}
+	s.mu.Lock()
+	if s.want != v || s.net.Version() >= v {
+		s.mu.Unlock()
+		return
+	}
+	s.init = false // rebuild even though the zones did not change
+	s.mu.Unlock()
+	s.trigger()
 }

@@ -526,6 +526,12 @@ func (s *fakeStore) ListZones(context.Context, zones.ZoneFilter) ([]zones.Zone, 
 	return s.zs, nil
 }
 func (s *fakeStore) UpdateZone(_ context.Context, z zones.Zone) (zones.Zone, error) { return z, nil }
+func (s *fakeStore) ZoneHistory(context.Context, int64) ([]zones.Zone, error) {
+	return nil, zones.ErrNotFound
+}
+func (s *fakeStore) ImportZones(context.Context, []zones.Zone) (zones.ImportResult, error) {
+	return zones.ImportResult{}, nil
+}
 func (s *fakeStore) LiftZone(_ context.Context, id int64, at time.Time) (zones.Zone, error) {
 	for i := range s.zs {
 		if s.zs[i].ID == id {

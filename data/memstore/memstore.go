@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +37,9 @@ type Store struct {
 	mu         sync.RWMutex
 	path       string // "" for a pure in-memory store
 	closed     bool
-	zones      []zones.Zone // zones[i].ID == i+1
+	zones      [][]zones.Zone // zones[i]: the versions of zone i+1, oldest first
+	keys       map[string]int64
+	flat       []zones.Zone // every version; item i of index
 	compounds  []zones.Compound
 	facilities []zones.Facility
 	index      *zones.Index
@@ -45,17 +48,25 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{index: zones.NewIndex(nil), now: time.Now}
+	return &Store{index: zones.NewIndex(nil), keys: map[string]int64{}, now: time.Now}
 }
 
 // Open returns a store persisted in the snapshot file at path: it loads the
 // file if it exists (an empty store otherwise; the directory must exist) and
 // rewrites it after every successful write (temporary file in the same
-// directory, fsync, rename, fsync of the directory). Errors: reading or
-// decoding an existing snapshot.
+// directory, fsync, rename, fsync of the directory). Temporary files left
+// beside it by a crash (path + ".tmp-*") are removed first.
+//
+// Every zone version, compound and facility of the snapshot is validated
+// as on input; a snapshot holding anything invalid is refused with an error
+// naming the record and what is wrong (the file is left as it is: fix it or
+// move it aside). Snapshots of format 1 (one version per zone) are read and
+// rewritten as format 2 on the next write. Errors: reading, decoding or
+// validating an existing snapshot.
 func Open(path string) (*Store, error) {
 	s := New()
 	s.path = path
+	removeStaleTemps(path)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
@@ -67,16 +78,11 @@ func Open(path string) (*Store, error) {
 	if err := json.Unmarshal(data, &snap); err != nil {
 		return nil, fmt.Errorf("memstore: decode snapshot %s: %w", path, err)
 	}
-	if snap.Version != snapshotVersion {
-		return nil, fmt.Errorf("memstore: snapshot %s has version %d, want %d", path, snap.Version, snapshotVersion)
+	if snap.Version != snapshotVersion && snap.Version != 1 {
+		return nil, fmt.Errorf("memstore: snapshot %s has version %d, want 1 or %d", path, snap.Version, snapshotVersion)
 	}
-	for i, z := range snap.Zones {
-		if z.ID != int64(i+1) {
-			return nil, fmt.Errorf("memstore: snapshot %s: zone %d has id %d", path, i, z.ID)
-		}
-		zz := z.Zone
-		zz.Geometry = z.Geometry
-		s.zones = append(s.zones, zz)
+	if err := s.loadZones(&snap); err != nil {
+		return nil, fmt.Errorf("memstore: snapshot %s: %w (not loaded: fix the file or move it aside)", path, err)
 	}
 	for i, c := range snap.Compounds {
 		if c.ID != int64(i+1) {
@@ -84,16 +90,90 @@ func Open(path string) (*Store, error) {
 		}
 		cc := c.Compound
 		cc.Geometry = c.Geometry
+		if err := zones.ValidateCompound(cc); err != nil {
+			return nil, fmt.Errorf("memstore: snapshot %s: compound %d: %w (not loaded: fix the file or move it aside)", path, cc.ID, err)
+		}
 		s.compounds = append(s.compounds, cc)
 	}
 	for i, f := range snap.Facilities {
 		if f.ID != int64(i+1) {
 			return nil, fmt.Errorf("memstore: snapshot %s: facility %d has id %d", path, i, f.ID)
 		}
+		if err := zones.ValidateFacility(f); err != nil {
+			return nil, fmt.Errorf("memstore: snapshot %s: facility %d: %w (not loaded: fix the file or move it aside)", path, f.ID, err)
+		}
 	}
 	s.facilities = snap.Facilities
-	s.index = zones.NewIndex(s.zones)
+	s.reindexLocked()
 	return s, nil
+}
+
+// loadZones reads the zones of a snapshot (format 1: one version each;
+// format 2: their versions) and checks each version and the chain: ids in
+// order, versions numbered 1, 2, ..., each starting where the previous
+// one ended, external keys unique.
+func (s *Store) loadZones(snap *snapshot) error {
+	for i, sz := range snap.Zones {
+		if sz.ID != int64(i+1) {
+			return fmt.Errorf("zone %d has id %d", i, sz.ID)
+		}
+		vs := []zones.Zone{sz.zone()}
+		if snap.Version != 1 {
+			if len(sz.Versions) == 0 {
+				return fmt.Errorf("zone %d has no versions", sz.ID)
+			}
+			vs = vs[:0]
+			for _, v := range sz.Versions {
+				vs = append(vs, v.zone())
+			}
+		} else {
+			vs[0].Version = 1
+		}
+		for k := range vs {
+			v := &vs[k]
+			v.ID = sz.ID
+			if v.Version != k+1 {
+				return fmt.Errorf("zone %d: version %d is numbered %d", sz.ID, k+1, v.Version)
+			}
+			if err := zones.ValidateZone(*v); err != nil {
+				return fmt.Errorf("zone %d version %d: %w", sz.ID, v.Version, err)
+			}
+			if k > 0 && (vs[k-1].EffectiveUntil == nil || !vs[k-1].EffectiveUntil.Equal(v.EffectiveFrom)) {
+				return fmt.Errorf("zone %d version %d: does not start where version %d ends", sz.ID, v.Version, k)
+			}
+		}
+		key := vs[len(vs)-1].ExternalKey
+		if key != "" {
+			if other, dup := s.keys[key]; dup {
+				return fmt.Errorf("zone %d: external key %q is also zone %d's", sz.ID, key, other)
+			}
+			s.keys[key] = sz.ID
+		}
+		s.zones = append(s.zones, vs)
+	}
+	return nil
+}
+
+// removeStaleTemps deletes temporary snapshot files (path + ".tmp-*") that
+// a crash between create and rename left behind. Best effort.
+func removeStaleTemps(path string) {
+	tmps, _ := filepath.Glob(globEscape(path) + ".tmp-*")
+	for _, t := range tmps {
+		os.Remove(t)
+	}
+}
+
+// globEscape escapes the glob metacharacters of a literal path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		switch r {
+		case '*', '?', '[', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // SetClock replaces the clock used for CreatedAt, UpdatedAt and the default
@@ -128,11 +208,27 @@ func (s *Store) Close() error {
 
 // ----- snapshot -----
 
-const snapshotVersion = 1
+// snapshotVersion is the format written: 2 keeps every version of every
+// zone; format 1 (one version per zone) is still read.
+const snapshotVersion = 2
 
-type snapZone struct {
+// snapVersion is one zone version in a snapshot.
+type snapVersion struct {
 	zones.Zone
 	Geometry orb.MultiPolygon `json:"geometry"`
+}
+
+func (v snapVersion) zone() zones.Zone {
+	z := v.Zone
+	z.Geometry = v.Geometry
+	return z
+}
+
+// snapZone is one zone: format 1 has its only version inline; format 2
+// only its id inline and every version in Versions.
+type snapZone struct {
+	snapVersion
+	Versions []snapVersion `json:"versions,omitempty"`
 }
 
 type snapCompound struct {
@@ -157,8 +253,12 @@ func (s *Store) persistLocked() error {
 	}
 	snap := snapshot{Version: snapshotVersion, SavedAt: zones.TruncateTime(s.now())}
 	snap.Zones = make([]snapZone, len(s.zones))
-	for i, z := range s.zones {
-		snap.Zones[i] = snapZone{Zone: z, Geometry: z.Geometry}
+	for i, vs := range s.zones {
+		sz := snapZone{snapVersion: snapVersion{Zone: zones.Zone{ID: vs[0].ID}}, Versions: make([]snapVersion, len(vs))}
+		for k, v := range vs {
+			sz.Versions[k] = snapVersion{Zone: v, Geometry: v.Geometry}
+		}
+		snap.Zones[i] = sz
 	}
 	snap.Compounds = make([]snapCompound, len(s.compounds))
 	for i, c := range s.compounds {

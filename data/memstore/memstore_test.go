@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,5 +198,128 @@ func TestConcurrentUse(t *testing.T) {
 		if z.ID != int64(i+1) {
 			t.Fatalf("zone %d has id %d", i, z.ID)
 		}
+	}
+}
+
+// snapshotV1 is a format-1 snapshot (one version per zone), as written
+// before zone history.
+const snapshotV1 = `{"version":1,"saved_at":"2026-04-01T08:00:00Z","zones":[
+{"id":1,"kind":"sealed","name":"A","reason":"r","effective_from":"2026-04-01T08:00:00Z","effective_until":"2026-04-03T08:00:00Z",
+ "created_at":"2026-04-01T08:00:00Z","updated_at":"2026-04-02T08:00:00Z",
+ "geometry":[[[[104,30.6],[104.01,30.6],[104.01,30.61],[104,30.61],[104,30.6]]]]}],
+"compounds":[],"facilities":[]}`
+
+func TestOpenReadsFormat1AndWritesFormat2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.json")
+	if err := os.WriteFile(path, []byte(snapshotV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := s.GetZone(ctx, 1)
+	if err != nil || z.Version != 1 || z.Name != "A" || z.EffectiveUntil == nil {
+		t.Fatalf("zone from a format-1 snapshot: %+v, %v", z, err)
+	}
+	u := z
+	u.Name = "A2"
+	u.EffectiveFrom = storetest.T0.Add(24 * time.Hour)
+	if _, err := s.UpdateZone(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := r.ZoneHistory(ctx, 1)
+	if err != nil || len(h) != 2 || h[0].Name != "A" || h[1].Name != "A2" || !h[0].EffectiveUntil.Equal(u.EffectiveFrom) {
+		t.Fatalf("history after rewrite and reopen: %+v, %v", h, err)
+	}
+	if got, _ := r.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0.Add(time.Hour)); len(got) != 1 || got[0].Name != "A" {
+		t.Errorf("look-up before the update after reopen: %+v", got)
+	}
+	if got, _ := r.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0.Add(25*time.Hour)); len(got) != 1 || got[0].Name != "A2" {
+		t.Errorf("look-up after the update after reopen: %+v", got)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), `"version":2`) || !strings.Contains(string(raw), `"versions":[`) {
+		t.Errorf("rewritten snapshot is not format 2: %.200s", raw)
+	}
+}
+
+// A snapshot holding an invalid record is refused with an error that names
+// it; the file is left alone.
+func TestOpenRefusesInvalidSnapshot(t *testing.T) {
+	cases := []struct{ name, from, to, want string }{
+		{"bow-tie geometry", `[[104,30.6],[104.01,30.6],[104.01,30.61],[104,30.61],[104,30.6]]`,
+			`[[104,30.6],[104.01,30.61],[104.01,30.6],[104,30.61],[104,30.6]]`, "zone 1 version 1: invalid geometry.coordinates"},
+		{"unclosed ring", `[104,30.61],[104,30.6]]`, `[104,30.61]]`, "zone 1 version 1: invalid geometry"},
+		{"unknown kind", `"kind":"sealed"`, `"kind":"closed"`, "zone 1 version 1: invalid properties.kind"},
+		{"NUL in name", `"name":"A"`, `"name":"A\u0000"`, "zone 1 version 1: invalid properties.name"},
+		{"empty window", `"effective_until":"2026-04-03T08:00:00Z"`, `"effective_until":"2026-04-01T08:00:00Z"`, "properties.effective_until"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			bad := strings.Replace(snapshotV1, c.from, c.to, 1)
+			if bad == snapshotV1 {
+				t.Fatal("case does not change the snapshot")
+			}
+			path := filepath.Join(t.TempDir(), "bad.json")
+			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Open(path)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("Open = %v, want an error naming %s and %q", err, path, c.want)
+			}
+			if raw, _ := os.ReadFile(path); string(raw) != bad {
+				t.Error("Open changed the refused snapshot")
+			}
+		})
+	}
+	// A broken version chain (format 2).
+	path := filepath.Join(t.TempDir(), "chain.json")
+	s, _ := Open(path)
+	z, err := s.CreateZone(context.Background(), zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), EffectiveFrom: storetest.T0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.EffectiveFrom = storetest.T0.Add(time.Hour)
+	if _, err := s.UpdateZone(context.Background(), z); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	broken := strings.Replace(string(raw), `"effective_from":"2026-04-01T09:00:00Z"`, `"effective_from":"2026-04-01T10:00:00Z"`, 1)
+	os.WriteFile(path, []byte(broken), 0o644)
+	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "does not start where version 1 ends") {
+		t.Fatalf("Open of a broken chain = %v", err)
+	}
+}
+
+// Temporary files a kill -9 left between create and rename are removed
+// at Open; other files are not touched.
+func TestOpenRemovesStaleTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "store.json")
+	if err := os.WriteFile(path, []byte(snapshotV1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"store.json.tmp-123", "store.json.tmp-abc", "other.json.tmp-1", "store.jsonx"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("{half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(path); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, ",") != "other.json.tmp-1,store.json,store.jsonx" {
+		t.Errorf("files after Open: %v", left)
 	}
 }

@@ -2,24 +2,12 @@ package memstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/paulmach/orb"
 
 	"lifeline/zones"
 )
-
-func asValidation(err error, ve **zones.ValidationError) bool { return errors.As(err, ve) }
-
-// prefixValidation prepends prefix to the Path of a *zones.ValidationError.
-func prefixValidation(err error, prefix string) error {
-	var ve *zones.ValidationError
-	if errors.As(err, &ve) {
-		return &zones.ValidationError{Path: prefix + ve.Path, Message: ve.Message}
-	}
-	return err
-}
 
 // CreateCompound validates c (zones.ValidateCompound) and stores it with
 // the next ID. Errors: *zones.ValidationError, ErrClosed, snapshot errors.

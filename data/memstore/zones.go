@@ -3,6 +3,8 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -10,34 +12,67 @@ import (
 	"lifeline/zones"
 )
 
-// prepareZone normalises times and validates z for storage. A zero
-// EffectiveFrom becomes now.
-func prepareZone(z zones.Zone, now time.Time) (zones.Zone, error) {
-	z = cloneZone(z)
-	if z.EffectiveFrom.IsZero() {
-		z.EffectiveFrom = now
+// Zones are kept as their versions: s.zones[id-1] lists the versions of
+// zone id, oldest first (never empty). The look-up index holds every
+// version as an item of its own (s.flat), each with its validity window, so
+// a look-up at any time finds the version in force then.
+
+// current returns the last version of zone id (1-based), or nil.
+func (s *Store) current(id int64) *zones.Zone {
+	if id < 1 || id > int64(len(s.zones)) {
+		return nil
 	}
-	z.EffectiveFrom = zones.TruncateTime(z.EffectiveFrom)
-	if z.EffectiveUntil != nil {
-		u := zones.TruncateTime(*z.EffectiveUntil)
-		z.EffectiveUntil = &u
-	}
-	if err := zones.ValidateZone(z); err != nil {
-		return z, err
-	}
-	return z, nil
+	vs := s.zones[id-1]
+	return &vs[len(vs)-1]
 }
 
-// CreateZone validates z and stores it with the next ID; CreatedAt and
-// UpdatedAt are now, a zero EffectiveFrom becomes now. Errors: a
-// *zones.ValidationError, ErrClosed, a snapshot write error.
+// reindexLocked rebuilds the flat version list and the look-up index.
+func (s *Store) reindexLocked() {
+	n := 0
+	for _, vs := range s.zones {
+		n += len(vs)
+	}
+	flat := make([]zones.Zone, 0, n)
+	for _, vs := range s.zones {
+		flat = append(flat, vs...)
+	}
+	s.flat = flat
+	s.index = zones.NewIndex(flat)
+}
+
+// state is what a zone write may change, kept to undo it when the
+// snapshot cannot be written.
+type state struct {
+	zones [][]zones.Zone
+	keys  map[string]int64
+}
+
+func (s *Store) saveState() state {
+	keys := maps.Clone(s.keys)
+	if keys == nil {
+		keys = map[string]int64{}
+	}
+	return state{zones: slices.Clone(s.zones), keys: keys}
+}
+
+// commitLocked persists the change; on failure it restores st. On success
+// it rebuilds the index.
+func (s *Store) commitLocked(st state) error {
+	if err := s.persistLocked(); err != nil {
+		s.zones, s.keys = st.zones, st.keys
+		return err
+	}
+	s.reindexLocked()
+	return nil
+}
+
+// CreateZone validates z and stores it with the next ID as version 1;
+// CreatedAt and UpdatedAt are now, a zero EffectiveFrom becomes now.
+// Errors: a *zones.ValidationError, zones.ErrConflict for an external key
+// already used, ErrClosed, a snapshot write error.
 func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	out, err := s.CreateZones(ctx, []zones.Zone{z})
 	if err != nil {
-		var ve *zones.ValidationError
-		if asValidation(err, &ve) {
-			return zones.Zone{}, ve
-		}
 		return zones.Zone{}, err
 	}
 	return out[0], nil
@@ -49,10 +84,10 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	now := zones.TruncateTime(s.now())
 	prepared := make([]zones.Zone, len(zs))
 	for i, z := range zs {
-		p, err := prepareZone(z, now)
+		p, err := zones.PrepareNew(z, now)
 		if err != nil {
 			if len(zs) > 1 {
-				return nil, prefixValidation(err, fmt.Sprintf("zones[%d].", i))
+				return nil, zones.PrefixError(err, fmt.Sprintf("zones[%d].", i))
 			}
 			return nil, err
 		}
@@ -63,40 +98,90 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	n := len(s.zones)
-	out := make([]zones.Zone, len(prepared))
-	for i := range prepared {
-		prepared[i].ID = int64(n + i + 1)
-		prepared[i].CreatedAt = now
-		prepared[i].UpdatedAt = now
-		s.zones = append(s.zones, prepared[i])
-		out[i] = cloneZone(prepared[i])
-	}
-	if err := s.persistLocked(); err != nil {
-		s.zones = s.zones[:n]
+	st := s.saveState()
+	out, err := s.createLocked(prepared, now)
+	if err != nil {
+		s.zones, s.keys = st.zones, st.keys
 		return nil, err
 	}
-	s.index = zones.NewIndex(s.zones)
+	if err := s.commitLocked(st); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// GetZone returns zone id or zones.ErrNotFound.
+// createLocked appends prepared zones (caller restores state on error).
+func (s *Store) createLocked(prepared []zones.Zone, now time.Time) ([]zones.Zone, error) {
+	out := make([]zones.Zone, len(prepared))
+	for i, p := range prepared {
+		if p.ExternalKey != "" {
+			if id, dup := s.keys[p.ExternalKey]; dup {
+				return nil, fmt.Errorf("external key %q is already zone %d: %w", p.ExternalKey, id, zones.ErrConflict)
+			}
+		}
+		p.ID = int64(len(s.zones) + 1)
+		p.Version = 1
+		p.CreatedAt, p.UpdatedAt = now, now
+		s.zones = append(s.zones, []zones.Zone{p})
+		if p.ExternalKey != "" {
+			s.keys[p.ExternalKey] = p.ID
+		}
+		out[i] = cloneZone(p)
+	}
+	return out, nil
+}
+
+// GetZone returns the current version of zone id or zones.ErrNotFound.
 func (s *Store) GetZone(ctx context.Context, id int64) (zones.Zone, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.check(ctx); err != nil {
 		return zones.Zone{}, err
 	}
-	if id < 1 || id > int64(len(s.zones)) {
+	z := s.current(id)
+	if z == nil {
 		return zones.Zone{}, fmt.Errorf("get zone %d: %w", id, zones.ErrNotFound)
 	}
-	return cloneZone(s.zones[id-1]), nil
+	return cloneZone(*z), nil
 }
 
-// ListZones returns the zones matching f in ascending ID order. BBox is an
+// ZoneHistory returns every version of zone id, oldest first, or
+// zones.ErrNotFound.
+func (s *Store) ZoneHistory(ctx context.Context, id int64) ([]zones.Zone, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if s.current(id) == nil {
+		return nil, fmt.Errorf("zone history %d: %w", id, zones.ErrNotFound)
+	}
+	vs := s.zones[id-1]
+	out := make([]zones.Zone, len(vs))
+	for i, v := range vs {
+		out[i] = cloneZone(v)
+	}
+	return out, nil
+}
+
+// versionAt returns the version of vs in force at t, or nil.
+func versionAt(vs []zones.Zone, t time.Time) *zones.Zone {
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].ActiveAt(t) {
+			return &vs[i]
+		}
+		if !t.Before(vs[i].EffectiveFrom) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ListZones returns the zones matching f in ascending ID order: the current
+// version of each, or with f.ActiveAt the version in force then. BBox is an
 // exact intersection test with the geometry (touching counts). A negative
-// Limit or Offset is a *zones.ValidationError. O(zones + vertices of
-// bbox candidates).
+// Limit or Offset is a *zones.ValidationError. O(zones + vertices of bbox
+// candidates).
 func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone, error) {
 	if f.Limit < 0 {
 		return nil, &zones.ValidationError{Path: "limit", Message: "must not be negative"}
@@ -114,12 +199,14 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 	}
 	out := []zones.Zone{}
 	skip := f.Offset
-	for i := range s.zones {
-		z := &s.zones[i]
-		if f.Kind != zones.KindNone && z.Kind != f.Kind {
-			continue
+	for _, vs := range s.zones {
+		z := &vs[len(vs)-1]
+		if f.ActiveAt != nil {
+			if z = versionAt(vs, *f.ActiveAt); z == nil {
+				continue
+			}
 		}
-		if f.ActiveAt != nil && !z.ActiveAt(*f.ActiveAt) {
+		if f.Kind != zones.KindNone && z.Kind != f.Kind {
 			continue
 		}
 		if f.BBox != nil && !zones.IntersectsBound(z.Geometry, *f.BBox) {
@@ -137,9 +224,11 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 	return out, nil
 }
 
-// UpdateZone replaces Kind, Name, Reason, Geometry, EffectiveFrom and
-// EffectiveUntil of zone z.ID (a zero EffectiveFrom keeps the stored one)
-// and sets UpdatedAt. Errors: zones.ErrNotFound, *zones.ValidationError.
+// UpdateZone adds a version of zone z.ID (zones.PlanUpdate: in force from
+// z.EffectiveFrom, zero meaning now; the previous version ends there).
+// Errors: zones.ErrNotFound, zones.ErrConflict (the zone was lifted before
+// the update's time, or the external key belongs to another zone),
+// *zones.ValidationError.
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
 	s.mu.Lock()
@@ -147,74 +236,153 @@ func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error
 	if err := s.check(ctx); err != nil {
 		return zones.Zone{}, err
 	}
-	if z.ID < 1 || z.ID > int64(len(s.zones)) {
+	cur := s.current(z.ID)
+	if cur == nil {
 		return zones.Zone{}, fmt.Errorf("update zone %d: %w", z.ID, zones.ErrNotFound)
 	}
-	old := s.zones[z.ID-1]
-	if z.EffectiveFrom.IsZero() {
-		z.EffectiveFrom = old.EffectiveFrom
-	}
-	p, err := prepareZone(z, now)
+	ended, next, err := zones.PlanUpdate(*cur, z, now)
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	p.ID, p.CreatedAt, p.UpdatedAt = old.ID, old.CreatedAt, now
-	s.zones[z.ID-1] = p
-	if err := s.persistLocked(); err != nil {
-		s.zones[z.ID-1] = old
+	st := s.saveState()
+	if err := s.applyUpdateLocked(ended, &next); err != nil {
+		s.zones, s.keys = st.zones, st.keys
 		return zones.Zone{}, err
 	}
-	s.index = zones.NewIndex(s.zones)
-	return cloneZone(p), nil
+	if err := s.commitLocked(st); err != nil {
+		return zones.Zone{}, err
+	}
+	return cloneZone(next), nil
 }
 
-// LiftZone ends zone id at `at` (truncated to the microsecond): it sets
-// EffectiveUntil and UpdatedAt. Lifting again at the same time is a no-op;
+// applyUpdateLocked replaces the last version of zone ended.ID with ended
+// and appends next (if any). The version slice is copied, never changed in
+// place, so a saved state stays intact.
+func (s *Store) applyUpdateLocked(ended zones.Zone, next *zones.Zone) error {
+	vs := slices.Clone(s.zones[ended.ID-1])
+	vs[len(vs)-1] = ended
+	if next != nil {
+		if next.ExternalKey != ended.ExternalKey {
+			if id, dup := s.keys[next.ExternalKey]; dup && id != next.ID {
+				return fmt.Errorf("external key %q is already zone %d: %w", next.ExternalKey, id, zones.ErrConflict)
+			}
+			delete(s.keys, ended.ExternalKey)
+			if next.ExternalKey != "" {
+				s.keys[next.ExternalKey] = next.ID
+			}
+		}
+		vs = append(vs, *next)
+	}
+	s.zones[ended.ID-1] = vs
+	return nil
+}
+
+// LiftZone ends zone id (its last version) at `at`, truncated to the
+// microsecond (zones.PlanLift). Lifting again at the same time is a no-op;
 // lifting earlier than a previous lift moves it earlier. Errors:
-// zones.ErrNotFound; zones.ErrConflict if the zone was already lifted before
-// at; a *zones.ValidationError (path "effective_until") if at is not after
-// EffectiveFrom.
+// zones.ErrNotFound; zones.ErrConflict if the zone was already lifted
+// before at; a *zones.ValidationError (path "effective_until") if at is out
+// of range or not after the last version's EffectiveFrom.
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
-	at = zones.TruncateTime(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(ctx); err != nil {
 		return zones.Zone{}, err
 	}
-	if id < 1 || id > int64(len(s.zones)) {
+	cur := s.current(id)
+	if cur == nil {
 		return zones.Zone{}, fmt.Errorf("lift zone %d: %w", id, zones.ErrNotFound)
 	}
-	old := s.zones[id-1]
-	if !at.After(old.EffectiveFrom) {
-		return zones.Zone{}, &zones.ValidationError{Path: "effective_until", Message: "lift time must be after effective_from"}
-	}
-	if old.EffectiveUntil != nil {
-		if old.EffectiveUntil.Before(at) {
-			return zones.Zone{}, fmt.Errorf("lift zone %d: already lifted at %s: %w", id, old.EffectiveUntil.Format(time.RFC3339Nano), zones.ErrConflict)
-		}
-		if old.EffectiveUntil.Equal(at) {
-			return cloneZone(old), nil
-		}
-	}
-	z := cloneZone(old)
-	z.EffectiveUntil = &at
-	z.UpdatedAt = now
-	if err := zones.ValidateZone(z); err != nil {
+	z, changed, err := zones.PlanLift(*cur, at, now)
+	if err != nil {
 		return zones.Zone{}, err
 	}
-	s.zones[id-1] = z
-	if err := s.persistLocked(); err != nil {
-		s.zones[id-1] = old
+	if !changed {
+		return cloneZone(z), nil
+	}
+	st := s.saveState()
+	if err := s.applyUpdateLocked(z, nil); err != nil {
 		return zones.Zone{}, err
 	}
-	s.index = zones.NewIndex(s.zones)
+	if err := s.commitLocked(st); err != nil {
+		return zones.Zone{}, err
+	}
 	return cloneZone(z), nil
 }
 
+// ImportZones applies zones.PlanImport to every zone of zs in order, all
+// or nothing, matching by external key, else by the id of a zone of this
+// store. Validation errors name the feature ("features[i]." + path).
+func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportResult, error) {
+	if err := zones.CheckImport(zs); err != nil {
+		return zones.ImportResult{}, err
+	}
+	now := zones.TruncateTime(s.now())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return zones.ImportResult{}, err
+	}
+	st := s.saveState()
+	res, changed, err := s.importLocked(zs, now)
+	if err != nil {
+		s.zones, s.keys = st.zones, st.keys
+		return zones.ImportResult{}, err
+	}
+	if changed {
+		if err := s.commitLocked(st); err != nil {
+			return zones.ImportResult{}, err
+		}
+	}
+	return res, nil
+}
+
+func (s *Store) importLocked(zs []zones.Zone, now time.Time) (zones.ImportResult, bool, error) {
+	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
+	changed := false
+	for i, in := range zs {
+		pfx := fmt.Sprintf("features[%d].", i)
+		var cur *zones.Zone
+		if in.ExternalKey != "" {
+			if id, ok := s.keys[in.ExternalKey]; ok {
+				cur = s.current(id)
+			}
+		} else if in.ID > 0 {
+			cur = s.current(in.ID)
+		}
+		plan, err := zones.PlanImport(cur, in, now)
+		if err != nil {
+			return res, false, zones.PrefixError(err, pfx)
+		}
+		switch plan.Action {
+		case zones.ImportCreated:
+			out, err := s.createLocked([]zones.Zone{plan.New}, now)
+			if err != nil {
+				return res, false, zones.PrefixError(err, pfx)
+			}
+			res.Add(out[0], plan.Action)
+			changed = true
+		case zones.ImportUpdated:
+			if err := s.applyUpdateLocked(plan.Ended, plan.Next); err != nil {
+				return res, false, err
+			}
+			if plan.Next != nil {
+				res.Add(*plan.Next, plan.Action)
+			} else {
+				res.Add(plan.Ended, plan.Action)
+			}
+			changed = true
+		default:
+			res.Add(plan.Ended, plan.Action)
+		}
+	}
+	return res, changed, nil
+}
+
 // Lookup returns the zones active at t covering p, strictest first (ties by
-// ascending ID); a point on a boundary is inside. O(candidates in p's grid
-// cell); the result is a deep copy.
+// ascending ID), each as its version in force at t; a point on a boundary
+// is inside. O(candidates in p's grid cell); the result is a deep copy.
 func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -225,7 +393,7 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 	items := s.index.LookupInto(buf[:0], p, at)
 	out := make([]zones.Zone, len(items))
 	for i, it := range items {
-		out[i] = cloneZone(s.zones[it])
+		out[i] = cloneZone(s.flat[it])
 	}
 	return out, nil
 }
@@ -262,7 +430,7 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 		for _, it := range items {
 			z, ok := copies[it]
 			if !ok {
-				z = cloneZone(s.zones[it])
+				z = cloneZone(s.flat[it])
 				copies[it] = z
 			}
 			backing = append(backing, z)

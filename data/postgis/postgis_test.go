@@ -87,6 +87,7 @@ func TestZoneCRUD(t *testing.T) {
 
 	up := got
 	up.Kind, up.Name, up.Geometry, up.EffectiveUntil = zones.KindControlled, "Block 7+", rect(120, 30, 120.02, 30.02), ptr(t2)
+	up.EffectiveFrom = got.EffectiveFrom.Add(time.Hour) // a new version from then
 	u, err := s.UpdateZone(ctx, up)
 	if err != nil {
 		t.Fatal(err)
@@ -215,6 +216,7 @@ func TestInvalidGeometryRejectedByPostGIS(t *testing.T) {
 		want("compound", err)
 		upd := fine
 		upd.Geometry = c.g
+		upd.EffectiveFrom = t0.Add(time.Hour)
 		_, err = s.UpdateZone(ctx, upd)
 		want("update", err)
 		_, err = s.CreateZones(ctx, []zones.Zone{
@@ -567,7 +569,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var idx int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING gist%'`, s.Schema()).Scan(&idx); err != nil || idx != 3 {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING gist%'`, s.Schema()).Scan(&idx); err != nil || idx != 4 { // zones, zone_versions, compounds, facilities
 		t.Fatalf("gist indexes: %d %v", idx, err)
 	}
 }

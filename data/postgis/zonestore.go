@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,24 +12,42 @@ import (
 	"lifeline/zones"
 )
 
-const zoneCols = `id, kind, name, reason, ST_AsEWKB(geom), effective_from, effective_until, created_at, updated_at`
+// Zones live in two tables (migration 0002): zones holds the identity (id,
+// created_at, external_key) and mirrors the current (last) version;
+// zone_versions holds every version with its validity window. GetZone and
+// ListZones without a time read zones; look-ups and ListZones at a time
+// read zone_versions. The rules (what an update, lift or import does) are
+// the zones package's, shared with data/memstore.
+
+// zoneCols reads the current version from zones.
+const zoneCols = `id, version, kind, name, reason, external_key, ST_AsEWKB(geom), effective_from, effective_until, created_at, updated_at`
+
+// versionCols reads a version from zone_versions v joined with zones z.
+const versionCols = `z.id, v.version, v.kind, v.name, v.reason, z.external_key, ST_AsEWKB(v.geom), v.valid_from, v.valid_until, z.created_at, v.updated_at`
+
+const versionsFrom = ` FROM zone_versions v JOIN zones z ON z.id = v.zone_id `
 
 // rankSQL orders kinds by strictness like zones.Kind.Rank.
-const rankSQL = `CASE kind WHEN 'sealed' THEN 3 WHEN 'controlled' THEN 2 WHEN 'prevention' THEN 1 ELSE 0 END`
+func rankSQL(col string) string {
+	return `CASE ` + col + ` WHEN 'sealed' THEN 3 WHEN 'controlled' THEN 2 WHEN 'prevention' THEN 1 ELSE 0 END`
+}
 
-// activeSQL is the active-at filter with the time in parameter $N.
+// activeSQL is the active-at filter on zone_versions v with the time in
+// parameter $N.
 func activeSQL(n int) string {
-	return fmt.Sprintf(`effective_from <= $%d AND (effective_until IS NULL OR $%d < effective_until)`, n, n)
+	return fmt.Sprintf(`v.valid_from <= $%d AND (v.valid_until IS NULL OR $%d < v.valid_until)`, n, n)
 }
 
 func scanZone(row pgx.Row) (zones.Zone, error) {
 	var z zones.Zone
 	var kind string
+	var key *string
 	var g []byte
-	if err := row.Scan(&z.ID, &kind, &z.Name, &z.Reason, &g, &z.EffectiveFrom, &z.EffectiveUntil, &z.CreatedAt, &z.UpdatedAt); err != nil {
+	if err := row.Scan(&z.ID, &z.Version, &kind, &z.Name, &z.Reason, &key, &g, &z.EffectiveFrom, &z.EffectiveUntil, &z.CreatedAt, &z.UpdatedAt); err != nil {
 		return z, err
 	}
 	z.Kind = zones.Kind(kind)
+	z.ExternalKey = deref(key)
 	mp, err := decodeMultiPolygon(g)
 	if err != nil {
 		return z, err
@@ -50,24 +67,6 @@ func normZone(z *zones.Zone) {
 	z.UpdatedAt = utc(z.UpdatedAt)
 }
 
-// prepareZone applies the store conventions shared with data/memstore (a
-// zero EffectiveFrom becomes now, times truncated to the microsecond, in
-// UTC), validates z with zones.ValidateZone and returns its EWKB.
-func prepareZone(z *zones.Zone, now time.Time) ([]byte, error) {
-	if z.EffectiveFrom.IsZero() {
-		z.EffectiveFrom = now
-	}
-	z.EffectiveFrom = zones.TruncateTime(z.EffectiveFrom)
-	if z.EffectiveUntil != nil {
-		u := zones.TruncateTime(*z.EffectiveUntil)
-		z.EffectiveUntil = &u
-	}
-	if err := zones.ValidateZone(*z); err != nil {
-		return nil, err
-	}
-	return encode(z.Geometry)
-}
-
 // prefixed puts prefix in front of the path of a validation error.
 func prefixed(err error, prefix string) error {
 	var ve *zones.ValidationError
@@ -77,28 +76,33 @@ func prefixed(err error, prefix string) error {
 	return err
 }
 
-const insertZoneSQL = `INSERT INTO zones (kind, name, reason, geom, effective_from, effective_until)
-VALUES ($1, $2, $3, ST_GeomFromEWKB($4::bytea), $5, $6) RETURNING ` + zoneCols
+// insertZoneSQL creates a zone and its version 1 in one statement.
+const insertZoneSQL = `WITH z AS (
+	INSERT INTO zones (kind, name, reason, geom, effective_from, effective_until, external_key)
+	VALUES ($1, $2, $3, ST_GeomFromEWKB($4::bytea), $5, $6, NULLIF($7, '')) RETURNING *
+), v AS (
+	INSERT INTO zone_versions (zone_id, version, kind, name, reason, geom, valid_from, valid_until, created_at, updated_at)
+	SELECT id, 1, kind, name, reason, geom, effective_from, effective_until, created_at, updated_at FROM z
+)
+SELECT ` + zoneCols + ` FROM z`
 
-// CreateZone validates z (zones.ValidateZone, then ST_IsValid in the
-// database) and stores it, assigning ID, CreatedAt and UpdatedAt (database
-// clock); ID and the timestamps of z are ignored; a zero EffectiveFrom
-// becomes now. Errors: a *zones.ValidationError, nothing written; for a
-// geometry only PostGIS rejects (e.g. overlapping parts of a multipolygon)
-// the message carries ST_IsValidReason.
+func insertArgs(z zones.Zone, g []byte) []any {
+	return []any{string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil, z.ExternalKey}
+}
+
+// CreateZone validates z (zones.PrepareNew, then ST_IsValid in the
+// database) and stores it as version 1, assigning ID, CreatedAt and
+// UpdatedAt (database clock); ID and the timestamps of z are ignored; a
+// zero EffectiveFrom becomes now. Errors: a *zones.ValidationError, nothing
+// written; for a geometry only PostGIS rejects (e.g. overlapping parts of a
+// multipolygon) the message carries ST_IsValidReason; zones.ErrConflict
+// for an external key already used.
 func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
-	g, err := prepareZone(&z, time.Now())
+	out, err := s.CreateZones(ctx, []zones.Zone{z})
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	out, err := scanZone(s.pool.QueryRow(ctx, insertZoneSQL, string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil))
-	if err != nil {
-		if isGeomViolation(err) {
-			return zones.Zone{}, s.invalidReason(ctx, geomPath, g)
-		}
-		return zones.Zone{}, translate(err, "", "create zone")
-	}
-	return out, nil
+	return out[0], nil
 }
 
 // CreateZones stores all zones in one transaction and one round trip (a
@@ -109,7 +113,6 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	if len(zs) == 0 {
 		return []zones.Zone{}, nil
 	}
-	zs = slices.Clone(zs)
 	now := time.Now()
 	pfx := func(i int) string {
 		if len(zs) > 1 {
@@ -117,23 +120,27 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 		}
 		return ""
 	}
+	prepared := make([]zones.Zone, len(zs))
 	geoms := make([][]byte, len(zs))
 	for i := range zs {
-		g, err := prepareZone(&zs[i], now)
+		p, err := zones.PrepareNew(zs[i], now)
 		if err != nil {
 			return nil, prefixed(err, pfx(i))
 		}
-		geoms[i] = g
+		if geoms[i], err = encode(p.Geometry); err != nil {
+			return nil, err
+		}
+		prepared[i] = p
 	}
 	out := make([]zones.Zone, len(zs))
 	failed := -1
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		for i, z := range zs {
-			b.Queue(insertZoneSQL, string(z.Kind), z.Name, z.Reason, geoms[i], z.EffectiveFrom, z.EffectiveUntil)
+		for i, z := range prepared {
+			b.Queue(insertZoneSQL, insertArgs(z, geoms[i])...)
 		}
 		br := tx.SendBatch(ctx, b)
-		for i := range zs {
+		for i := range prepared {
 			z, err := scanZone(br.QueryRow())
 			if err != nil {
 				failed = i
@@ -157,7 +164,7 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	return out, nil
 }
 
-// GetZone returns zone id, or zones.ErrNotFound.
+// GetZone returns the current version of zone id, or zones.ErrNotFound.
 func (s *Store) GetZone(ctx context.Context, id int64) (zones.Zone, error) {
 	z, err := scanZone(s.pool.QueryRow(ctx, `SELECT `+zoneCols+` FROM zones WHERE id = $1`, id))
 	if err != nil {
@@ -166,9 +173,24 @@ func (s *Store) GetZone(ctx context.Context, id int64) (zones.Zone, error) {
 	return z, nil
 }
 
-// ListZones returns the zones matching f in ascending id order. BBox keeps
-// zones whose geometry intersects the bound (ST_Intersects, index-assisted).
-// Limit 0 means no limit; a negative Limit or Offset is a ValidationError.
+// ZoneHistory returns every version of zone id, oldest first, or
+// zones.ErrNotFound.
+func (s *Store) ZoneHistory(ctx context.Context, id int64) ([]zones.Zone, error) {
+	zs, err := s.queryZones(ctx, "zone history", `SELECT `+versionCols+versionsFrom+`WHERE v.zone_id = $1 ORDER BY v.version`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(zs) == 0 {
+		return nil, fmt.Errorf("zone history %d: %w", id, zones.ErrNotFound)
+	}
+	return zs, nil
+}
+
+// ListZones returns the zones matching f in ascending id order: the current
+// version of each, or with f.ActiveAt the version in force then. BBox keeps
+// zones whose geometry intersects the bound (ST_Intersects,
+// index-assisted). Limit 0 means no limit; a negative Limit or Offset is a
+// ValidationError.
 func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone, error) {
 	if f.Limit < 0 {
 		return nil, invalid("limit", "must not be negative")
@@ -176,21 +198,27 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 	if f.Offset < 0 {
 		return nil, invalid("offset", "must not be negative")
 	}
-	q := `SELECT ` + zoneCols + ` FROM zones WHERE true`
 	args := []any{}
 	arg := func(v any) int { args = append(args, v); return len(args) }
+	q := `SELECT ` + zoneCols + ` FROM zones t WHERE true`
+	id := "t.id"
+	if f.ActiveAt != nil {
+		q = `SELECT ` + versionCols + versionsFrom + `WHERE ` + activeSQL(arg(*f.ActiveAt))
+		id = "z.id"
+	}
+	tbl := "t."
+	if f.ActiveAt != nil {
+		tbl = "v."
+	}
 	if f.Kind != zones.KindNone {
-		q += fmt.Sprintf(` AND kind = $%d`, arg(string(f.Kind)))
+		q += fmt.Sprintf(` AND %skind = $%d`, tbl, arg(string(f.Kind)))
 	}
 	if f.BBox != nil {
 		b := *f.BBox
-		q += fmt.Sprintf(` AND ST_Intersects(geom, ST_MakeEnvelope($%d, $%d, $%d, $%d, 4326))`,
-			arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1]))
+		q += fmt.Sprintf(` AND ST_Intersects(%sgeom, ST_MakeEnvelope($%d, $%d, $%d, $%d, 4326))`,
+			tbl, arg(b.Min[0]), arg(b.Min[1]), arg(b.Max[0]), arg(b.Max[1]))
 	}
-	if f.ActiveAt != nil {
-		q += ` AND ` + activeSQL(arg(*f.ActiveAt))
-	}
-	q += ` ORDER BY id`
+	q += ` ORDER BY ` + id
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT $%d`, arg(int64(f.Limit)))
 	}
@@ -220,135 +248,213 @@ func (s *Store) queryZones(ctx context.Context, what, q string, args ...any) ([]
 	return out, nil
 }
 
-// UpdateZone replaces Kind, Name, Reason, Geometry, EffectiveFrom (a zero
-// one keeps the stored value) and EffectiveUntil of zone z.ID (validated
-// as in CreateZone), keeps CreatedAt and bumps UpdatedAt, in one
-// transaction holding the row lock. Errors: *zones.ValidationError (nothing
-// changed), zones.ErrNotFound.
+// lockCurrent reads the current version of zone id under a row lock.
+func lockCurrent(ctx context.Context, tx pgx.Tx, where string, arg any) (zones.Zone, error) {
+	return scanZone(tx.QueryRow(ctx, `SELECT `+zoneCols+` FROM zones WHERE `+where+` FOR UPDATE`, arg))
+}
+
+// applyVersions writes a planned change in tx: the current version
+// (ended) takes its new end, and next (if any) becomes the new current
+// version. It returns the zone's new current version.
+func (s *Store) applyVersions(ctx context.Context, tx pgx.Tx, ended zones.Zone, next *zones.Zone) (zones.Zone, error) {
+	if _, err := tx.Exec(ctx, `UPDATE zone_versions SET valid_until = $3,
+		updated_at = CASE WHEN $4 THEN greatest(now(), updated_at) ELSE updated_at END
+		WHERE zone_id = $1 AND version = $2`, ended.ID, ended.Version, ended.EffectiveUntil, next == nil); err != nil {
+		return zones.Zone{}, err
+	}
+	if next == nil {
+		return scanZone(tx.QueryRow(ctx, `UPDATE zones SET effective_until = $2,
+			updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols, ended.ID, ended.EffectiveUntil))
+	}
+	g, err := encode(next.Geometry)
+	if err != nil {
+		return zones.Zone{}, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO zone_versions (zone_id, version, kind, name, reason, geom, valid_from, valid_until)
+		VALUES ($1, $2, $3, $4, $5, ST_GeomFromEWKB($6::bytea), $7, $8)`,
+		next.ID, next.Version, string(next.Kind), next.Name, next.Reason, g, next.EffectiveFrom, next.EffectiveUntil)
+	if isGeomViolation(err) {
+		return zones.Zone{}, s.invalidReason(ctx, geomPath, g)
+	}
+	if err != nil {
+		return zones.Zone{}, err
+	}
+	return scanZone(tx.QueryRow(ctx, `UPDATE zones SET version = $2, kind = $3, name = $4, reason = $5,
+		geom = ST_GeomFromEWKB($6::bytea), effective_from = $7, effective_until = $8, external_key = NULLIF($9, ''),
+		updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols,
+		next.ID, next.Version, string(next.Kind), next.Name, next.Reason, g, next.EffectiveFrom, next.EffectiveUntil, next.ExternalKey))
+}
+
+// txError maps an error out of a zone transaction.
+func txError(err error, what string) error {
+	var ve *zones.ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	if errors.Is(err, zones.ErrConflict) && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return translate(err, "", what)
+}
+
+// UpdateZone adds a version of zone z.ID (zones.PlanUpdate: in force from
+// z.EffectiveFrom, zero meaning now; the previous version ends there), in
+// one transaction holding the zone's row lock. Errors:
+// *zones.ValidationError (nothing changed), zones.ErrNotFound,
+// zones.ErrConflict (the zone was lifted before the update's time, or the
+// external key is another zone's).
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	var out zones.Zone
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var from time.Time
-		if err := tx.QueryRow(ctx, `SELECT effective_from FROM zones WHERE id = $1 FOR UPDATE`, z.ID).Scan(&from); err != nil {
-			return err
-		}
-		if z.EffectiveFrom.IsZero() {
-			z.EffectiveFrom = from
-		}
-		g, err := prepareZone(&z, from)
+		cur, err := lockCurrent(ctx, tx, "id = $1", z.ID)
 		if err != nil {
 			return err
 		}
-		out, err = scanZone(tx.QueryRow(ctx, `UPDATE zones SET kind = $2, name = $3, reason = $4,
-			geom = ST_GeomFromEWKB($5::bytea), effective_from = $6, effective_until = $7,
-			updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols,
-			z.ID, string(z.Kind), z.Name, z.Reason, g, z.EffectiveFrom, z.EffectiveUntil))
-		if isGeomViolation(err) {
-			return s.invalidReason(ctx, geomPath, g)
+		ended, next, err := zones.PlanUpdate(cur, z, time.Now())
+		if err != nil {
+			return err
 		}
+		out, err = s.applyVersions(ctx, tx, ended, &next)
 		return err
 	})
 	if err != nil {
-		var ve *zones.ValidationError
-		if errors.As(err, &ve) {
-			return zones.Zone{}, ve
-		}
-		return zones.Zone{}, translate(err, "", fmt.Sprintf("update zone %d", z.ID))
+		return zones.Zone{}, txError(err, fmt.Sprintf("update zone %d", z.ID))
 	}
 	return out, nil
 }
 
-// Validity times a zone may carry, as in the zones validators.
-var (
-	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
-)
-
-// LiftZone ends zone id at `at` (truncated to the microsecond) by setting
-// EffectiveUntil, under a row lock. Lifting again at the same time is a
-// no-op; lifting earlier than a previous lift moves it earlier. Errors:
-// *zones.ValidationError (path "effective_until") if at is not after
-// EffectiveFrom or outside the years [1970, 2200); zones.ErrConflict if the
-// zone was already lifted before at; zones.ErrNotFound.
+// LiftZone ends zone id (its last version) at `at`, truncated to the
+// microsecond (zones.PlanLift), under a row lock. Lifting again at the same
+// time is a no-op; lifting earlier than a previous lift moves it earlier.
+// Errors: *zones.ValidationError (path "effective_until") if at is out of
+// range or not after the last version's EffectiveFrom; zones.ErrConflict
+// if the zone was already lifted before at; zones.ErrNotFound.
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
-	at = zones.TruncateTime(at)
-	if at.Before(minTime) || !at.Before(maxTime) {
-		return zones.Zone{}, invalid("effective_until", "must be between 1970 and 2200")
-	}
 	var out zones.Zone
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		z, err := scanZone(tx.QueryRow(ctx, `SELECT `+zoneCols+` FROM zones WHERE id = $1 FOR UPDATE`, id))
+		cur, err := lockCurrent(ctx, tx, "id = $1", id)
 		if err != nil {
 			return err
 		}
-		if !at.After(z.EffectiveFrom) {
-			return invalid("effective_until", "lift time %s must be after effective_from %s",
-				at.Format(time.RFC3339Nano), z.EffectiveFrom.Format(time.RFC3339Nano))
+		z, changed, err := zones.PlanLift(cur, at, time.Now())
+		if err != nil {
+			return err
 		}
-		if z.EffectiveUntil != nil {
-			if z.EffectiveUntil.Before(at) {
-				return fmt.Errorf("zone %d already lifted at %s: %w", id,
-					z.EffectiveUntil.Format(time.RFC3339Nano), zones.ErrConflict)
-			}
-			if z.EffectiveUntil.Equal(at) {
-				out = z
-				return nil
-			}
+		if !changed {
+			out = z
+			return nil
 		}
-		out, err = scanZone(tx.QueryRow(ctx, `UPDATE zones SET effective_until = $2,
-			updated_at = greatest(now(), updated_at) WHERE id = $1 RETURNING `+zoneCols, id, at))
+		out, err = s.applyVersions(ctx, tx, z, nil)
 		return err
 	})
 	if err != nil {
-		var ve *zones.ValidationError
-		if errors.As(err, &ve) {
-			return zones.Zone{}, ve
-		}
-		if errors.Is(err, zones.ErrConflict) {
-			return zones.Zone{}, fmt.Errorf("lift zone: %w", err)
-		}
-		return zones.Zone{}, translate(err, "", fmt.Sprintf("lift zone %d", id))
+		return zones.Zone{}, txError(err, fmt.Sprintf("lift zone %d", id))
 	}
 	return out, nil
+}
+
+// ImportZones applies zones.PlanImport to every zone of zs in order, in
+// one transaction (all or nothing), matching by external key, else by the
+// id of a zone of this store. Validation errors name the feature
+// ("features[i]." + path).
+func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportResult, error) {
+	if err := zones.CheckImport(zs); err != nil {
+		return zones.ImportResult{}, err
+	}
+	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
+	now := time.Now()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for i, in := range zs {
+			pfx := fmt.Sprintf("features[%d].", i)
+			var cur *zones.Zone
+			var found zones.Zone
+			var err error
+			switch {
+			case in.ExternalKey != "":
+				found, err = lockCurrent(ctx, tx, "external_key = $1", in.ExternalKey)
+			case in.ID > 0:
+				found, err = lockCurrent(ctx, tx, "id = $1", in.ID)
+			default:
+				err = pgx.ErrNoRows
+			}
+			if err == nil {
+				cur = &found
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			plan, err := zones.PlanImport(cur, in, now)
+			if err != nil {
+				return prefixed(err, pfx)
+			}
+			switch plan.Action {
+			case zones.ImportCreated:
+				g, err := encode(plan.New.Geometry)
+				if err != nil {
+					return err
+				}
+				z, err := scanZone(tx.QueryRow(ctx, insertZoneSQL, insertArgs(plan.New, g)...))
+				if isGeomViolation(err) {
+					return s.invalidReason(ctx, pfx+geomPath, g)
+				}
+				if err != nil {
+					return translate(err, pfx, "import zones")
+				}
+				res.Add(z, plan.Action)
+			case zones.ImportUpdated:
+				z, err := s.applyVersions(ctx, tx, plan.Ended, plan.Next)
+				if err != nil {
+					return prefixed(err, pfx)
+				}
+				res.Add(z, plan.Action)
+			default:
+				res.Add(plan.Ended, plan.Action)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return zones.ImportResult{}, txError(err, "import zones")
+	}
+	return res, nil
 }
 
 // Lookup returns the zones active at t whose geometry intersects p (a point
-// on a boundary counts as inside), strictest first, ties by ascending id.
-// One indexed query. Errors: *zones.ValidationError for a non-finite or
-// out-of-range point.
+// on a boundary counts as inside), each as its version in force at t,
+// strictest first, ties by ascending id. One indexed query. Errors:
+// *zones.ValidationError for a non-finite or out-of-range point.
 func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
 	if err := checkPoint("point", p); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + zoneCols + ` FROM zones
-		WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) AND ` + activeSQL(3) + `
-		ORDER BY ` + rankSQL + ` DESC, id`
+	q := `SELECT ` + versionCols + versionsFrom + `
+		WHERE ST_Intersects(v.geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) AND ` + activeSQL(3) + `
+		ORDER BY ` + rankSQL("v.kind") + ` DESC, z.id`
 	return s.queryZones(ctx, "lookup", q, p[0], p[1], at)
 }
 
 // lookupBatchSQL matches every point (unnest with ordinality) against the
-// active zones through the GiST index (a lateral index probe per point),
-// and groups the hits back into two parallel arrays ordered by point, then
-// strictness, then id: one row, cheap to decode. Each matching zone comes
-// once in the other rows of the union, so a geometry crosses the wire once
-// per batch, not once per hit.
+// versions active at the time through the GiST index (a lateral index probe
+// per point), and groups the hits back into two parallel arrays ordered by
+// point, then strictness, then id: one row, cheap to decode. Each matching
+// version comes once in the other rows of the union, so a geometry crosses
+// the wire once per batch, not once per hit.
 var lookupBatchSQL = `WITH p AS MATERIALIZED (
 	SELECT u.i, ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) AS g
 	FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(lon, lat, i)
 ), h AS MATERIALIZED (
-	SELECT p.i, z.id, z.rank
+	SELECT p.i, z.zone_id AS id, z.version, z.rank
 	FROM p CROSS JOIN LATERAL (
-		SELECT id, ` + rankSQL + ` AS rank FROM zones
-		WHERE ST_Intersects(geom, p.g) AND ` + activeSQL(3) + `
+		SELECT v.zone_id, v.version, ` + rankSQL("v.kind") + ` AS rank FROM zone_versions v
+		WHERE ST_Intersects(v.geom, p.g) AND ` + activeSQL(3) + `
 	) z
 )
 SELECT array_agg(i ORDER BY i, rank DESC, id), array_agg(id ORDER BY i, rank DESC, id),
-	NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::bytea,
+	NULL::bigint, NULL::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bytea,
 	NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
 FROM h
 UNION ALL
-SELECT NULL, NULL, id, kind, name, reason, ST_AsEWKB(geom), effective_from, effective_until, created_at, updated_at
-FROM zones WHERE id IN (SELECT id FROM h)`
+SELECT NULL, NULL, ` + versionCols + versionsFrom + `
+WHERE (v.zone_id, v.version) IN (SELECT id, version FROM h)`
 
 // LookupBatch is Lookup for many points: result i belongs to ps[i] and is
 // never nil (empty when no zone matches). Up to MaxBatch points go in ONE
@@ -391,26 +497,27 @@ func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, at time.Time, o
 		var (
 			pis, zids                     []int64
 			id                            *int64
-			kind, name, reason            *string
+			version                       *int
+			kind, name, reason, key       *string
 			g                             []byte
 			from, until, created, updated *time.Time
 		)
-		if err := rows.Scan(&pis, &zids, &id, &kind, &name, &reason, &g, &from, &until, &created, &updated); err != nil {
+		if err := rows.Scan(&pis, &zids, &id, &version, &kind, &name, &reason, &key, &g, &from, &until, &created, &updated); err != nil {
 			return translate(err, "", "lookup batch")
 		}
 		if id == nil { // the hits row
 			hitPoint, hitZone = pis, zids
 			continue
 		}
-		if kind == nil || from == nil || created == nil || updated == nil {
+		if version == nil || kind == nil || from == nil || created == nil || updated == nil {
 			return fmt.Errorf("lookup batch: malformed zone row")
 		}
 		mp, err := decodeMultiPolygon(g)
 		if err != nil {
 			return fmt.Errorf("lookup batch: %w", err)
 		}
-		z := zones.Zone{ID: *id, Kind: zones.Kind(*kind), Name: deref(name), Reason: deref(reason),
-			Geometry: mp, EffectiveFrom: *from, EffectiveUntil: until, CreatedAt: *created, UpdatedAt: *updated}
+		z := zones.Zone{ID: *id, Version: *version, Kind: zones.Kind(*kind), Name: deref(name), Reason: deref(reason),
+			ExternalKey: deref(key), Geometry: mp, EffectiveFrom: *from, EffectiveUntil: until, CreatedAt: *created, UpdatedAt: *updated}
 		normZone(&z)
 		byID[z.ID] = z
 	}

@@ -14,13 +14,21 @@
 //     becomes the creation time; IDs are positive and increase;
 //   - lists are in ascending ID order and never nil;
 //   - BBox filters use exact geometry intersection, touching counts;
-//   - UpdateZone replaces Kind, Name, Reason, Geometry, EffectiveFrom (zero
-//     keeps the stored value) and EffectiveUntil; CreatedAt is kept;
-//   - LiftZone(id, at): at <= EffectiveFrom -> *ValidationError; already
-//     lifted before at -> ErrConflict; same time -> no-op; earlier -> moves
-//     the lift earlier;
-//   - Lookup: active at t (from <= t < until), boundary inside, strictest
-//     first then ascending ID;
+//   - UpdateZone adds a version (zones.PlanUpdate) in force from its
+//     EffectiveFrom (zero: now), which must be after the current version's;
+//     the previous version ends there; ID and CreatedAt are kept; every
+//     answer for a time before the update stays the same; an update after
+//     a lift is ErrConflict; ZoneHistory lists the versions oldest first;
+//   - LiftZone(id, at): at <= EffectiveFrom of the last version ->
+//     *ValidationError; already lifted before at -> ErrConflict; same time
+//     -> no-op; earlier -> moves the lift earlier;
+//   - ImportZones matches by external key, else id: equal content is left
+//     alone, other content becomes a new version, the rest is created; an
+//     import of what the store holds changes nothing; all or nothing;
+//   - Lookup: active at t (from <= t < until), the version in force at t,
+//     boundary inside, strictest first then ascending ID;
+//   - names, reasons and keys with control characters (NUL included) and
+//     times outside [2000, 2100) are *ValidationError in both stores;
 //   - polygons of a multipolygon may touch at points only (OGC validity);
 //   - geometries round-trip exactly when shells are counter-clockwise and
 //     holes clockwise (RFC 7946 order);
@@ -32,6 +40,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +64,10 @@ func Run(t *testing.T, open func(t *testing.T) zones.Store) {
 		{"CreateZonesAllOrNothing", testCreateZonesAllOrNothing},
 		{"ListZonesFilters", testListZonesFilters},
 		{"UpdateZone", testUpdateZone},
+		{"UpdateKeepsThePast", testUpdateKeepsThePast},
 		{"LiftZone", testLiftZone},
+		{"ImportZones", testImportZones},
+		{"ImportAllOrNothing", testImportAllOrNothing},
 		{"LookupStrictestFirst", testLookupStrictestFirst},
 		{"LookupBoundaryAndHoles", testLookupBoundaryAndHoles},
 		{"LookupTimes", testLookupTimes},
@@ -258,6 +271,20 @@ func testZoneValidation(t *testing.T, s zones.Store) {
 		{"overlapping parts", func(z *zones.Zone) {
 			z.Geometry = orb.MultiPolygon{{rectRing(104.00, 30.60, 104.01, 30.61)}, {rectRing(104.005, 30.605, 104.02, 30.62)}}
 		}},
+		// Text PostgreSQL cannot store (NUL) or that has no place in a
+		// name: both stores refuse it the same way.
+		{"NUL in name", func(z *zones.Zone) { z.Name = "Block\x007" }},
+		{"NUL in reason", func(z *zones.Zone) { z.Reason = "x\x00" }},
+		{"escape in name", func(z *zones.Zone) { z.Name = "Block \x1b[31m7" }},
+		{"newline in name", func(z *zones.Zone) { z.Name = "Block\n7" }},
+		{"C1 control in name", func(z *zones.Zone) { z.Name = "Block \u00857" }},
+		{"DEL in name", func(z *zones.Zone) { z.Name = "Block\x7f" }},
+		{"invalid UTF-8 in name", func(z *zones.Zone) { z.Name = "Block \xff" }},
+		{"over-long name", func(z *zones.Zone) { z.Name = strings.Repeat("é", zones.MaxNameLen+1) }},
+		{"over-long reason", func(z *zones.Zone) { z.Reason = strings.Repeat("a", zones.MaxReasonLen+1) }},
+		{"NUL in external key", func(z *zones.Zone) { z.ExternalKey = "k\x00" }},
+		{"external key with spaces around", func(z *zones.Zone) { z.ExternalKey = " k" }},
+		{"until after 2100", func(z *zones.Zone) { z.EffectiveUntil = ptr(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)) }},
 	}
 	for _, c := range cases {
 		z := good
@@ -267,8 +294,24 @@ func testZoneValidation(t *testing.T, s zones.Store) {
 		wantValidation(t, "CreateZone("+c.name+")", err)
 		upd := z
 		upd.ID = existing.ID
+		if !upd.EffectiveFrom.IsZero() {
+			upd.EffectiveFrom = upd.EffectiveFrom.Add(time.Hour) // a valid version time
+		}
 		_, err = s.UpdateZone(ctx, upd)
 		wantValidation(t, "UpdateZone("+c.name+")", err)
+		_, err = s.ImportZones(ctx, []zones.Zone{z})
+		wantValidation(t, "ImportZones("+c.name+")", err)
+	}
+	for _, from := range []time.Time{time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		z := good
+		z.EffectiveFrom = from
+		_, err := s.CreateZone(ctx, z)
+		wantValidation(t, fmt.Sprintf("CreateZone(from %v)", from), err)
+	}
+	_, err := s.LiftZone(ctx, existing.ID, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	wantValidation(t, "LiftZone(2100)", err)
+	if h, err := s.ZoneHistory(ctx, existing.ID); err != nil || len(h) != 1 {
+		t.Errorf("after refused updates the history has %d versions (%v), want 1", len(h), err)
 	}
 	all := listAll(t, s)
 	if len(all) != 1 {
@@ -368,45 +411,192 @@ func testListZonesFilters(t *testing.T, s zones.Store) {
 func testUpdateZone(t *testing.T, s zones.Store) {
 	ctx := context.Background()
 	orig := mustCreate(t, s, zone(zones.KindPrevention, "old", Rect(104.00, 30.60, 104.01, 30.61)))
+	if orig.Version != 1 {
+		t.Errorf("created zone has version %d, want 1", orig.Version)
+	}
+	t1 := T0.Add(time.Hour)
 	upd := orig
 	upd.Kind = zones.KindSealed
 	upd.Name = "new"
 	upd.Reason = "cluster"
 	upd.Geometry = Rect(104.02, 30.60, 104.03, 30.61)
-	upd.EffectiveFrom = T0.Add(time.Hour)
+	upd.EffectiveFrom = t1
 	upd.EffectiveUntil = ptr(T0.Add(100 * time.Hour))
 	got, err := s.UpdateZone(ctx, upd)
 	if err != nil {
 		t.Fatalf("UpdateZone: %v", err)
 	}
 	checkZone(t, "updated", got, upd)
-	if got.ID != orig.ID || !got.CreatedAt.Equal(orig.CreatedAt) || got.UpdatedAt.Before(orig.UpdatedAt) {
-		t.Errorf("updated id/created/updated = %d %v %v; original %d %v %v", got.ID, got.CreatedAt, got.UpdatedAt, orig.ID, orig.CreatedAt, orig.UpdatedAt)
+	if got.ID != orig.ID || got.Version != 2 || !got.CreatedAt.Equal(orig.CreatedAt) || got.UpdatedAt.Before(orig.UpdatedAt) {
+		t.Errorf("updated id/version/created/updated = %d %d %v %v; original %d %v %v", got.ID, got.Version, got.CreatedAt, got.UpdatedAt, orig.ID, orig.CreatedAt, orig.UpdatedAt)
 	}
 	back, _ := s.GetZone(ctx, orig.ID)
 	checkZone(t, "fetched after update", back, upd)
+	if back.Version != 2 {
+		t.Errorf("GetZone version = %d, want 2", back.Version)
+	}
+	// After the update: the new place; before it: the old one, old kind.
 	at := T0.Add(2 * time.Hour)
 	if got := lookupIDs(t, s, orb.Point{104.005, 30.605}, at); len(got) != 0 {
-		t.Errorf("Lookup at the old place = %v, want none", got)
+		t.Errorf("Lookup at the old place after the update = %v, want none", got)
 	}
 	if got := lookupIDs(t, s, orb.Point{104.025, 30.605}, at); !sameIDs(got, []int64{orig.ID}) {
 		t.Errorf("Lookup at the new place = %v, want [%d]", got, orig.ID)
 	}
-	// A zero EffectiveFrom keeps the stored one.
+	early := T0.Add(30 * time.Minute)
+	zs, err := s.Lookup(ctx, orb.Point{104.005, 30.605}, early)
+	if err != nil || len(zs) != 1 || zs[0].Kind != zones.KindPrevention || zs[0].Name != "old" || zs[0].Version != 1 {
+		t.Errorf("Lookup at the old place before the update = %+v, %v; want version 1, prevention, old", zs, err)
+	}
+	if got := lookupIDs(t, s, orb.Point{104.025, 30.605}, early); len(got) != 0 {
+		t.Errorf("Lookup at the new place before the update = %v, want none", got)
+	}
+	past, err := s.ListZones(ctx, zones.ZoneFilter{ActiveAt: &early})
+	if err != nil || len(past) != 1 || past[0].Kind != zones.KindPrevention || past[0].Version != 1 {
+		t.Errorf("ListZones active before the update = %+v, %v; want version 1", past, err)
+	}
+	sealedThen, _ := s.ListZones(ctx, zones.ZoneFilter{ActiveAt: &early, Kind: zones.KindSealed})
+	sealedNow, _ := s.ListZones(ctx, zones.ZoneFilter{ActiveAt: &at, Kind: zones.KindSealed})
+	if len(sealedThen) != 0 || len(sealedNow) != 1 {
+		t.Errorf("sealed zones before/after the update: %d/%d, want 0/1", len(sealedThen), len(sealedNow))
+	}
+	// History: both versions, back to back.
+	h, err := s.ZoneHistory(ctx, orig.ID)
+	if err != nil || len(h) != 2 {
+		t.Fatalf("ZoneHistory = %d versions, %v; want 2", len(h), err)
+	}
+	v1 := orig
+	v1.EffectiveUntil = &t1
+	checkZone(t, "history[0]", h[0], v1)
+	checkZone(t, "history[1]", h[1], upd)
+	if h[0].Version != 1 || h[1].Version != 2 || h[0].ID != orig.ID || h[1].ID != orig.ID {
+		t.Errorf("history versions/ids = %d/%d %d/%d", h[0].Version, h[0].ID, h[1].Version, h[1].ID)
+	}
+	// A version may not start at or before the current one's start.
+	for _, from := range []time.Time{t1, T0, T0.Add(-time.Hour)} {
+		again := upd
+		again.EffectiveFrom = from
+		again.Name = "rewrite"
+		_, err = s.UpdateZone(ctx, again)
+		wantValidation(t, fmt.Sprintf("UpdateZone(from %v)", from), err)
+	}
+	// A zero EffectiveFrom means now; the zone's end stays when not given.
+	before := time.Now().Add(-time.Minute)
 	keep := back
 	keep.EffectiveFrom = time.Time{}
-	keep.Name = "kept from"
+	keep.EffectiveUntil = nil
+	keep.Name = "from now"
+	open := mustCreate(t, s, zone(zones.KindControlled, "open", Rect(104.04, 30.60, 104.05, 30.61)))
+	keep.ID = open.ID
 	got, err = s.UpdateZone(ctx, keep)
 	if err != nil {
 		t.Fatalf("UpdateZone(zero from): %v", err)
 	}
-	if !got.EffectiveFrom.Equal(upd.EffectiveFrom) {
-		t.Errorf("zero EffectiveFrom in update gave %v, want %v", got.EffectiveFrom, upd.EffectiveFrom)
+	if got.EffectiveFrom.Before(before) || got.EffectiveFrom.After(time.Now().Add(time.Minute)) || got.EffectiveUntil != nil {
+		t.Errorf("zero EffectiveFrom in update gave from %v until %v, want about now, open", got.EffectiveFrom, got.EffectiveUntil)
+	}
+	// The first zone ends at T0+100h: an update at or after that is a conflict.
+	late := upd
+	late.EffectiveFrom = T0.Add(200 * time.Hour)
+	late.EffectiveUntil = nil
+	_, err = s.UpdateZone(ctx, late)
+	if !errors.Is(err, zones.ErrConflict) {
+		t.Errorf("UpdateZone after the lift: err = %v, want ErrConflict", err)
 	}
 	missing := upd
 	missing.ID = orig.ID + 1000
+	missing.EffectiveFrom = T0.Add(3 * time.Hour)
 	_, err = s.UpdateZone(ctx, missing)
 	wantNotFound(t, "UpdateZone(unknown)", err)
+	_, err = s.ZoneHistory(ctx, orig.ID+1000)
+	wantNotFound(t, "ZoneHistory(unknown)", err)
+}
+
+// testUpdateKeepsThePast asks the same 1,000 (point, time) look-ups before
+// and after a series of updates and lifts: every answer for a time before
+// the first change stays the same (ids, kinds, names, versions).
+func testUpdateKeepsThePast(t *testing.T, s zones.Store) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(9, 10))
+	kinds := []zones.Kind{zones.KindPrevention, zones.KindControlled, zones.KindSealed}
+	var made []zones.Zone
+	for i := range 12 {
+		x, y := 104.0+rng.Float64()*0.05, 30.6+rng.Float64()*0.05
+		z := zone(kinds[i%3], fmt.Sprintf("z%d", i), Rect(x, y, x+0.01+rng.Float64()*0.02, y+0.01+rng.Float64()*0.02))
+		z.EffectiveFrom = T0.Add(time.Duration(rng.IntN(48)) * time.Hour)
+		made = append(made, mustCreate(t, s, z))
+	}
+	first := T0.Add(72 * time.Hour) // no change before this
+	type probe struct {
+		p  orb.Point
+		at time.Time
+	}
+	probes := make([]probe, 1000)
+	for i := range probes {
+		probes[i] = probe{orb.Point{104.0 + rng.Float64()*0.08, 30.6 + rng.Float64()*0.08}, T0.Add(-24*time.Hour + time.Duration(rng.Int64N(int64(192*time.Hour))))}
+	}
+	answer := func() []string {
+		out := make([]string, len(probes))
+		for i, pr := range probes {
+			zs, err := s.Lookup(ctx, pr.p, pr.at)
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			for _, z := range zs {
+				out[i] += fmt.Sprintf("%d/%d/%s/%s;", z.ID, z.Version, z.Kind, z.Name)
+			}
+		}
+		return out
+	}
+	before := answer()
+	// Updates (new kind, name, place) and lifts, all at or after `first`.
+	for round := range 3 {
+		for i, z := range made {
+			at := first.Add(time.Duration(round*24+i) * time.Hour)
+			switch (i + round) % 3 {
+			case 0, 1:
+				u := z
+				u.Kind = kinds[(i+round+1)%3]
+				u.Name = fmt.Sprintf("z%d-r%d", i, round)
+				u.Geometry = Rect(104.0+rng.Float64()*0.05, 30.6+rng.Float64()*0.05, 104.07, 30.67)
+				u.EffectiveFrom = at
+				u.EffectiveUntil = nil
+				if _, err := s.UpdateZone(ctx, u); err != nil && !errors.Is(err, zones.ErrConflict) {
+					t.Fatalf("UpdateZone(%d at %v): %v", z.ID, at, err)
+				}
+			default:
+				if _, err := s.LiftZone(ctx, z.ID, at); err != nil && !errors.Is(err, zones.ErrConflict) {
+					t.Fatalf("LiftZone(%d at %v): %v", z.ID, at, err)
+				}
+			}
+		}
+	}
+	after := answer()
+	changedLater := 0
+	for i, pr := range probes {
+		if pr.at.Before(first) {
+			if before[i] != after[i] {
+				t.Errorf("look-up %v at %v (before the first change) was %q, now %q", pr.p, pr.at, before[i], after[i])
+			}
+		} else if before[i] != after[i] {
+			changedLater++
+		}
+	}
+	if changedLater == 0 {
+		t.Errorf("no answer after the first change differs: the updates did nothing")
+	}
+	// Every zone's versions follow each other without gap or overlap.
+	for _, z := range made {
+		h, err := s.ZoneHistory(ctx, z.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 1; k < len(h); k++ {
+			if h[k].Version != k+1 || h[k-1].EffectiveUntil == nil || !h[k-1].EffectiveUntil.Equal(h[k].EffectiveFrom) {
+				t.Errorf("zone %d: version %d (%v) does not start where %d ended (%v)", z.ID, h[k].Version, h[k].EffectiveFrom, h[k-1].Version, h[k-1].EffectiveUntil)
+			}
+		}
+	}
 }
 
 func testLiftZone(t *testing.T, s zones.Store) {
@@ -470,6 +660,134 @@ func testLiftZone(t *testing.T, s zones.Store) {
 	got, err = s.LiftZone(ctx, z.ID, t0)
 	if err != nil || got.EffectiveUntil == nil || !got.EffectiveUntil.Equal(t0) {
 		t.Errorf("LiftZone earlier = %v, %v; want until %v", got.EffectiveUntil, err, t0)
+	}
+}
+
+func countsOf(r zones.ImportResult) [3]int { return [3]int{r.Created, r.Updated, r.Unchanged} }
+
+func testImportZones(t *testing.T, s zones.Store) {
+	ctx := context.Background()
+	a := zone(zones.KindSealed, "a", Rect(104.00, 30.60, 104.01, 30.61))
+	b := zone(zones.KindControlled, "b", Rect(104.02, 30.60, 104.03, 30.61))
+	b.ExternalKey = "city:17"
+	c := zone(zones.KindPrevention, "c", Rect(104.04, 30.60, 104.05, 30.61))
+	c.EffectiveUntil = ptr(T0.Add(48 * time.Hour))
+	res, err := s.ImportZones(ctx, []zones.Zone{a, b, c})
+	if err != nil {
+		t.Fatalf("ImportZones: %v", err)
+	}
+	if countsOf(res) != [3]int{3, 0, 0} || len(res.Items) != 3 {
+		t.Fatalf("first import = %+v, want 3 created", res)
+	}
+	for i, it := range res.Items {
+		if it.Action != zones.ImportCreated || it.ID <= 0 || it.Version != 1 {
+			t.Errorf("item %d = %+v", i, it)
+		}
+	}
+	if res.Items[1].ExternalKey != "city:17" {
+		t.Errorf("item 1 key = %q", res.Items[1].ExternalKey)
+	}
+	// An export of the store imported again changes nothing.
+	exported := listAll(t, s)
+	res, err = s.ImportZones(ctx, exported)
+	if err != nil {
+		t.Fatalf("re-import: %v", err)
+	}
+	if countsOf(res) != [3]int{0, 0, 3} {
+		t.Errorf("re-import of the export = %+v, want 3 unchanged", res)
+	}
+	if n := len(listAll(t, s)); n != 3 {
+		t.Errorf("after re-import the store holds %d zones, want 3", n)
+	}
+	for _, z := range exported {
+		if h, _ := s.ZoneHistory(ctx, z.ID); len(h) != 1 {
+			t.Errorf("zone %d has %d versions after an idempotent import, want 1", z.ID, len(h))
+		}
+	}
+	// Rings in the other orientation are the same geometry.
+	rev := exported[0]
+	rev.Geometry = rev.Geometry.Clone()
+	for _, r := range rev.Geometry[0] {
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+	}
+	if res, err = s.ImportZones(ctx, []zones.Zone{rev}); err != nil || countsOf(res) != [3]int{0, 0, 1} {
+		t.Errorf("import with reversed rings = %+v, %v; want unchanged", res, err)
+	}
+	// By key (no id): changed content becomes version 2 from the file's
+	// effective_from when that is later, and the id stays.
+	bk := b
+	bk.Kind = zones.KindSealed
+	bk.EffectiveFrom = T0.Add(24 * time.Hour)
+	// By id: a renamed zone, with an effective_from not after the current
+	// version's start: the new version starts now.
+	an := exported[0]
+	an.Name = "a renamed"
+	// New zone without id or key.
+	d := zone(zones.KindPrevention, "d", Rect(104.06, 30.60, 104.07, 30.61))
+	before := time.Now().Add(-time.Minute)
+	res, err = s.ImportZones(ctx, []zones.Zone{bk, an, d})
+	if err != nil {
+		t.Fatalf("import of changes: %v", err)
+	}
+	if countsOf(res) != [3]int{1, 2, 0} {
+		t.Fatalf("import of changes = %+v, want 1 created, 2 updated", res)
+	}
+	if res.Items[0].ID != exported[1].ID || res.Items[0].Version != 2 || res.Items[0].Action != zones.ImportUpdated {
+		t.Errorf("keyed item = %+v, want zone %d version 2 updated", res.Items[0], exported[1].ID)
+	}
+	hb, _ := s.ZoneHistory(ctx, exported[1].ID)
+	if len(hb) != 2 || !hb[1].EffectiveFrom.Equal(bk.EffectiveFrom) || hb[1].Kind != zones.KindSealed || hb[1].ExternalKey != "city:17" {
+		t.Errorf("keyed zone history = %+v", hb)
+	}
+	ha, _ := s.ZoneHistory(ctx, exported[0].ID)
+	if len(ha) != 2 || ha[1].Name != "a renamed" || ha[1].EffectiveFrom.Before(before) {
+		t.Errorf("renamed zone history = %+v, want version 2 from about now", ha)
+	}
+	// The same file again: nothing changes.
+	res, err = s.ImportZones(ctx, []zones.Zone{bk, an, listAll(t, s)[3]})
+	if err != nil || countsOf(res) != [3]int{0, 0, 3} {
+		t.Errorf("second import of the changes = %+v, %v; want 3 unchanged", res, err)
+	}
+	// Same content with an end: a lift of the current version.
+	cl := exported[2]
+	cl.EffectiveUntil = ptr(T0.Add(24 * time.Hour))
+	if res, err = s.ImportZones(ctx, []zones.Zone{cl}); err != nil || countsOf(res) != [3]int{0, 1, 0} {
+		t.Errorf("import of an earlier end = %+v, %v; want 1 updated", res, err)
+	}
+	if got, _ := s.GetZone(ctx, cl.ID); got.EffectiveUntil == nil || !got.EffectiveUntil.Equal(*cl.EffectiveUntil) || got.Version != 1 {
+		t.Errorf("after import of an end: %+v", got)
+	}
+	// Nothing to import, and a key given twice, are refused.
+	_, err = s.ImportZones(ctx, nil)
+	wantValidation(t, "ImportZones(empty)", err)
+	_, err = s.ImportZones(ctx, []zones.Zone{b, b})
+	wantValidation(t, "ImportZones(key twice)", err)
+}
+
+func testImportAllOrNothing(t *testing.T, s zones.Store) {
+	ctx := context.Background()
+	a := mustCreate(t, s, zone(zones.KindSealed, "a", Rect(104.00, 30.60, 104.01, 30.61)))
+	upd := a
+	upd.Name = "changed"
+	upd.EffectiveFrom = T0.Add(time.Hour)
+	fresh := zone(zones.KindControlled, "fresh", Rect(104.02, 30.60, 104.03, 30.61))
+	bad := zone(zones.KindPrevention, "bad\x00", Rect(104.04, 30.60, 104.05, 30.61))
+	_, err := s.ImportZones(ctx, []zones.Zone{upd, fresh, bad})
+	var ve *zones.ValidationError
+	if !errors.As(err, &ve) || !strings.HasPrefix(ve.Path, "features[2].") {
+		t.Fatalf("import with a bad third feature: err = %v, want a validation error at features[2]", err)
+	}
+	all := listAll(t, s)
+	if len(all) != 1 || all[0].Name != "a" || all[0].Version != 1 {
+		t.Errorf("after a failed import the store holds %+v, want zone a unchanged", all)
+	}
+	if h, _ := s.ZoneHistory(ctx, a.ID); len(h) != 1 || h[0].EffectiveUntil != nil {
+		t.Errorf("after a failed import zone a has history %+v", h)
+	}
+	if got := lookupIDs(t, s, orb.Point{104.025, 30.605}, T0.Add(2*time.Hour)); len(got) != 0 {
+		t.Errorf("Lookup after a failed import = %v, want none", got)
 	}
 }
 
