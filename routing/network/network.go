@@ -428,14 +428,27 @@ type Snap struct {
 	Point    orb.Point `json:"point"`      // the snapped point on the road
 	Distance float64   `json:"distance_m"` // metres between them
 	Street   string    `json:"street,omitempty"`
-	snap     graph.Snap
+	// Err is set, and the other fields but Input are zero, for a point of
+	// a partial Matrix (MatrixOptions.Partial) that did not snap.
+	Err  error `json:"-"`
+	snap graph.Snap
 }
 
 // Snap moves p onto the nearest routable road within MaxSnapDistance, or
 // returns an error wrapping routing.ErrTooFar that names p. Grid index over
 // road segments, O(segments near p).
 func (n *Network) Snap(p orb.Point) (Snap, error) {
-	s, err := n.g.Snap(p, n.opts.MaxSnapDistance)
+	return n.SnapWithin(p, 0)
+}
+
+// SnapWithin is Snap with a radius in metres instead of MaxSnapDistance
+// (radius <= 0 takes MaxSnapDistance). The search visits the grid cells
+// within the radius, so callers bound it.
+func (n *Network) SnapWithin(p orb.Point, radius float64) (Snap, error) {
+	if !(radius > 0) {
+		radius = n.opts.MaxSnapDistance
+	}
+	s, err := n.g.Snap(p, radius)
 	if err != nil {
 		return Snap{Input: p}, err
 	}
@@ -501,6 +514,23 @@ func (n *Network) Route(ctx context.Context, from, to orb.Point, opts RouteOptio
 type MatrixOptions struct {
 	// Workers overrides Options.Workers for this call.
 	Workers int
+	// SnapRadius is how far in metres a point may lie from its road
+	// (0: Options.MaxSnapDistance).
+	SnapRadius float64
+	// SnapRadii, when not nil, holds one radius per point, sources then
+	// targets; a zero entry takes SnapRadius.
+	SnapRadii []float64
+	// Partial answers for the points that snap: a point that does not
+	// gets Snap.Err and an Unreachable row (source) or column (target)
+	// instead of failing the call.
+	Partial bool
+}
+
+func (o MatrixOptions) radius(k int) float64 {
+	if k < len(o.SnapRadii) && o.SnapRadii[k] > 0 {
+		return o.SnapRadii[k]
+	}
+	return o.SnapRadius
 }
 
 // Matrix returns travel times (seconds) and distances (metres, along the
@@ -517,31 +547,48 @@ func (n *Network) Matrix(ctx context.Context, sources, targets []orb.Point, opts
 		return time, dist, nil, fmt.Errorf("%w: %d x %d > %d cells", ErrTooLarge, len(sources), len(targets), n.opts.MaxMatrixCells)
 	}
 	snaps = make([]Snap, 0, len(sources)+len(targets))
-	for i, p := range sources {
-		sn, err := n.Snap(p)
-		if err != nil {
-			return time, dist, nil, fmt.Errorf("source %d: %w", i, err)
+	var srcOK, dstOK []int // indices of the points that snapped
+	for k, p := range append(sources[:len(sources):len(sources)], targets...) {
+		if k&255 == 255 {
+			if err := ctx.Err(); err != nil {
+				return time, dist, nil, err
+			}
 		}
-		snaps = append(snaps, sn)
-	}
-	for j, p := range targets {
-		sn, err := n.Snap(p)
+		sn, err := n.SnapWithin(p, opts.radius(k))
 		if err != nil {
-			return time, dist, nil, fmt.Errorf("target %d: %w", j, err)
+			if !opts.Partial {
+				if k < len(sources) {
+					return time, dist, nil, fmt.Errorf("source %d: %w", k, err)
+				}
+				return time, dist, nil, fmt.Errorf("target %d: %w", k-len(sources), err)
+			}
+			sn = Snap{Input: p, Err: err}
+		} else if k < len(sources) {
+			srcOK = append(srcOK, k)
+		} else {
+			dstOK = append(dstOK, k-len(sources))
 		}
 		snaps = append(snaps, sn)
 	}
 	time = routing.NewMatrix(len(sources), len(targets))
 	dist = routing.NewMatrix(len(sources), len(targets))
+	if len(srcOK) < len(sources) || len(dstOK) < len(targets) {
+		for k := range time.Data {
+			time.Data[k], dist.Data[k] = routing.Unreachable, routing.Unreachable
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = n.opts.Workers
 	}
 	s := n.cur.Load()
-	srcGroups := s.group(sources)
-	dstGroups := s.group(targets)
+	srcGroups := s.groupOf(sources, srcOK)
+	dstGroups := s.groupOf(targets, dstOK)
 	for _, sg := range srcGroups {
 		for _, dg := range dstGroups {
+			if len(sg.idx) == 0 || len(dg.idx) == 0 {
+				continue
+			}
 			ss := make([]graph.Snap, len(sg.idx))
 			for k, i := range sg.idx {
 				ss[k] = snaps[i].snap
@@ -574,6 +621,24 @@ func (n *Network) Matrix(ctx context.Context, sources, targets []orb.Point, opts
 type pointGroup struct {
 	zones []int32
 	idx   []int
+}
+
+// groupOf is group over the points ps[i] for i in idx, with indices into ps.
+func (s *state) groupOf(ps []orb.Point, idx []int) []pointGroup {
+	if len(idx) == len(ps) {
+		return s.group(ps)
+	}
+	sub := make([]orb.Point, len(idx))
+	for k, i := range idx {
+		sub[k] = ps[i]
+	}
+	gs := s.group(sub)
+	for _, g := range gs {
+		for k, i := range g.idx {
+			g.idx[k] = idx[i]
+		}
+	}
+	return gs
 }
 
 // group splits points by the set of sealed zones containing them.
