@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/jobs"
 	"lifeline/zones"
 )
 
@@ -37,12 +38,16 @@ type Deps struct {
 	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
 	// keeps them in memory only.
 	RouteListFile string
+	// Limits bound every request's work (zero fields: DefaultLimits).
+	Limits Limits
+	// Queue runs every solve; nil makes an in-process jobs.Local sized by
+	// Limits (SolveWorkers, SolveQueue, MaxJobs).
+	Queue jobs.Queue
 }
 
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	jobs  *jobs
 	lists *routeLists
 }
 
@@ -62,12 +67,16 @@ func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	d.Limits = d.Limits.WithDefaults()
+	if d.Queue == nil {
+		d.Queue = jobs.NewLocal(jobs.Options{Workers: d.Limits.SolveWorkers, QueueSize: d.Limits.SolveQueue, MaxJobs: d.Limits.MaxJobs})
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestContext(d.Logger), recovery())
+	r.Use(requestContext(d.Logger), recovery(), commonParams())
 	r.NoRoute(func(c *gin.Context) {
-		if d.Static != nil && c.Request.Method == http.MethodGet && !hasPrefix(c.Request.URL.Path, "/v1/") {
+		if d.Static != nil && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) && !hasPrefix(c.Request.URL.Path, "/v1/") {
 			d.Static.ServeHTTP(c.Writer, c.Request)
 			return
 		}
@@ -76,14 +85,14 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
+	h := &Handlers{Deps: d, lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	v1 := r.Group("/v1")
 	h.zoneRoutes(v1)
 	h.placeRoutes(v1)
-	v1.GET("/jobs/:id", h.jobs.get)
-	v1.DELETE("/jobs/:id", h.jobs.cancelJob)
+	v1.GET("/jobs/:id", h.getJob)
+	v1.DELETE("/jobs/:id", h.cancelJob)
 	v1.GET("/route-lists/:id", h.lists.get)
 	for _, f := range d.Extra {
 		f(v1, h)
