@@ -1,0 +1,253 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"lifeline/api"
+	"lifeline/data/demo"
+	"lifeline/data/memstore"
+	"lifeline/jobs"
+	"lifeline/routing/network"
+	"lifeline/routing/osm"
+)
+
+var (
+	demoNetsOnce      sync.Once
+	demoCar, demoFoot *network.Network
+	demoNetsErr       error
+)
+
+func demoNets(t *testing.T) (car, foot *network.Network) {
+	t.Helper()
+	demoNetsOnce.Do(func() {
+		d := demo.Default()
+		if demoCar, demoNetsErr = network.Build(context.Background(), bytes.NewReader(d.StreetsOSM), osm.Car, network.Options{}); demoNetsErr != nil {
+			return
+		}
+		demoFoot, demoNetsErr = network.Build(context.Background(), bytes.NewReader(d.StreetsOSM), osm.Foot, network.Options{})
+	})
+	if demoNetsErr != nil {
+		t.Fatal(demoNetsErr)
+	}
+	return demoCar, demoFoot
+}
+
+type svc struct {
+	srv   *httptest.Server
+	queue *jobs.Local
+	lists string // route list file
+}
+
+// newService serves the demo district with every endpoint, the given
+// limits and a queue the test can watch. foot=false serves no foot network.
+func newService(t *testing.T, lim api.Limits, foot bool) *svc {
+	t.Helper()
+	car, fn := demoNets(t)
+	if !foot {
+		fn = nil
+	}
+	st := memstore.New()
+	if err := demo.Load(context.Background(), st, demo.Default()); err != nil {
+		t.Fatal(err)
+	}
+	l := lim.WithDefaults()
+	q := jobs.NewLocal(jobs.Options{Workers: l.SolveWorkers, QueueSize: l.SolveQueue, MaxJobs: l.MaxJobs})
+	t.Cleanup(func() { _ = q.Close(context.Background()) })
+	s := &svc{queue: q, lists: filepath.Join(t.TempDir(), "route-lists.json")}
+	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html></html>")
+	})
+	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
+		RouteListFile: s.lists, Static: static,
+		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil)}}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// supplyProblem is a VROOM problem over the demo's supply points: n jobs,
+// one vehicle, extra jobs appended as given.
+func supplyProblem(t *testing.T, s *svc, n int, extra ...string) string {
+	t.Helper()
+	_, fs := do(t, s.srv, "GET", "/v1/facilities?kind=supply_point", "")
+	all := fs["facilities"].([]any)
+	var js []string
+	for i := 0; i < n; i++ {
+		p := all[i%len(all)].(map[string]any)["point"].([]any)
+		js = append(js, fmt.Sprintf(`{"id":%d,"location":[%v,%v],"delivery":[1]}`, i+1, p[0], p[1]))
+	}
+	js = append(js, extra...)
+	p0 := all[0].(map[string]any)["point"].([]any)
+	return fmt.Sprintf(`{"vehicles":[{"id":1,"start":[%v,%v],"capacity":[1000]},{"id":2,"start":[%v,%v],"capacity":[1000]}],"jobs":[%s]}`,
+		p0[0], p0[1], p0[0], p0[1], strings.Join(js, ","))
+}
+
+func request(t *testing.T, method, url, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return resp, m
+}
+
+func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// TestSolveQueueBoundsAnd429 (issue item 5): with one worker and a queue of
+// one, a third solve gets 429 with Retry-After; only one solve ever runs;
+// sync solves and sites/plan go through the same queue.
+func TestSolveQueueBoundsAnd429(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1, SolveQueue: 1}, false)
+	body := supplyProblem(t, s, 8)
+	code, a := do(t, s.srv, "POST", "/v1/optimize?async=true&time_limit=20s", body)
+	if code != 202 || a["state"] != "running" {
+		t.Fatalf("first: %d %v", code, a)
+	}
+	code, b := do(t, s.srv, "POST", "/v1/optimize?async=true&time_limit=20s", body)
+	if code != 202 || b["state"] != "queued" {
+		t.Fatalf("second: %d %v", code, b)
+	}
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/optimize?async=true&time_limit=1s", body},
+		{"/v1/optimize?time_limit=1s", body}, // sync too
+		{"/v1/sites/plan", `{"sites":2}`},
+	} {
+		resp, m := request(t, "POST", s.srv.URL+tc.path, tc.body)
+		if resp.StatusCode != 429 || m["code"] != "busy" || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s: %d %v (Retry-After %q)", tc.path, resp.StatusCode, m, resp.Header.Get("Retry-After"))
+		}
+		if _, ok := m["details"].(map[string]any); !ok {
+			t.Fatalf("%s: details %v", tc.path, m["details"])
+		}
+	}
+	if r, w, _ := s.queue.Stats(); r != 1 || w != 1 {
+		t.Fatalf("running %d waiting %d, want 1 and 1", r, w)
+	}
+	for _, id := range []string{a["id"].(string), b["id"].(string)} {
+		if code, j := do(t, s.srv, "DELETE", "/v1/jobs/"+id, ""); code != 200 || j["state"] != "cancelled" {
+			t.Fatalf("cancel %s: %d %v", id, code, j)
+		}
+	}
+	waitFor(t, "queue drained", 2*time.Second, func() bool { r, w, _ := s.queue.Stats(); return r == 0 && w == 0 })
+	if code, got := do(t, s.srv, "POST", "/v1/optimize?time_limit=200ms", body); code != 200 || got["code"].(float64) != 0 {
+		t.Fatalf("sync solve after the queue drained: %d %v", code, got)
+	}
+}
+
+// TestCancelStopsWorkAndStaysCancelled (issue item 6): DELETE stops a
+// running solve within a second, the job stays cancelled with no result,
+// and no route list is written for it.
+func TestCancelStopsWorkAndStaysCancelled(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1}, false)
+	code, j := do(t, s.srv, "POST", "/v1/optimize?async=true&time_limit=60s", supplyProblem(t, s, 30))
+	if code != 202 {
+		t.Fatalf("submit: %d %v", code, j)
+	}
+	id := j["id"].(string)
+	waitFor(t, "progress reported", 10*time.Second, func() bool {
+		_, j = do(t, s.srv, "GET", "/v1/jobs/"+id, "")
+		return j["progress"] != nil
+	})
+	code, j = do(t, s.srv, "DELETE", "/v1/jobs/"+id, "")
+	if code != 200 || j["state"] != "cancelled" {
+		t.Fatalf("cancel: %d %v", code, j)
+	}
+	took := waitFor(t, "solver stopped", time.Second, func() bool { r, _, _ := s.queue.Stats(); return r == 0 })
+	t.Logf("solver stopped %s after DELETE", took)
+	time.Sleep(100 * time.Millisecond)
+	_, j = do(t, s.srv, "GET", "/v1/jobs/"+id, "")
+	if j["state"] != "cancelled" || j["result"] != nil {
+		t.Fatalf("after the solver stopped: %v", j)
+	}
+	if _, err := os.Stat(s.lists); err == nil {
+		data, _ := os.ReadFile(s.lists)
+		if len(data) > 2 {
+			t.Fatalf("route lists written for a cancelled job: %s", data)
+		}
+	}
+	// cancelling again, or a job that never existed
+	if code, j := do(t, s.srv, "DELETE", "/v1/jobs/"+id, ""); code != 200 || j["state"] != "cancelled" {
+		t.Fatalf("second cancel: %d %v", code, j)
+	}
+	if code, j := do(t, s.srv, "GET", "/v1/jobs/nope", ""); code != 404 || j["details"] == nil {
+		t.Fatalf("unknown job: %d %v", code, j)
+	}
+}
+
+// TestSyncClientGoneCancels (issue item 4): a synchronous solve whose
+// client goes away stops within a second.
+func TestSyncClientGoneCancels(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1}, false)
+	body := supplyProblem(t, s, 20)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.srv.URL+"/v1/optimize?time_limit=60s", strings.NewReader(body))
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	waitFor(t, "solve running", 10*time.Second, func() bool { r, _, _ := s.queue.Stats(); return r == 1 })
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-errc
+	took := waitFor(t, "solver stopped after the client left", time.Second, func() bool { r, _, tab := s.queue.Stats(); return r == 0 && tab == 0 })
+	t.Logf("stopped %s after the client left", took)
+}
+
+// TestIsochroneLimits (issue item 4): h3_res and the cell count are bounded
+// with a 422 naming the parameter and the limit.
+func TestIsochroneLimits(t *testing.T) {
+	s := newService(t, api.Limits{MaxIsochroneCells: 2000}, false)
+	for _, tc := range []struct {
+		q     string
+		path  string
+		limit float64
+	}{
+		{"minutes=5&h3_res=15", "query.h3_res", 12},
+		{"minutes=15&h3_res=12", "query.h3_res", 2000},
+		{"minutes=500", "query.minutes", 120},
+	} {
+		code, m := do(t, s.srv, "GET", "/v1/isochrone?lon=104.07&lat=30.65&"+tc.q, "")
+		d, _ := m["details"].(map[string]any)
+		if code != 422 || m["code"] != "limit_exceeded" || d["path"] != tc.path || d["limit"] != tc.limit {
+			t.Errorf("%s: %d %v", tc.q, code, m)
+		}
+	}
+	code, m := do(t, s.srv, "GET", "/v1/isochrone?lon=104.07&lat=30.65&minutes=5&h3_res=9", "")
+	if code != 200 || len(m["h3_cells"].([]any)) == 0 {
+		t.Fatalf("a bounded isochrone: %d %v", code, m["code"])
+	}
+}
