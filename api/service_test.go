@@ -22,6 +22,7 @@ import (
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
 	"lifeline/jobs"
+	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
 )
@@ -249,5 +250,111 @@ func TestIsochroneLimits(t *testing.T) {
 	code, m := do(t, s.srv, "GET", "/v1/isochrone?lon=104.07&lat=30.65&minutes=5&h3_res=9", "")
 	if code != 200 || len(m["h3_cells"].([]any)) == 0 {
 		t.Fatalf("a bounded isochrone: %d %v", code, m["code"])
+	}
+}
+
+// farPoint is about 2 km east of the demo district's easternmost node.
+func farPoint(t *testing.T) [2]float64 {
+	car, _ := demoNets(t)
+	g := car.Graph()
+	maxLon, lat := -180.0, 0.0
+	for v := 0; v < g.NumNodes(); v++ {
+		if p := g.Point(graph.NodeID(v)); p[0] > maxLon {
+			maxLon, lat = p[0], p[1]
+		}
+	}
+	return [2]float64{maxLon + 0.02, lat}
+}
+
+// TestMatrixSnapRadius (issue item 12): a point beyond its snap radius gets
+// a null row or column and a reason; the others are answered; radii are
+// per request and per point, and bounded.
+func TestMatrixSnapRadius(t *testing.T) {
+	s := newService(t, api.Limits{}, false)
+	far := farPoint(t)
+	good := "[104.06,30.64],[104.08,30.66]"
+	body := fmt.Sprintf(`{"sources":[[104.06,30.64],[%v,%v],[104.08,30.66]],"targets":[%s,[%v,%v]]}`, far[0], far[1], good, far[0], far[1])
+	code, m := do(t, s.srv, "POST", "/v1/matrix", body)
+	if code != 200 {
+		t.Fatalf("matrix with a far point: %d %v", code, m)
+	}
+	dur := m["durations"].([]any)
+	for j, v := range dur[1].([]any) {
+		if v != nil {
+			t.Errorf("row of the far source, column %d: %v, want null", j, v)
+		}
+	}
+	for i := range dur {
+		if v := dur[i].([]any)[2]; v != nil {
+			t.Errorf("column of the far target, row %d: %v, want null", i, v)
+		}
+	}
+	if v := dur[0].([]any)[1]; v == nil || v.(float64) <= 0 {
+		t.Errorf("the snapped cells are not answered: %v", dur[0])
+	}
+	src := m["sources"].([]any)
+	fs := src[1].(map[string]any)
+	if fs["point"] != nil || !strings.Contains(fs["error"].(string), "no road within 500 m") {
+		t.Errorf("far source's snap: %v", fs)
+	}
+	if src[0].(map[string]any)["point"] == nil {
+		t.Errorf("good source's snap: %v", src[0])
+	}
+	// a per-point radius snaps it; a request radius too
+	for _, extra := range []string{`,"source_snap_radii":[null,5000,null],"target_snap_radii":[null,null,5000]`, `,"snap_radius":5000`} {
+		code, m = do(t, s.srv, "POST", "/v1/matrix", body[:len(body)-1]+extra+"}")
+		if code != 200 || m["durations"].([]any)[1].([]any)[0] == nil || m["durations"].([]any)[0].([]any)[2] == nil {
+			t.Errorf("%s: %d %v", extra, code, m["durations"])
+		}
+	}
+	for _, tc := range []struct{ extra, path string }{
+		{`,"snap_radius":50000`, "snap_radius"},
+		{`,"snap_radius":0`, "snap_radius"},
+		{`,"source_snap_radii":[null,-1,null]`, "source_snap_radii[1]"},
+		{`,"target_snap_radii":[1,2]`, "target_snap_radii"},
+	} {
+		code, m = do(t, s.srv, "POST", "/v1/matrix", body[:len(body)-1]+tc.extra+"}")
+		if d, _ := m["details"].(map[string]any); code != 422 || d["path"] != tc.path {
+			t.Errorf("%s: %d %v", tc.extra, code, m)
+		}
+	}
+	// route and snap take snap_radius in the query
+	q := fmt.Sprintf("from=104.06,30.64&to=%v,%v", far[0], far[1])
+	if code, m = do(t, s.srv, "GET", "/v1/route?"+q, ""); code != 422 || m["details"].(map[string]any)["path"] != "query.to" {
+		t.Errorf("route to a far point: %d %v", code, m)
+	}
+	if code, m = do(t, s.srv, "GET", "/v1/route?"+q+"&snap_radius=5000", ""); code != 200 {
+		t.Errorf("route with snap_radius: %d %v", code, m)
+	}
+}
+
+// TestOptimizeUnsnappedJob (issue item 12): a job whose location does not
+// snap comes back unassigned with the reason; the rest is solved.
+func TestOptimizeUnsnappedJob(t *testing.T) {
+	s := newService(t, api.Limits{}, false)
+	far := farPoint(t)
+	body := supplyProblem(t, s, 5, fmt.Sprintf(`{"id":99,"location":[%v,%v],"delivery":[1]}`, far[0], far[1]))
+	code, m := do(t, s.srv, "POST", "/v1/optimize?time_limit=300ms", body)
+	if code != 200 || m["code"].(float64) != 0 {
+		t.Fatalf("optimize: %d %v", code, m)
+	}
+	un := m["unassigned"].([]any)
+	if len(un) != 1 || un[0].(map[string]any)["id"].(float64) != 99 || !strings.Contains(un[0].(map[string]any)["reason"].(string), "no road within 500 m") {
+		t.Fatalf("unassigned: %v", un)
+	}
+	served := 0
+	for _, r := range m["routes"].([]any) {
+		for _, st := range r.(map[string]any)["steps"].([]any) {
+			if st.(map[string]any)["type"] == "job" {
+				served++
+			}
+		}
+	}
+	if served != 5 {
+		t.Fatalf("served %d jobs, want 5", served)
+	}
+	code, m = do(t, s.srv, "POST", "/v1/optimize?time_limit=300ms&snap_radius=5000", body)
+	if code != 200 || len(m["unassigned"].([]any)) != 0 {
+		t.Fatalf("with snap_radius=5000: %d %v", code, m["unassigned"])
 	}
 }
