@@ -231,8 +231,18 @@ func jsonError(body []byte, err error) error {
 		return errBadRequest("malformed_json", fmt.Sprintf("malformed JSON at line %d, column %d: %s", line, col, se.Error()),
 			map[string]any{"line": line, "column": col, "offset": se.Offset})
 	case errors.As(err, &te):
-		return errBadRequest("malformed_json", fmt.Sprintf("field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value),
-			map[string]any{"path": te.Field})
+		// embedded Go structs show up as capitalised path elements
+		// ("Request.sites"); JSON names in this API are lower case
+		f := te.Field
+		for {
+			head, rest, ok := strings.Cut(f, ".")
+			if !ok || head == "" || head[0] < 'A' || head[0] > 'Z' {
+				break
+			}
+			f = rest
+		}
+		return errBadRequest("malformed_json", fmt.Sprintf("field %q: expected %s, got JSON %s", f, te.Type, te.Value),
+			map[string]any{"path": f})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errBadRequest("malformed_json", "malformed JSON: unexpected end of input", map[string]any{})
 	case strings.HasPrefix(err.Error(), "json: unknown field"):

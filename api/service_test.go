@@ -72,6 +72,7 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	s := &svc{queue: q, lists: filepath.Join(t.TempDir(), "route-lists.json")}
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<html></html>")
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
@@ -356,5 +357,204 @@ func TestOptimizeUnsnappedJob(t *testing.T) {
 	code, m = do(t, s.srv, "POST", "/v1/optimize?time_limit=300ms&snap_radius=5000", body)
 	if code != 200 || len(m["unassigned"].([]any)) != 0 {
 		t.Fatalf("with snap_radius=5000: %d %v", code, m["unassigned"])
+	}
+}
+
+// TestErrorContractEveryRoute walks every registered route with a bad
+// number, a bad enum value and an unknown JSON field (where the route has
+// them) and checks the status and the error's shape: code, message, and
+// details an object naming the offending element. A route added without a
+// row here fails the test.
+func TestErrorContractEveryRoute(t *testing.T) {
+	s := newService(t, api.Limits{}, true)
+	zone := `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.1],[104.0,30.0]]]},"properties":{"kind":"prevention","name":"z","effective_from":"2026-11-20T00:00:00Z","reason":"t"}}`
+	code, z := do(t, s.srv, "POST", "/v1/zones", zone)
+	if code != 201 {
+		t.Fatalf("zone: %d %v", code, z)
+	}
+	zid := fmt.Sprint(int64(z["id"].(float64)))
+	type bad struct {
+		query, body string // appended to the path; the request body
+		status          int
+		path            string // details.path wanted ("" = any)
+	}
+	unknown := func(body string) bad {
+		return bad{body: strings.Replace(body, "{", `{"nope":1,`, 1), status: 400, path: "nope"}
+	}
+	matrix := `{"sources":[[104.06,30.64]]}`
+	routeBody := `{"from":[104.06,30.64],"to":[104.08,30.66]}`
+	rows := []struct {
+		method, path string
+		body         string // a valid body for POST/PUT
+		cases        []bad
+	}{
+		{"GET", "/healthz", "", nil},
+		{"GET", "/readyz", "", nil},
+		{"GET", "/v1/zones", "", []bad{{query: "limit=1_04", status: 400, path: "query.limit"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
+		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
+		{"GET", "/v1/zones/" + zid, "", nil},
+		{"GET", "/v1/zones/" + zid + "/population", "", nil},
+		{"GET", "/v1/compounds", "", []bad{{query: "bbox=104,30,105,0x1p6", status: 400, path: "query.bbox"}}},
+		{"GET", "/v1/compounds/1", "", nil},
+		{"GET", "/v1/facilities", "", []bad{{query: "bbox=1_04,30,105,31", status: 400, path: "query.bbox"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
+		{"GET", "/v1/facilities/1", "", nil},
+		{"GET", "/v1/route", "", []bad{{query: "from=0x1p6,30.64&to=104.08,30.66", status: 400, path: "query.from"},
+			{query: "from=104.06,30.64&to=104.08,30.66&profile=bike", status: 400, path: "query.profile"},
+			{query: "from=104.06,30.64&to=104.08,30.66&geometry=maybe", status: 400, path: "query.geometry"},
+			{query: "from=104.06,30.64&to=104.08,30.66&snap_radius=1_00", status: 400, path: "query.snap_radius"}}},
+		{"GET", "/v1/route-lists/1234567890", "", nil},
+		{"GET", "/v1/snap", "", []bad{{query: "lon=%2B104.06&lat=30.64", status: 400, path: "query.lon,lat"}}},
+		{"GET", "/v1/streets", "", []bad{{query: "bbox=Inf,30,105,31", status: 400, path: "query.bbox"}}},
+		{"GET", "/v1/lookup", "", []bad{{query: "lon=0x1p6&lat=30", status: 400, path: "query.lon"}}},
+		{"GET", "/v1/jobs/x", "", nil},
+		{"GET", "/v1/isochrone", "", []bad{{query: "lon=104.07&lat=30.65&minutes=1_0", status: 400, path: "query.minutes"},
+			{query: "lon=104.07&lat=30.65&minutes=5&h3_res=0x9", status: 400, path: "query.h3_res"}}},
+		{"GET", "/v1/nearest", "", []bad{{query: "lon=104.07&lat=30.65&kind=hospital&k=1_0", status: 400, path: "query.k"},
+			{query: "lon=104.07&lat=30.65&kind=castle", status: 422, path: "kind"}}},
+		{"POST", "/v1/zones", zone, []bad{{body: strings.Replace(zone, "104.1,30.0", "0x1p6,30.0", 1), status: 400}}},
+		{"POST", "/v1/zones/import", `{"type":"FeatureCollection","features":[` + zone + `]}`, nil},
+		{"POST", "/v1/zones/" + zid + "/lift", `{"at":"2026-11-21T00:00:00Z"}`, []bad{{body: `{"at":1_0}`, status: 400}}},
+		{"POST", "/v1/lookup", `{"points":[[104.05,30.05]]}`, []bad{{body: `{"points":[[0x1p6,30.05]]}`, status: 400}}},
+		{"POST", "/v1/compounds", `{"name":"c","population":10,"geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.0]]]}}`,
+			[]bad{{body: `{"name":"c","population":1_0}`, status: 400}}},
+		{"POST", "/v1/facilities", `{"kind":"pharmacy","name":"f","point":[104.06,30.64]}`, []bad{{body: `{"kind":"castle","name":"f","point":[104.06,30.64]}`, status: 422, path: "kind"}}},
+		{"POST", "/v1/route", routeBody, []bad{{body: `{"from":[104.06,30.64],"to":[104.08,30.66],"profile":"bike"}`, status: 422, path: "profile"},
+			{body: `{"from":[0x1p6,30.64],"to":[104.08,30.66]}`, status: 400}}},
+		{"POST", "/v1/matrix", matrix, []bad{{body: `{"sources":[[1_04,30.64]]}`, status: 400}, {body: `{"sources":[[104.06,30.64]],"snap_radius":-5}`, status: 422, path: "snap_radius"}}},
+		{"POST", "/v1/nearest", `{"point":[104.07,30.65],"kind":"hospital"}`, []bad{{body: `{"point":[104.07,30.65],"kind":"castle"}`, status: 422, path: "kind"}}},
+		{"POST", "/v1/optimize", `{"vehicles":[{"id":1,"start":[104.06,30.64]}],"jobs":[{"id":1,"location":[104.07,30.65]}]}`,
+			[]bad{{query: "seed=1_0", status: 400, path: "query.seed"}, {query: "time_limit=soon", status: 400, path: "query.time_limit"},
+				{query: "async=maybe", status: 400, path: "query.async"}}},
+		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"}}},
+		{"PUT", "/v1/zones/" + zid, zone, nil},
+		{"DELETE", "/v1/jobs/x", "", nil},
+	}
+	covered := map[string]bool{}
+	for _, r := range rows {
+		covered[r.method+" "+r.path] = true
+	}
+	for _, r := range s.srv.Config.Handler.(*gin.Engine).Routes() {
+		p := strings.NewReplacer(":id", "x").Replace(r.Path)
+		found := false
+		for k := range covered {
+			m, path, _ := strings.Cut(k, " ")
+			if m == r.Method && (path == p || strings.Count(path, "/") == strings.Count(r.Path, "/") && routeMatches(r.Path, path)) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("route %s %s has no row in the error-contract table", r.Method, r.Path)
+		}
+	}
+	check := func(what string, resp *http.Response, m map[string]any, status int, path string) {
+		t.Helper()
+		if resp.StatusCode != status {
+			t.Errorf("%s: status %d, want %d: %v", what, resp.StatusCode, status, m)
+			return
+		}
+		d, ok := m["details"].(map[string]any)
+		if _, c := m["code"].(string); !c || !ok {
+			t.Errorf("%s: error shape: %v", what, m)
+			return
+		}
+		msg, _ := m["message"].(string)
+		for _, leak := range []string{"zones: ", "vroom: ", "routing: ", "network: ", "json: ", "strconv."} {
+			if strings.Contains(msg, leak) {
+				t.Errorf("%s: message leaks an error chain: %q", what, msg)
+			}
+		}
+		if path != "" && d["path"] != path {
+			t.Errorf("%s: details.path %v, want %q (%v)", what, d["path"], path, m)
+		}
+	}
+	for _, r := range rows {
+		cases := append([]bad{}, r.cases...)
+		// every endpoint: a bad format, a bad async
+		cases = append(cases, bad{query: "format=kml", body: r.body, status: 400, path: "query.format"},
+			bad{query: "async=maybe", body: r.body, status: 400, path: "query.async"})
+		if r.body != "" && strings.HasPrefix(r.body, "{") && r.path != "/v1/zones/import" && r.path != "/v1/zones" && r.path != "/v1/zones/"+zid {
+			cases = append(cases, unknown(r.body))
+		}
+		for _, b := range cases {
+			body := b.body
+			if body == "" && b.query != "" {
+				body = r.body
+			}
+			sep := "?"
+			if strings.Contains(r.path, "?") {
+				sep = "&"
+			}
+			url := s.srv.URL + r.path
+			if b.query != "" {
+				url += sep + b.query
+			}
+			resp, m := request(t, r.method, url, body)
+			check(r.method+" "+r.path+" "+b.query+" "+body, resp, m, b.status, b.path)
+		}
+	}
+}
+
+// routeMatches reports whether a concrete path matches a gin pattern.
+func routeMatches(pattern, path string) bool {
+	ps, qs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(qs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], ":") && ps[i] != qs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestErrorDetailsMessagesHeadAndFoot (issue item 10): details is always an
+// object, domain errors carry no Go error chain, HEAD / answers 200, and
+// profile=foot routes on the foot network or says it cannot.
+func TestErrorDetailsMessagesHeadAndFoot(t *testing.T) {
+	s := newService(t, api.Limits{}, true)
+	zone := `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.1],[104.0,30.0]]]},"properties":{"kind":"prevention","name":"z","effective_from":"2026-11-20T00:00:00Z","reason":"t"}}`
+	_, z := do(t, s.srv, "POST", "/v1/zones", zone)
+	lift := fmt.Sprintf("/v1/zones/%d/lift", int64(z["id"].(float64)))
+	if code, m := do(t, s.srv, "POST", lift, `{"at":"2026-11-21T00:00:00Z"}`); code != 200 {
+		t.Fatalf("lift: %d %v", code, m)
+	}
+	code, m := do(t, s.srv, "POST", lift, `{"at":"2026-11-22T00:00:00Z"}`)
+	if msg, _ := m["message"].(string); code != 409 || strings.Contains(msg, "zones:") || strings.Contains(msg, ": conflict") {
+		t.Errorf("second lift: %d %q", code, msg)
+	}
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/v1/nothing"}, {"PATCH", "/v1/matrix"}, {"GET", "/v1/zones/999999"}, {"GET", "/v1/jobs/abc"},
+		{"POST", "/v1/matrix"}, // empty body
+	} {
+		resp, m := request(t, tc.method, s.srv.URL+tc.path, "")
+		if d, ok := m["details"].(map[string]any); !ok || d == nil || resp.StatusCode < 400 {
+			t.Errorf("%s %s: %d details %v", tc.method, tc.path, resp.StatusCode, m)
+		}
+		if msg, _ := m["message"].(string); strings.Contains(msg, "zones: ") {
+			t.Errorf("%s %s: message %q", tc.method, tc.path, msg)
+		}
+	}
+	resp, err := http.Head(s.srv.URL + "/")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("HEAD /: %v %v", err, resp)
+	}
+	resp.Body.Close()
+
+	// profile=foot: routes on the foot network (walking is slower)
+	q := "/v1/route?from=104.06,30.64&to=104.08,30.66&geometry=false"
+	_, car := do(t, s.srv, "GET", q, "")
+	code, foot := do(t, s.srv, "GET", q+"&profile=foot", "")
+	if code != 200 || foot["profile"] != "foot" || car["profile"] != "car" || foot["time_s"].(float64) <= car["time_s"].(float64) {
+		t.Fatalf("foot route: %d %v (car %v)", code, foot, car)
+	}
+	code, foot = do(t, s.srv, "POST", "/v1/route", `{"from":[104.06,30.64],"to":[104.08,30.66],"profile":"foot"}`)
+	if code != 200 || foot["profile"] != "foot" {
+		t.Fatalf("foot route by POST: %d %v", code, foot)
+	}
+	noFoot := newService(t, api.Limits{}, false)
+	code, m = do(t, noFoot.srv, "GET", q+"&profile=foot", "")
+	if code != 422 || m["code"] != "profile_unavailable" || m["details"].(map[string]any)["path"] != "query.profile" {
+		t.Fatalf("foot without a foot network: %d %v", code, m)
 	}
 }
