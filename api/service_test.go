@@ -375,8 +375,8 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	zid := fmt.Sprint(int64(z["id"].(float64)))
 	type bad struct {
 		query, body string // appended to the path; the request body
-		status          int
-		path            string // details.path wanted ("" = any)
+		status      int
+		path        string // details.path wanted ("" = any)
 	}
 	unknown := func(body string) bad {
 		return bad{body: strings.Replace(body, "{", `{"nope":1,`, 1), status: 400, path: "nope"}
