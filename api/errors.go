@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ func statusOf(err error) *Error {
 	var mbe *http.MaxBytesError
 	var se *graph.SnapError
 	var fe *jobs.FullError
+	var ne net.Error
 	switch {
 	case errors.As(err, &mbe):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
@@ -108,6 +110,8 @@ func statusOf(err error) *Error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "limit_exceeded", Message: "the matrix is too large for the road engine"}
 	case errors.Is(err, errNoGraph):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "no_road_graph", Message: "no road graph is loaded"}
+	case errors.As(err, &ne) && ne.Timeout():
+		return &Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Message: "the request body did not arrive within the server's read timeout"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Status: http.StatusGatewayTimeout, Code: "timeout", Message: "the work did not finish within its time limit"}
 	case errors.Is(err, context.Canceled), errors.Is(err, jobs.ErrCancelled):
