@@ -106,7 +106,8 @@ func (h *Handlers) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.Store.Ping(ctx); err != nil {
-		c.JSON(http.StatusServiceUnavailable, &Error{Code: "store_unreachable", Message: "store is not reachable: " + err.Error()})
+		logFor(c).Warn("store is not reachable", "err", err)
+		c.JSON(http.StatusServiceUnavailable, &Error{Code: "store_unreachable", Message: "the store is not reachable"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
