@@ -119,11 +119,16 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		}
 	}
 	// Decode before queueing, so that a bad document is a 4xx at once and
-	// never takes a queue slot. The matrices are computed in the job.
-	if _, _, err := vroom.Decode(body, nil); err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
+	// never takes a queue slot. A problem with its own matrices is solved
+	// from this decoding; one with coordinates is decoded again in the job,
+	// where the road matrices are computed on the job's context.
+	t0 := time.Now()
+	decoded, meta, err := vroom.Decode(body, nil)
+	if err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
 		fail(c, err)
 		return
 	}
+	loading := time.Since(t0)
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
 		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
 		// client going away, or by the time budget
@@ -155,7 +160,17 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: oh.solverThreads(), Progress: func(p vrp.Progress) {
 			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 		}}
-		out, err := vroom.Run(ctx, body, matrixFor, opt)
+		var out *vroom.Output
+		var err error
+		if decoded != nil {
+			t1 := time.Now()
+			var sol *vrp.Solution
+			if sol, err = vrp.Solve(ctx, decoded, opt); err == nil {
+				out = vroom.Encode(decoded, meta, sol, vroom.ComputingTimes{Loading: loading.Milliseconds(), Solving: time.Since(t1).Milliseconds()})
+			}
+		} else {
+			out, err = vroom.Run(ctx, body, matrixFor, opt)
+		}
 		if err != nil {
 			var ae *Error
 			if errors.As(err, &ae) {

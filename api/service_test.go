@@ -558,3 +558,28 @@ func TestErrorDetailsMessagesHeadAndFoot(t *testing.T) {
 		t.Fatalf("foot without a foot network: %d %v", code, m)
 	}
 }
+
+// TestOptimizeWithMatrices: a problem that brings its matrices is decoded
+// once, before it is queued, and solved; a bad one is refused before it
+// takes a queue slot.
+func TestOptimizeWithMatrices(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1, SolveQueue: 1}, false)
+	body := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"capacity":[4]}],
+		"jobs":[{"id":1,"location_index":1,"delivery":[1]},{"id":2,"location_index":2,"delivery":[1]}],
+		"matrices":{"car":{"durations":[[0,100,200],[100,0,150],[200,150,0]]}}}`
+	code, m := do(t, s.srv, "POST", "/v1/optimize?time_limit=200ms", body)
+	if code != 200 || m["code"].(float64) != 0 || len(m["routes"].([]any)) != 1 || len(m["unassigned"].([]any)) != 0 {
+		t.Fatalf("matrices problem: %d %v", code, m)
+	}
+	if d := m["summary"].(map[string]any)["duration"].(float64); d != 450 {
+		t.Fatalf("duration %v, want 450 (0-1-2-0)", d)
+	}
+	bad := strings.Replace(body, `"location_index":2`, `"location_index":7`, 1)
+	code, m = do(t, s.srv, "POST", "/v1/optimize?time_limit=200ms", bad)
+	if code != 422 || m["details"].(map[string]any)["path"] == nil {
+		t.Fatalf("index beyond the matrix: %d %v", code, m)
+	}
+	if _, _, tab := s.queue.Stats(); tab != 0 {
+		t.Fatalf("a refused problem left %d jobs in the table", tab)
+	}
+}
