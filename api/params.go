@@ -54,8 +54,9 @@ func ParseNumber(s string) (float64, bool) {
 		}
 		return n
 	}
-	if digits() == 0 {
-		return 0, false
+	first := i
+	if n := digits(); n == 0 || (n > 1 && s[first] == '0') {
+		return 0, false // no digits, or a leading zero
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
@@ -82,13 +83,18 @@ func ParseNumber(s string) (float64, bool) {
 	return v, true
 }
 
-// parseInt is ParseNumber for integers: optional '-', decimal digits only.
+// parseInt is ParseNumber for integers: JSON's integer grammar
+// (-?(0|[1-9][0-9]*)), at most 18 characters.
 func parseInt(s string) (int, bool) {
 	if len(s) == 0 || len(s) > 18 {
 		return 0, false
 	}
-	for k := 0; k < len(s); k++ {
-		if (s[k] < '0' || s[k] > '9') && !(k == 0 && s[k] == '-' && len(s) > 1) {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || (len(d) > 1 && d[0] == '0') {
+		return 0, false
+	}
+	for k := 0; k < len(d); k++ {
+		if d[k] < '0' || d[k] > '9' {
 			return 0, false
 		}
 	}
