@@ -459,6 +459,9 @@ func (n *Network) SnapWithin(p orb.Point, radius float64) (Snap, error) {
 type RouteOptions struct {
 	// NoGeometry skips the line, the polyline and the street list.
 	NoGeometry bool
+	// SnapRadius is how far in metres the points may lie from their roads
+	// (0: Options.MaxSnapDistance).
+	SnapRadius float64
 }
 
 // Route is a fastest route between two points.
@@ -479,11 +482,11 @@ func (n *Network) Route(ctx context.Context, from, to orb.Point, opts RouteOptio
 	if err := ctx.Err(); err != nil {
 		return Route{}, err
 	}
-	a, err := n.Snap(from)
+	a, err := n.SnapWithin(from, opts.SnapRadius)
 	if err != nil {
 		return Route{}, fmt.Errorf("route from: %w", err)
 	}
-	b, err := n.Snap(to)
+	b, err := n.SnapWithin(to, opts.SnapRadius)
 	if err != nil {
 		return Route{}, fmt.Errorf("route to: %w", err)
 	}
