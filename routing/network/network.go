@@ -677,12 +677,16 @@ type Neighbor struct {
 }
 
 // Nearest returns the k candidates reachable fastest from p, by ascending
-// travel time (ties by index); unreachable candidates are left out, and
-// candidates that do not snap fail the call. One 1 x N many-to-many.
+// travel time (ties by index); unreachable candidates and candidates that
+// do not snap are left out; p not snapping fails the call. One 1 x N
+// many-to-many.
 func (n *Network) Nearest(ctx context.Context, p orb.Point, candidates []orb.Point, k int) ([]Neighbor, error) {
-	tm, dm, _, err := n.Matrix(ctx, []orb.Point{p}, candidates, MatrixOptions{Workers: 1})
+	tm, dm, snaps, err := n.Matrix(ctx, []orb.Point{p}, candidates, MatrixOptions{Workers: 1, Partial: true})
 	if err != nil {
 		return nil, err
+	}
+	if snaps[0].Err != nil {
+		return nil, fmt.Errorf("source 0: %w", snaps[0].Err)
 	}
 	var out []Neighbor
 	for j := range candidates {

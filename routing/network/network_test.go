@@ -414,3 +414,20 @@ func TestMatrixPartialSnap(t *testing.T) {
 		t.Fatalf("far target: %v %+v", err, tm)
 	}
 }
+
+// TestNearestSkipsUnsnappedCandidates: a candidate far from every road is
+// left out instead of failing the call; a query point that does not snap
+// still fails it.
+func TestNearestSkipsUnsnappedCandidates(t *testing.T) {
+	n := loadMonaco(t)
+	g := n.Graph()
+	p := g.Point(graph.NodeID(g.NumNodes() / 2))
+	cands := []orb.Point{{7.42, 43.70}, g.Point(graph.NodeID(g.NumNodes() / 3))}
+	nb, err := n.Nearest(context.Background(), p, cands, 3)
+	if err != nil || len(nb) != 1 || nb[0].Index != 1 {
+		t.Fatalf("nearest: %v %+v", err, nb)
+	}
+	if _, err := n.Nearest(context.Background(), orb.Point{7.42, 43.70}, cands, 3); !errors.Is(err, routing.ErrTooFar) {
+		t.Fatalf("far query point: %v", err)
+	}
+}
