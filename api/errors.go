@@ -6,27 +6,46 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/jobs"
 	"lifeline/routing"
+	"lifeline/routing/graph"
+	"lifeline/routing/network"
 	"lifeline/routing/vrp/vroom"
 	"lifeline/zones"
 )
 
 // Error is the JSON body of every error response:
 // {"code": "validation_failed", "message": "...", "details": {...}}.
-// Details names where the problem is (path) when known.
+// Details names where the problem is (path) when known; it is always an
+// object, empty when there is nothing to add.
 type Error struct {
 	Code    string         `json:"code"`
 	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
+	Details map[string]any `json:"details"`
 	Status  int            `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// MarshalJSON writes details as {} when there are none.
+func (e Error) MarshalJSON() ([]byte, error) {
+	d := e.Details
+	if d == nil {
+		d = map[string]any{}
+	}
+	return json.Marshal(struct {
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	}{e.Code, e.Message, d})
+}
 
 // errBadRequest is a 400 for a request the server cannot read at all
 // (malformed JSON, a body over the size limit, a bad query parameter).
@@ -34,8 +53,9 @@ func errBadRequest(code, msg string, details map[string]any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: code, Message: msg, Details: details}
 }
 
-// statusOf is the ONE table from domain errors to HTTP status and code.
-// Every handler renders errors through it.
+// statusOf is the ONE table from domain errors to HTTP status, code and a
+// clean message (no Go error chains: sentinel texts and package prefixes
+// are taken out). Every handler renders errors through it.
 func statusOf(err error) *Error {
 	var ae *Error
 	if errors.As(err, &ae) {
@@ -43,40 +63,106 @@ func statusOf(err error) *Error {
 	}
 	var ve *zones.ValidationError
 	if errors.As(err, &ve) {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: ve.Error(),
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: pathMsg(ve.Path, ve.Message),
 			Details: map[string]any{"path": ve.Path, "reason": ve.Message}}
 	}
 	var pe interface{ PathMessage() (string, string) }
 	if errors.As(err, &pe) {
 		path, msg := pe.PathMessage()
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: err.Error(),
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: pathMsg(path, msg),
 			Details: map[string]any{"path": path, "reason": msg}}
 	}
+	var vre *vroom.Error
+	if errors.As(err, &vre) {
+		return vroomError(vre)
+	}
 	var mbe *http.MaxBytesError
+	var se *graph.SnapError
+	var fe *jobs.FullError
+	var ne net.Error
 	switch {
 	case errors.As(err, &mbe):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
 			Message: fmt.Sprintf("request body exceeds %d bytes", mbe.Limit), Details: map[string]any{"limit_bytes": mbe.Limit}}
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusTooManyRequests, Code: "busy",
+			Message: fmt.Sprintf("the solve %s is full (%d); retry in %d s", fe.What, fe.Limit, int(fe.RetryAfter.Seconds())),
+			Details: map[string]any{"limit": fe.Limit, "retry_after_s": int(fe.RetryAfter.Seconds())}}
+	case errors.Is(err, jobs.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such job (jobs are kept for an hour after they end)"}
+	case errors.Is(err, jobs.ErrClosed):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "shutting_down", Message: "the server is shutting down"}
 	case errors.Is(err, zones.ErrTooLarge):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: err.Error()}
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: clean(err, zones.ErrTooLarge, "input too large")}
 	case errors.Is(err, zones.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: clean(err, zones.ErrNotFound, "not found")}
 	case errors.Is(err, zones.ErrConflict):
-		return &Error{Status: http.StatusConflict, Code: "conflict", Message: err.Error()}
+		return &Error{Status: http.StatusConflict, Code: "conflict", Message: clean(err, zones.ErrConflict, "conflicts with the stored state")}
+	case errors.As(err, &se):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "too_far_from_road", Message: snapMessage(se)}
 	case errors.Is(err, routing.ErrTooFar):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "too_far_from_road", Message: err.Error()}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "too_far_from_road", Message: "the point is too far from any road"}
 	case errors.Is(err, routing.ErrUnreachable):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "unreachable", Message: err.Error()}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "unreachable", Message: "no route: the destination cannot be reached (sealed zones or one-way streets)"}
 	case errors.Is(err, vroom.ErrNoMatrixProvider):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "matrices_required", Message: err.Error()}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "matrices_required", Message: "the problem gives coordinates but no road graph is loaded: send matrices"}
+	case errors.Is(err, network.ErrTooLarge):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "limit_exceeded", Message: "the matrix is too large for the road engine"}
 	case errors.Is(err, errNoGraph):
-		return &Error{Status: http.StatusServiceUnavailable, Code: "no_road_graph", Message: err.Error()}
+		return &Error{Status: http.StatusServiceUnavailable, Code: "no_road_graph", Message: "no road graph is loaded"}
+	case errors.As(err, &ne) && ne.Timeout():
+		return &Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Message: "the request body did not arrive within the server's read timeout"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusGatewayTimeout, Code: "timeout", Message: err.Error()}
-	case errors.Is(err, context.Canceled):
-		return &Error{Status: 499, Code: "cancelled", Message: err.Error()}
+		return &Error{Status: http.StatusGatewayTimeout, Code: "timeout", Message: "the work did not finish within its time limit"}
+	case errors.Is(err, context.Canceled), errors.Is(err, jobs.ErrCancelled):
+		return &Error{Status: 499, Code: "cancelled", Message: "the request was cancelled"}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+}
+
+func pathMsg(path, msg string) string {
+	if path == "" {
+		return msg
+	}
+	return path + ": " + msg
+}
+
+// vroomError maps a VROOM decoding error: unknown fields are 400
+// unknown_field like on every endpoint, the rest 422 with the path.
+func vroomError(e *vroom.Error) *Error {
+	if f, ok := strings.CutPrefix(e.Message, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return errBadRequest("unknown_field", fmt.Sprintf("unknown field %q", f), map[string]any{"path": f})
+	}
+	if strings.HasPrefix(e.Message, "JSON syntax error") {
+		return errBadRequest("malformed_json", "malformed JSON: "+strings.TrimPrefix(e.Message, "JSON syntax error "), map[string]any{})
+	}
+	d := map[string]any{"reason": e.Message}
+	if e.Path != "" {
+		d["path"] = e.Path
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: pathMsg(e.Path, e.Message), Details: d}
+}
+
+func snapMessage(se *graph.SnapError) string {
+	return fmt.Sprintf("no road within %.0f m of [%.6f, %.6f]", se.MaxDist, se.Point[0], se.Point[1])
+}
+
+// clean turns a wrapped domain error into a message without Go's chain
+// syntax: the sentinel's text and package prefixes go, the context stays
+// in parentheses after the fixed wording.
+func clean(err, sentinel error, fixed string) string {
+	s := err.Error()
+	s = strings.ReplaceAll(s, ": "+sentinel.Error(), "")
+	s = strings.ReplaceAll(s, sentinel.Error(), "")
+	for _, p := range []string{"zones: ", "vroom: ", "routing: ", "network: ", "api: ", "jobs: ", "memstore: ", "postgis: "} {
+		s = strings.ReplaceAll(s, p, "")
+	}
+	s = strings.Trim(s, " :")
+	if s == "" {
+		return fixed
+	}
+	return fixed + " (" + s + ")"
 }
 
 var errNoGraph = errors.New("api: no road graph is loaded")
@@ -91,6 +177,15 @@ func fail(c *gin.Context, err error) {
 			e.Details = map[string]any{}
 		}
 		e.Details["request_id"] = c.GetString(ctxRequestID)
+	}
+	if e.Status == http.StatusTooManyRequests {
+		if s, ok := e.Details["retry_after_s"].(int); ok {
+			c.Header("Retry-After", strconv.Itoa(max(1, s)))
+		}
+	}
+	if e.Status == 499 && c.Request.Context().Err() != nil {
+		c.Abort() // the client is gone: nobody reads an answer
+		return
 	}
 	c.AbortWithStatusJSON(e.Status, e)
 }
@@ -140,10 +235,20 @@ func jsonError(body []byte, err error) error {
 		return errBadRequest("malformed_json", fmt.Sprintf("malformed JSON at line %d, column %d: %s", line, col, se.Error()),
 			map[string]any{"line": line, "column": col, "offset": se.Offset})
 	case errors.As(err, &te):
-		return errBadRequest("malformed_json", fmt.Sprintf("field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value),
-			map[string]any{"path": te.Field})
+		// embedded Go structs show up as capitalised path elements
+		// ("Request.sites"); JSON names in this API are lower case
+		f := te.Field
+		for {
+			head, rest, ok := strings.Cut(f, ".")
+			if !ok || head == "" || head[0] < 'A' || head[0] > 'Z' {
+				break
+			}
+			f = rest
+		}
+		return errBadRequest("malformed_json", fmt.Sprintf("field %q: expected %s, got JSON %s", f, te.Type, te.Value),
+			map[string]any{"path": f})
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errBadRequest("malformed_json", "malformed JSON: unexpected end of input", nil)
+		return errBadRequest("malformed_json", "malformed JSON: unexpected end of input", map[string]any{})
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return errBadRequest("unknown_field", fmt.Sprintf("unknown field %q", f), map[string]any{"path": f})

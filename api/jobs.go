@@ -2,127 +2,102 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"lifeline/jobs"
 )
 
-// jobs runs long solves in the background so that a dispatcher's browser can
-// show progress: POST ...?async=true answers 202 with a job id, and
-// GET /v1/jobs/{id} answers its state, the latest progress report and, once
-// done, the result. Jobs live in memory and are forgotten an hour after they
-// end (results of a restarted server are gone; the synchronous mode returns
-// them directly).
-type jobs struct {
-	mu   sync.Mutex
-	byID map[string]*job
-}
+// Solves (POST /v1/optimize, POST /v1/sites/plan) all go through the one
+// bounded queue Deps.Queue (jobs.Local by default, sized by Limits). With
+// async=true the answer is 202 with the job and a Location to poll:
+// GET /v1/jobs/{id} answers its state (queued, running, done, failed,
+// cancelled), the latest progress and, once done, the result; DELETE
+// cancels it. Without async the request waits for its job (a client that
+// goes away cancels it). A full queue answers 429 with Retry-After.
 
-type job struct {
+// jobView is the JSON form of a job.
+type jobView struct {
 	ID       string    `json:"id"`
 	Kind     string    `json:"kind"`
-	State    string    `json:"state"` // running, done, failed, cancelled
-	Started  time.Time `json:"started_at"`
+	State    string    `json:"state"`
+	Created  time.Time `json:"created_at"`
+	Started  time.Time `json:"started_at,omitzero"`
 	Ended    time.Time `json:"ended_at,omitzero"`
 	Progress any       `json:"progress,omitempty"`
 	Result   any       `json:"result,omitempty"`
 	Error    *Error    `json:"error,omitempty"`
-	cancel   context.CancelFunc
 }
 
-const jobRetention = time.Hour
-
-func newJobs() *jobs { return &jobs{byID: map[string]*job{}} }
-
-// start runs work in a goroutine with a context detached from the request
-// (the job outlives it) but bounded by budget; report stores progress.
-func (js *jobs) start(kind string, budget time.Duration, work func(ctx context.Context, report func(any)) (any, error)) *job {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), budget)
-	j := &job{ID: hex.EncodeToString(b[:]), Kind: kind, State: "running", Started: time.Now().UTC(), cancel: cancel}
-	js.mu.Lock()
-	js.gc()
-	js.byID[j.ID] = j
-	js.mu.Unlock()
-	go func() {
-		defer cancel()
-		res, err := work(ctx, func(p any) {
-			js.mu.Lock()
-			j.Progress = p
-			js.mu.Unlock()
-		})
-		js.mu.Lock()
-		defer js.mu.Unlock()
-		j.Ended = time.Now().UTC()
-		switch {
-		case err != nil && j.State == "cancelled":
-		case err != nil:
-			j.State, j.Error = "failed", statusOf(err)
-		default:
-			j.State, j.Result = "done", res
-		}
-	}()
-	return j
+func viewOf(j jobs.Job) jobView {
+	v := jobView{ID: j.ID, Kind: j.Kind, State: string(j.State), Created: j.Created, Started: j.Started, Ended: j.Ended,
+		Progress: j.Progress, Result: j.Result}
+	if j.Err != nil {
+		v.Error = statusOf(j.Err)
+	}
+	return v
 }
 
-func (js *jobs) gc() {
-	for id, j := range js.byID {
-		if !j.Ended.IsZero() && time.Since(j.Ended) > jobRetention {
-			delete(js.byID, id)
-		}
-	}
-}
-
-func (js *jobs) get(c *gin.Context) {
-	js.mu.Lock()
-	defer js.mu.Unlock()
-	j, ok := js.byID[c.Param("id")]
-	if !ok {
-		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: "no job " + c.Param("id") + " (jobs are kept for an hour after they end)"})
-		return
-	}
-	c.JSON(http.StatusOK, j)
-}
-
-func (js *jobs) cancelJob(c *gin.Context) {
-	js.mu.Lock()
-	defer js.mu.Unlock()
-	j, ok := js.byID[c.Param("id")]
-	if !ok {
-		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: "no job " + c.Param("id")})
-		return
-	}
-	if j.State == "running" {
-		j.State = "cancelled"
-		j.cancel()
-	}
-	c.JSON(http.StatusOK, j)
-}
-
-// runSolve runs work within budget: synchronously (200 with the result, the
-// request's context cancels it when the client goes away), or in the
-// background when the query says async=true (202 with the job and a Location
-// to poll for progress).
-func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, work func(ctx context.Context, report func(any)) (any, error)) {
-	if c.Query("async") == "true" {
-		j := h.jobs.start(kind, budget+5*time.Second, work)
-		c.Header("Location", "/v1/jobs/"+j.ID)
-		h.jobs.mu.Lock()
-		defer h.jobs.mu.Unlock()
-		c.JSON(http.StatusAccepted, j)
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), budget+5*time.Second)
-	defer cancel()
-	res, err := work(ctx, func(any) {})
+func (h *Handlers) getJob(c *gin.Context) {
+	j, err := h.Queue.Get(c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	c.JSON(http.StatusOK, viewOf(j))
+}
+
+func (h *Handlers) cancelJob(c *gin.Context) {
+	j, err := h.Queue.Cancel(c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, viewOf(j))
+}
+
+// runSolve submits work to the queue with a time budget: async (202 with
+// the job and a Location), or sync (200 with the result; the request's end
+// cancels the job). The work's context is the job's, never the request's.
+func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, work jobs.Work) {
+	async, err := queryBool(c, "async", false)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	j, err := h.Queue.Submit(jobs.Spec{Kind: kind, Timeout: budget + 5*time.Second, Work: work})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if async {
+		c.Header("Location", "/v1/jobs/"+j.ID)
+		c.JSON(http.StatusAccepted, viewOf(j))
+		return
+	}
+	ctx, id := c.Request.Context(), j.ID
+	j, err = h.Queue.Wait(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			_, _ = h.Queue.Cancel(id)
+			h.Queue.Forget(id)
+		}
+		fail(c, err)
+		return
+	}
+	defer h.Queue.Forget(id)
+	switch j.State {
+	case jobs.Done:
+		c.JSON(http.StatusOK, j.Result)
+	case jobs.Cancelled:
+		fail(c, context.Canceled)
+	default:
+		if j.Err == nil {
+			j.Err = errors.New("job failed")
+		}
+		fail(c, j.Err)
+	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -11,25 +12,24 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
+	"lifeline/jobs"
 	"lifeline/routing"
+	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/routing/vrp"
 	"lifeline/routing/vrp/vroom"
 )
 
-// Limits of POST /v1/optimize.
-const (
-	DefaultOptimizeTime = 5 * time.Second
-	MaxOptimizeTime     = 5 * time.Minute
-)
-
 // OptimizeRoutes registers POST /v1/optimize: a VROOM problem document in,
 // VROOM's solution document out (see routing/vrp/vroom for what we extend).
 // Locations given as coordinates are turned into matrices on n (car); with
-// n nil the problem must bring its matrices.
+// n nil the problem must bring its matrices. A location farther than
+// snap_radius from every road does not fail the solve: its jobs and
+// shipments come back unassigned with the reason.
 //
-// Query: time_limit (Go duration, default 5s, at most 5m), seed (default 1),
-// async=true to run as a job with progress at /v1/jobs/{id}.
+// Query: time_limit (Go duration, default and maximum in Limits), seed
+// (default 1), snap_radius (metres), async=true to run as a job with
+// progress at /v1/jobs/{id}. Every solve goes through the solve queue.
 func OptimizeRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		oh := &optimizeHandlers{Handlers: h, net: n}
@@ -51,18 +51,41 @@ type optimizeProgress struct {
 	Cost           float64 `json:"cost"`
 }
 
+// problemSize is what the handler reads of a VROOM document before the
+// solve, to bound it (the decoder checks the rest).
+type problemSize struct {
+	Jobs      []json.RawMessage `json:"jobs"`
+	Shipments []json.RawMessage `json:"shipments"`
+	Vehicles  []json.RawMessage `json:"vehicles"`
+}
+
+// solverThreads is how many search threads one solve gets: the cores
+// shared by the queue's workers.
+func (h *Handlers) solverThreads() int {
+	w := h.Limits.SolveWorkers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	return max(1, runtime.GOMAXPROCS(0)/w)
+}
+
 func (oh *optimizeHandlers) optimize(c *gin.Context) {
-	limit := DefaultOptimizeTime
-	if s := c.Query("time_limit"); s != "" {
+	lim := oh.Limits
+	limit := lim.DefaultOptimizeTime
+	if s, ok := c.GetQuery("time_limit"); ok {
 		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 || d > MaxOptimizeTime {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a duration in (0, %s], such as 10s", s, MaxOptimizeTime), map[string]any{"path": "query.time_limit"}))
+		if err != nil || d <= 0 {
+			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", s), map[string]any{"path": "query.time_limit"}))
+			return
+		}
+		if d > lim.MaxOptimizeTime {
+			fail(c, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String()))
 			return
 		}
 		limit = d
 	}
 	seed := uint64(1)
-	if s := c.Query("seed"); s != "" {
+	if s, ok := c.GetQuery("seed"); ok {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", s), map[string]any{"path": "query.seed"}))
@@ -70,32 +93,107 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		}
 		seed = v
 	}
+	radius, err := oh.querySnapRadius(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if _, err := queryBool(c, "async", false); err != nil {
+		fail(c, err)
+		return
+	}
 	body, err := readBody(c, min(oh.MaxBodyBytes*8, vroom.MaxInputBytes))
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	var size problemSize
+	if json.Unmarshal(body, &size) == nil {
+		if n := len(size.Jobs) + len(size.Shipments); n > lim.MaxOptimizeTasks {
+			fail(c, errLimit("jobs", fmt.Sprintf("%d jobs and shipments; at most %d per solve", n, lim.MaxOptimizeTasks), lim.MaxOptimizeTasks))
+			return
+		}
+		if n := len(size.Vehicles); n > lim.MaxOptimizeVehicles {
+			fail(c, errLimit("vehicles", fmt.Sprintf("%d vehicles; at most %d per solve", n, lim.MaxOptimizeVehicles), lim.MaxOptimizeVehicles))
+			return
+		}
+	}
+	// Decode before queueing, so that a bad document is a 4xx at once and
+	// never takes a queue slot. A problem with its own matrices is solved
+	// from this decoding; one with coordinates is decoded again in the job,
+	// where the road matrices are computed on the job's context.
+	t0 := time.Now()
+	decoded, meta, err := vroom.Decode(body, nil)
+	if err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
+		fail(c, err)
+		return
+	}
+	loading := time.Since(t0)
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
-		// the work's own context: in async mode the request's ends with the 202
+		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
+		// client going away, or by the time budget
+		unsnapped := map[int]string{} // matrix location -> why it does not snap
 		var matrixFor vroom.MatrixFunc
 		if oh.net != nil {
 			matrixFor = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-				tm, dm, _, err := oh.net.Matrix(ctx, ps, ps, network.MatrixOptions{})
-				return tm, dm, err
+				if len(ps) > lim.MaxOptimizeLocations {
+					return routing.Matrix{}, routing.Matrix{}, errLimit("jobs", fmt.Sprintf("%d distinct locations; at most %d per solve",
+						len(ps), lim.MaxOptimizeLocations), lim.MaxOptimizeLocations)
+				}
+				tm, dm, snaps, err := oh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true, SnapRadius: radius})
+				if err != nil {
+					return tm, dm, err
+				}
+				for i, s := range snaps[:len(ps)] {
+					if s.Err != nil {
+						var se *graph.SnapError
+						if errors.As(s.Err, &se) {
+							unsnapped[i] = snapMessage(se)
+						} else {
+							unsnapped[i] = "the location does not snap to a road"
+						}
+					}
+				}
+				return tm, dm, nil
 			}
 		}
-		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: runtime.GOMAXPROCS(0), Progress: func(p vrp.Progress) {
+		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: oh.solverThreads(), Progress: func(p vrp.Progress) {
 			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 		}}
-		out, err := vroom.Run(ctx, body, matrixFor, opt)
+		var out *vroom.Output
+		var err error
+		if decoded != nil {
+			t1 := time.Now()
+			var sol *vrp.Solution
+			if sol, err = vrp.Solve(ctx, decoded, opt); err == nil {
+				out = vroom.Encode(decoded, meta, sol, vroom.ComputingTimes{Loading: loading.Milliseconds(), Solving: time.Since(t1).Milliseconds()})
+			}
+		} else {
+			out, err = vroom.Run(ctx, body, matrixFor, opt)
+		}
 		if err != nil {
-			var ve *vroom.Error
-			if errors.As(err, &ve) {
-				return nil, errUnprocessable(ve.Path, ve.Message)
+			var ae *Error
+			if errors.As(err, &ae) {
+				return nil, ae // a limit of the matrix provider
 			}
 			return nil, err
 		}
-		oh.lists.add(ctx, out, oh.zoneAt())
+		if err := ctx.Err(); err != nil {
+			return nil, err // cancelled or out of time: no plan, no route lists
+		}
+		for k := range out.Unassigned {
+			if why, ok := unsnapped[out.Unassigned[k].LocationIndex]; ok {
+				out.Unassigned[k].Reason = why
+			}
+		}
+		// route lists only for a job that is not cancelled (atomically
+		// with DELETE /v1/jobs/{id})
+		if err := jobs.Commit(ctx, func() error {
+			oh.lists.add(ctx, out, oh.zoneAt())
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 		return out, nil
 	})
 }

@@ -34,14 +34,140 @@ func parseTime(s, path string) (time.Time, error) {
 		map[string]any{"path": path})
 }
 
+// ParseNumber is the one strict number parser of the API for text outside
+// JSON (query parameters, "lon,lat"): JSON's number grammar
+// (-?int(.frac)?(e[+-]?exp)?), finite. Go's strconv.ParseFloat also takes
+// "0x1p6", "1_04", "+5", "Inf", "NaN" and ".5"; these are not numbers here.
+func ParseNumber(s string) (float64, bool) {
+	if len(s) == 0 || len(s) > 64 {
+		return 0, false
+	}
+	i := 0
+	if s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	first := i
+	if n := digits(); n == 0 || (n > 1 && s[first] == '0') {
+		return 0, false // no digits, or a leading zero
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0, false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0, false
+		}
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, false
+	}
+	return v, true
+}
+
+// parseInt is ParseNumber for integers: JSON's integer grammar
+// (-?(0|[1-9][0-9]*)), at most 18 characters.
+func parseInt(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || (len(d) > 1 && d[0] == '0') {
+		return 0, false
+	}
+	for k := 0; k < len(d); k++ {
+		if d[k] < '0' || d[k] > '9' {
+			return 0, false
+		}
+	}
+	v, err := strconv.Atoi(s)
+	return v, err == nil
+}
+
+// parseBool is the strict boolean of query parameters: true or false.
+func parseBool(s string) (bool, bool) {
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// queryBool parses an optional strict boolean query parameter.
+func queryBool(c *gin.Context, name string, def bool) (bool, error) {
+	s, ok := c.GetQuery(name)
+	if !ok {
+		return def, nil
+	}
+	v, ok := parseBool(s)
+	if !ok {
+		return false, errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q is not true or false", name, s),
+			map[string]any{"path": "query." + name, "allowed": []string{"true", "false"}})
+	}
+	return v, nil
+}
+
+// queryEnum parses an optional query parameter that must be one of allowed
+// (def when absent).
+func queryEnum(c *gin.Context, name, def string, allowed ...string) (string, error) {
+	s, ok := c.GetQuery(name)
+	if !ok {
+		return def, nil
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q is not one of %s", name, s, strings.Join(allowed, ", ")),
+		map[string]any{"path": "query." + name, "allowed": allowed})
+}
+
+// commonParams refuses bad values of the query parameters that every
+// endpoint understands the same way (format, async), before any handler
+// runs.
+func commonParams() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, err := queryEnum(c, "format", "", "json", "geojson"); err != nil {
+			fail(c, err)
+			return
+		}
+		if _, err := queryBool(c, "async", false); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
 // queryFloat parses a required float query parameter.
 func queryFloat(c *gin.Context, name string, min, max float64) (float64, error) {
 	s := c.Query(name)
 	if s == "" {
 		return 0, errBadRequest("missing_parameter", "query parameter "+name+" is required", map[string]any{"path": "query." + name})
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || v < min || v > max {
+	v, ok := ParseNumber(s)
+	if !ok || v < min || v > max {
 		return 0, errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q must be a number in [%g, %g]", name, s, min, max),
 			map[string]any{"path": "query." + name})
 	}
@@ -54,8 +180,8 @@ func queryInt(c *gin.Context, name string, def, max int) (int, error) {
 	if s == "" {
 		return def, nil
 	}
-	v, err := strconv.Atoi(s)
-	if err != nil || v < 0 || v > max {
+	v, ok := parseInt(s)
+	if !ok || v < 0 || v > max {
 		return 0, errBadRequest("bad_parameter", fmt.Sprintf("query.%s: %q must be an integer in [0, %d]", name, s, max),
 			map[string]any{"path": "query." + name})
 	}
@@ -78,8 +204,8 @@ func queryBBox(c *gin.Context) (*orb.Bound, error) {
 	}
 	var v [4]float64
 	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) {
+		f, ok := ParseNumber(strings.TrimSpace(p))
+		if !ok {
 			return nil, bad(fmt.Sprintf("%q is not a number", p))
 		}
 		v[i] = f

@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -120,6 +122,13 @@ func (h *Handlers) createFacility(c *gin.Context) {
 	}
 	f.ID = 0
 	if err := zones.ValidateFacility(f); err != nil {
+		// the body is the facility itself, not a GeoJSON Feature
+		var ve *zones.ValidationError
+		if errors.As(err, &ve) {
+			ve2 := *ve
+			ve2.Path = strings.TrimPrefix(ve2.Path, "properties.")
+			err = &ve2
+		}
 		fail(c, err)
 		return
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -10,28 +12,29 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/geojson"
 
 	"lifeline/geo/h3grid"
 	"lifeline/routing"
+	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/zones"
 )
 
-// Limits of the road endpoints.
-const (
-	MaxMatrixCells    = 1_000_000 // sources x targets
-	MaxMatrixPoints   = 2_000     // sources or targets
-	MaxIsochroneMins  = 120
-	MaxNearestResults = 50
-	MaxStreetFeatures = 20_000
-)
+// MaxStreetFeatures caps the features of GET /v1/streets. The other limits
+// of the road endpoints are in Limits.
+const MaxStreetFeatures = 20_000
 
 // RoadRoutes registers /v1/route, /v1/matrix, /v1/isochrone, /v1/nearest and
-// /v1/snap over n. When n is nil they answer 503 no_road_graph.
-func RoadRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
+// /v1/snap over n (car). When n is nil they answer 503 no_road_graph. A
+// foot network, when given, answers /v1/route?profile=foot.
+func RoadRoutes(n *network.Network, foot ...*network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		rh := &roadHandlers{Handlers: h, net: n}
+		if len(foot) > 0 {
+			rh.foot = foot[0]
+		}
 		r.GET("/route", rh.route)
 		r.POST("/route", rh.route)
 		r.POST("/matrix", rh.matrix)
@@ -45,7 +48,33 @@ func RoadRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 
 type roadHandlers struct {
 	*Handlers
-	net *network.Network
+	net  *network.Network
+	foot *network.Network
+}
+
+// snapRadius parses an optional snap radius in metres, in (0, MaxSnapRadius].
+func (h *Handlers) snapRadius(v *float64, path string) (float64, error) {
+	if v == nil {
+		return h.Limits.DefaultSnapRadius, nil
+	}
+	if !(*v > 0) || *v > h.Limits.MaxSnapRadius {
+		return 0, errLimit(path, fmt.Sprintf("%g m is not in (0, %g] m", *v, h.Limits.MaxSnapRadius), h.Limits.MaxSnapRadius)
+	}
+	return *v, nil
+}
+
+// querySnapRadius is snapRadius for the query parameter snap_radius.
+func (h *Handlers) querySnapRadius(c *gin.Context) (float64, error) {
+	s, ok := c.GetQuery("snap_radius")
+	if !ok {
+		return h.Limits.DefaultSnapRadius, nil
+	}
+	v, ok := ParseNumber(s)
+	if !ok {
+		return 0, errBadRequest("bad_parameter", fmt.Sprintf("query.snap_radius: %q is not a number of metres", s),
+			map[string]any{"path": "query.snap_radius"})
+	}
+	return h.snapRadius(&v, "query.snap_radius")
 }
 
 func (rh *roadHandlers) ready(c *gin.Context) bool {
@@ -64,8 +93,8 @@ func parseLonLat(s, path string) (orb.Point, error) {
 	}
 	var p orb.Point
 	for i, q := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
-		if err != nil {
+		v, ok := ParseNumber(strings.TrimSpace(q))
+		if !ok {
 			return orb.Point{}, errBadRequest("bad_parameter", fmt.Sprintf("%s: %q is not lon,lat", path, s), map[string]any{"path": path})
 		}
 		p[i] = v
@@ -82,8 +111,10 @@ func pointFrom(v []float64, path string) (orb.Point, error) {
 }
 
 type routeRequest struct {
-	From []float64 `json:"from"`
-	To   []float64 `json:"to"`
+	From       []float64 `json:"from"`
+	To         []float64 `json:"to"`
+	Profile    string    `json:"profile"`
+	SnapRadius *float64  `json:"snap_radius"`
 }
 
 type routeResponse struct {
@@ -91,6 +122,7 @@ type routeResponse struct {
 	From     network.Snap      `json:"from"`
 	To       network.Snap      `json:"to"`
 	Geometry *geojson.Geometry `json:"geometry,omitempty"`
+	Profile  string            `json:"profile"`
 }
 
 func (rh *roadHandlers) route(c *gin.Context) {
@@ -99,63 +131,104 @@ func (rh *roadHandlers) route(c *gin.Context) {
 	}
 	var from, to orb.Point
 	var err error
+	var opts network.RouteOptions
+	profile, profilePath := "car", "query.profile"
 	if c.Request.Method == http.MethodPost {
 		var req routeRequest
 		if err = decodeJSON(c, 4096, &req); err == nil {
 			if from, err = pointFrom(req.From, "from"); err == nil {
-				to, err = pointFrom(req.To, "to")
+				if to, err = pointFrom(req.To, "to"); err == nil {
+					opts.SnapRadius, err = rh.snapRadius(req.SnapRadius, "snap_radius")
+				}
 			}
+		}
+		if req.Profile != "" {
+			profile, profilePath = req.Profile, "profile"
 		}
 	} else {
 		if from, err = parseLonLat(c.Query("from"), "query.from"); err == nil {
-			to, err = parseLonLat(c.Query("to"), "query.to")
+			if to, err = parseLonLat(c.Query("to"), "query.to"); err == nil {
+				if profile, err = queryEnum(c, "profile", "car", "car", "foot"); err == nil {
+					opts.SnapRadius, err = rh.querySnapRadius(c)
+				}
+			}
 		}
 	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	var opts network.RouteOptions
-	switch g := c.Query("geometry"); g {
-	case "", "true":
-	case "false":
-		opts.NoGeometry = true
-	default:
-		fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.geometry: %q is not true or false", g), map[string]any{"path": "query.geometry"}))
+	noGeom, err := queryBool(c, "geometry", true)
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	r, err := rh.net.Route(c.Request.Context(), from, to, opts)
+	opts.NoGeometry = !noGeom
+	net := rh.net
+	switch profile {
+	case "car":
+	case "foot":
+		if rh.foot == nil {
+			fail(c, &Error{Status: 422, Code: "profile_unavailable", Message: profilePath + ": no foot network is loaded on this server; only car routes",
+				Details: map[string]any{"path": profilePath, "available": []string{"car"}}})
+			return
+		}
+		net = rh.foot
+	default:
+		fail(c, errUnprocessable(profilePath, fmt.Sprintf("%q is not a profile (car, foot)", profile)))
+		return
+	}
+	r, err := net.Route(c.Request.Context(), from, to, opts)
 	if err != nil {
+		var se *graph.SnapError
+		if errors.As(err, &se) {
+			path := "from"
+			if strings.HasPrefix(err.Error(), "route to") {
+				path = "to"
+			}
+			if c.Request.Method != http.MethodPost {
+				path = "query." + path
+			}
+			fail(c, &Error{Status: 422, Code: "too_far_from_road", Message: path + ": " + snapMessage(se),
+				Details: map[string]any{"path": path, "snap_radius_m": se.MaxDist}})
+			return
+		}
 		fail(c, err)
 		return
 	}
 	if opts.NoGeometry {
 		// time and distance only: no line, polyline or street list
-		c.JSON(http.StatusOK, gin.H{"time_s": r.Time, "distance_m": r.Distance, "from": r.From, "to": r.To, "version": r.Version})
+		c.JSON(http.StatusOK, gin.H{"time_s": r.Time, "distance_m": r.Distance, "from": r.From, "to": r.To, "version": r.Version, "profile": profile})
 		return
 	}
 	if wantGeoJSON(c) {
 		f := geojson.NewFeature(r.Geometry)
-		f.Properties = geojson.Properties{"time_s": r.Time, "distance_m": r.Distance, "streets": r.Streets, "from": r.From, "to": r.To}
+		f.Properties = geojson.Properties{"time_s": r.Time, "distance_m": r.Distance, "streets": r.Streets, "from": r.From, "to": r.To, "profile": profile}
 		c.Header("Content-Type", "application/geo+json")
 		c.JSON(http.StatusOK, f)
 		return
 	}
-	c.JSON(http.StatusOK, routeResponse{Route: r, From: r.From, To: r.To, Geometry: geojson.NewGeometry(r.Geometry)})
+	c.JSON(http.StatusOK, routeResponse{Route: r, From: r.From, To: r.To, Geometry: geojson.NewGeometry(r.Geometry), Profile: profile})
 }
 
 type matrixRequest struct {
 	Sources [][]float64 `json:"sources"`
 	// Targets defaults to Sources.
 	Targets [][]float64 `json:"targets"`
+	// SnapRadius (metres) applies to every point without its own radius.
+	SnapRadius *float64 `json:"snap_radius"`
+	// SourceSnapRadii and TargetSnapRadii give one radius per point (null
+	// entries take SnapRadius).
+	SourceSnapRadii []*float64 `json:"source_snap_radii"`
+	TargetSnapRadii []*float64 `json:"target_snap_radii"`
 }
 
-func points(vs [][]float64, path string) ([]orb.Point, error) {
+func points(vs [][]float64, path string, max int) ([]orb.Point, error) {
 	if len(vs) == 0 {
 		return nil, errUnprocessable(path, "at least one [lon, lat] point is required")
 	}
-	if len(vs) > MaxMatrixPoints {
-		return nil, errUnprocessable(path, fmt.Sprintf("%d points given; at most %d", len(vs), MaxMatrixPoints))
+	if len(vs) > max {
+		return nil, errLimit(path, fmt.Sprintf("%d points given; at most %d", len(vs), max), max)
 	}
 	ps := make([]orb.Point, len(vs))
 	for i, v := range vs {
@@ -177,23 +250,54 @@ func (rh *roadHandlers) matrix(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	src, err := points(req.Sources, "sources")
+	lim := rh.Limits
+	src, err := points(req.Sources, "sources", lim.MaxMatrixPoints)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	dst := src
 	if req.Targets != nil {
-		if dst, err = points(req.Targets, "targets"); err != nil {
+		if dst, err = points(req.Targets, "targets", lim.MaxMatrixPoints); err != nil {
 			fail(c, err)
 			return
 		}
 	}
-	if len(src)*len(dst) > MaxMatrixCells {
-		fail(c, errUnprocessable("targets", fmt.Sprintf("%d x %d cells; at most %d per request", len(src), len(dst), MaxMatrixCells)))
+	if len(src)*len(dst) > lim.MaxMatrixCells {
+		fail(c, errLimit("targets", fmt.Sprintf("%d x %d cells; at most %d per request", len(src), len(dst), lim.MaxMatrixCells), lim.MaxMatrixCells))
 		return
 	}
-	tm, dm, snaps, err := rh.net.Matrix(c.Request.Context(), src, dst, network.MatrixOptions{})
+	opts := network.MatrixOptions{Partial: true}
+	if opts.SnapRadius, err = rh.snapRadius(req.SnapRadius, "snap_radius"); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.SourceSnapRadii != nil || req.TargetSnapRadii != nil {
+		opts.SnapRadii = make([]float64, len(src)+len(dst))
+		for _, side := range []struct {
+			name  string
+			radii []*float64
+			n, at int
+		}{{"source_snap_radii", req.SourceSnapRadii, len(src), 0}, {"target_snap_radii", req.TargetSnapRadii, len(dst), len(src)}} {
+			if side.radii == nil {
+				continue
+			}
+			if len(side.radii) != side.n {
+				fail(c, errUnprocessable(side.name, fmt.Sprintf("has %d radii for %d points", len(side.radii), side.n)))
+				return
+			}
+			for i, r := range side.radii {
+				if r == nil {
+					continue
+				}
+				if opts.SnapRadii[side.at+i], err = rh.snapRadius(r, fmt.Sprintf("%s[%d]", side.name, i)); err != nil {
+					fail(c, err)
+					return
+				}
+			}
+		}
+	}
+	tm, dm, snaps, err := rh.net.Matrix(c.Request.Context(), src, dst, opts)
 	if err != nil {
 		fail(c, err)
 		return
@@ -204,7 +308,8 @@ func (rh *roadHandlers) matrix(c *gin.Context) {
 // encodeMatrices writes {"durations":[[...]],"distances":[[...]],"sources":[snaps],"targets":[snaps]}
 // by hand: a 1,000 x 1,000 table is two million numbers and encoding/json
 // would spend more time than the search. Seconds and metres get one decimal;
-// unreachable cells are null.
+// unreachable cells are null, and so are the rows and columns of points
+// that did not snap (their snap says why: {"point":null,"error":"..."}).
 func encodeMatrices(tm, dm routing.Matrix, snaps []network.Snap, nsrc int) []byte {
 	b := make([]byte, 0, 16*len(tm.Data)+64*len(snaps)+64)
 	b = append(b, `{"durations":`...)
@@ -246,7 +351,16 @@ func appendSnaps(b []byte, ss []network.Snap) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = fmt.Appendf(b, `{"point":[%.7f,%.7f],"distance_m":%.1f}`, s.Point[0], s.Point[1], s.Distance)
+		var se *graph.SnapError
+		switch {
+		case s.Err != nil && errors.As(s.Err, &se):
+			msg, _ := json.Marshal(snapMessage(se))
+			b = fmt.Appendf(b, `{"input":[%g,%g],"point":null,"distance_m":null,"error":%s}`, s.Input[0], s.Input[1], msg)
+		case s.Err != nil:
+			b = fmt.Appendf(b, `{"input":[%g,%g],"point":null,"distance_m":null,"error":"does not snap to a road"}`, s.Input[0], s.Input[1])
+		default:
+			b = fmt.Appendf(b, `{"point":[%.7f,%.7f],"distance_m":%.1f}`, s.Point[0], s.Point[1], s.Distance)
+		}
 	}
 	return append(b, ']')
 }
@@ -273,9 +387,14 @@ func (rh *roadHandlers) isochrone(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	mins, err := queryFloat(c, "minutes", 0.1, MaxIsochroneMins)
+	lim := rh.Limits
+	mins, err := queryFloat(c, "minutes", 0.1, math.MaxFloat64)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if mins > lim.MaxIsochroneMinutes {
+		fail(c, errLimit("query.minutes", fmt.Sprintf("%g minutes; at most %g", mins, lim.MaxIsochroneMinutes), lim.MaxIsochroneMinutes))
 		return
 	}
 	res, err := queryInt(c, "h3_res", 9, h3grid.MaxResolution)
@@ -283,18 +402,44 @@ func (rh *roadHandlers) isochrone(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	iso, err := rh.net.Isochrone(c.Request.Context(), orb.Point{lon, lat}, mins*60)
+	if res > lim.MaxH3Res {
+		fail(c, errLimit("query.h3_res", fmt.Sprintf("resolution %d; at most %d", res, lim.MaxH3Res), lim.MaxH3Res))
+		return
+	}
+	ctx := c.Request.Context()
+	iso, err := rh.net.Isochrone(ctx, orb.Point{lon, lat}, mins*60)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	// Bound the answer before computing it: the polygon's area over the
+	// cell area estimates the cells (the nodes add at most one each).
+	e := h3grid.EdgeLengthM(res)
+	est := geo.Area(iso.Polygon) / (3 * math.Sqrt(3) / 2 * e * e)
+	if est > float64(lim.MaxIsochroneCells) {
+		fail(c, errLimit("query.h3_res", fmt.Sprintf("about %.0f cells at resolution %d; at most %d per answer: use a coarser resolution or fewer minutes",
+			est, res, lim.MaxIsochroneCells), lim.MaxIsochroneCells))
+		return
+	}
 	// H3 cells of the reached nodes, plus the cells the polygon covers.
 	seen := map[h3grid.Index]struct{}{}
-	for _, p := range iso.Nodes {
+	for i, p := range iso.Nodes {
+		if i&1023 == 1023 && ctx.Err() != nil {
+			fail(c, ctx.Err())
+			return
+		}
 		seen[h3grid.Cell(p, res)] = struct{}{}
 	}
 	for _, cell := range h3grid.PolygonCells(iso.Polygon, res) {
 		seen[cell] = struct{}{}
+	}
+	if len(seen) > lim.MaxIsochroneCells {
+		fail(c, errLimit("query.h3_res", fmt.Sprintf("%d cells at resolution %d; at most %d per answer", len(seen), res, lim.MaxIsochroneCells), lim.MaxIsochroneCells))
+		return
+	}
+	if ctx.Err() != nil {
+		fail(c, ctx.Err())
+		return
 	}
 	cells := make([]string, 0, len(seen))
 	for cell := range seen {
@@ -342,7 +487,7 @@ func (rh *roadHandlers) nearest(c *gin.Context) {
 		}
 	} else {
 		req.Kind, req.Accepts = c.Query("kind"), c.Query("accepts")
-		if req.K, err = queryInt(c, "k", 3, MaxNearestResults); err == nil {
+		if req.K, err = queryInt(c, "k", 3, math.MaxInt32); err == nil {
 			p, err = parseLonLat(c.Query("lon")+","+c.Query("lat"), "query.lon,lat")
 		}
 	}
@@ -353,8 +498,8 @@ func (rh *roadHandlers) nearest(c *gin.Context) {
 	if req.K == 0 {
 		req.K = 3
 	}
-	if req.K < 0 || req.K > MaxNearestResults {
-		fail(c, errUnprocessable("k", fmt.Sprintf("must be in [1, %d]", MaxNearestResults)))
+	if req.K < 0 || req.K > rh.Limits.MaxNearestResults {
+		fail(c, errLimit("k", fmt.Sprintf("must be in [1, %d]", rh.Limits.MaxNearestResults), rh.Limits.MaxNearestResults))
 		return
 	}
 	kind := zones.FacilityKind(req.Kind)
@@ -406,8 +551,19 @@ func (rh *roadHandlers) snap(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s, err := rh.net.Snap(p)
+	radius, err := rh.querySnapRadius(c)
 	if err != nil {
+		fail(c, err)
+		return
+	}
+	s, err := rh.net.SnapWithin(p, radius)
+	if err != nil {
+		var se *graph.SnapError
+		if errors.As(err, &se) {
+			fail(c, &Error{Status: 422, Code: "too_far_from_road", Message: "query.lon,lat: " + snapMessage(se),
+				Details: map[string]any{"path": "query.lon,lat", "snap_radius_m": se.MaxDist}})
+			return
+		}
 		fail(c, err)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"lifeline/internal/metrics"
+	"lifeline/jobs"
 	"lifeline/zones"
 )
 
@@ -41,12 +42,16 @@ type Deps struct {
 	// Metrics, when set, records every request (route pattern, method,
 	// status, latency) and is served at GET /metrics.
 	Metrics *metrics.Registry
+	// Limits bound every request's work (zero fields: DefaultLimits).
+	Limits Limits
+	// Queue runs every solve; nil makes an in-process jobs.Local sized by
+	// Limits (SolveWorkers, SolveQueue, MaxJobs).
+	Queue jobs.Queue
 }
 
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	jobs  *jobs
 	lists *routeLists
 }
 
@@ -66,12 +71,16 @@ func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	d.Limits = d.Limits.WithDefaults()
+	if d.Queue == nil {
+		d.Queue = jobs.NewLocal(jobs.Options{Workers: d.Limits.SolveWorkers, QueueSize: d.Limits.SolveQueue, MaxJobs: d.Limits.MaxJobs})
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(requestContext(d.Logger, d.Metrics), recovery())
+	r.Use(requestContext(d.Logger, d.Metrics), recovery(), commonParams())
 	r.NoRoute(func(c *gin.Context) {
-		if d.Static != nil && c.Request.Method == http.MethodGet && !hasPrefix(c.Request.URL.Path, "/v1/") {
+		if d.Static != nil && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) && !hasPrefix(c.Request.URL.Path, "/v1/") {
 			d.Static.ServeHTTP(c.Writer, c.Request)
 			return
 		}
@@ -80,7 +89,7 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d, jobs: newJobs(), lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
+	h := &Handlers{Deps: d, lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	if d.Metrics != nil {
@@ -89,8 +98,8 @@ func New(d Deps) http.Handler {
 	v1 := r.Group("/v1")
 	h.zoneRoutes(v1)
 	h.placeRoutes(v1)
-	v1.GET("/jobs/:id", h.jobs.get)
-	v1.DELETE("/jobs/:id", h.jobs.cancelJob)
+	v1.GET("/jobs/:id", h.getJob)
+	v1.DELETE("/jobs/:id", h.cancelJob)
 	v1.GET("/route-lists/:id", h.lists.get)
 	for _, f := range d.Extra {
 		f(v1, h)
@@ -104,7 +113,8 @@ func (h *Handlers) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := h.Store.Ping(ctx); err != nil {
-		c.JSON(http.StatusServiceUnavailable, &Error{Code: "store_unreachable", Message: "store is not reachable: " + err.Error()})
+		logFor(c).Warn("store is not reachable", "err", err)
+		c.JSON(http.StatusServiceUnavailable, &Error{Code: "store_unreachable", Message: "the store is not reachable"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

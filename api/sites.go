@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,6 +17,15 @@ import (
 // SitesRoutes registers POST /v1/sites/plan. walk gives walking times on the
 // foot network; nil falls back to straight-line distance (said in the answer).
 func SitesRoutes(walk siteplan.WalkFunc) func(r gin.IRouter, h *Handlers) {
+	if walk == nil {
+		return SitesRoutesContext(nil)
+	}
+	return SitesRoutesContext(func(context.Context) siteplan.WalkFunc { return walk })
+}
+
+// SitesRoutesContext is SitesRoutes with walking times that stop with the
+// job's context (a cancelled plan stops its foot matrices too).
+func SitesRoutesContext(walk func(ctx context.Context) siteplan.WalkFunc) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		sh := &sitesHandlers{Handlers: h, walk: walk}
 		r.POST("/sites/plan", sh.plan)
@@ -24,7 +34,7 @@ func SitesRoutes(walk siteplan.WalkFunc) func(r gin.IRouter, h *Handlers) {
 
 type sitesHandlers struct {
 	*Handlers
-	walk siteplan.WalkFunc
+	walk func(ctx context.Context) siteplan.WalkFunc
 }
 
 // sitesRequest is siteplan.Request plus the plan time. When the request
@@ -38,6 +48,10 @@ type sitesRequest struct {
 
 func (sh *sitesHandlers) plan(c *gin.Context) {
 	var req sitesRequest
+	if _, err := queryBool(c, "async", false); err != nil {
+		fail(c, err)
+		return
+	}
 	if err := decodeJSON(c, sh.MaxBodyBytes, &req); err != nil {
 		fail(c, err)
 		return
@@ -100,11 +114,24 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 		return k
 	}
 	r.PointZone = kindAt
-	budget := 10 * time.Second
-	if r.TimeLimitSeconds > 0 {
+	lim := sh.Limits
+	budget := lim.DefaultSitesTime
+	if r.TimeLimitSeconds != 0 {
+		if !(r.TimeLimitSeconds > 0) || r.TimeLimitSeconds > lim.MaxSitesTime.Seconds() {
+			fail(c, errLimit("time_limit_s", fmt.Sprintf("%g s is not in (0, %g] s", r.TimeLimitSeconds, lim.MaxSitesTime.Seconds()), lim.MaxSitesTime.Seconds()))
+			return
+		}
 		budget = time.Duration(r.TimeLimitSeconds * float64(time.Second))
 	}
 	sh.runSolve(c, "sites/plan", budget, func(ctx context.Context, _ func(any)) (any, error) {
-		return siteplan.Plan(ctx, r, sh.walk)
+		var walk siteplan.WalkFunc
+		if sh.walk != nil {
+			walk = sh.walk(ctx)
+		}
+		res, err := siteplan.Plan(ctx, r, walk)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err() // cancelled: no half plan
+		}
+		return res, err
 	})
 }

@@ -52,7 +52,7 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) e
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car), api.SitesRoutes(e.walkFunc()), api.OptimizeRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car))
 	sync := newSealedSync(d.Store, e.car, log)
 	d.OnZonesChanged = sync.trigger
 	go sync.loop(ctx, time.Minute)
@@ -60,15 +60,18 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) e
 	return nil
 }
 
-// walkFunc gives siting walking times on the foot network, or nil (straight
-// line x detour, said in every answer) when no foot graph is loaded.
-func (e *engines) walkFunc() siteplan.WalkFunc {
+// walkFunc gives siting walking times on the foot network (stopping with
+// the plan's context), or nil (straight line x detour, said in every
+// answer) when no foot graph is loaded.
+func (e *engines) walkFunc() func(context.Context) siteplan.WalkFunc {
 	if e.foot == nil {
 		return nil
 	}
-	return func(from, to []orb.Point) (routing.Matrix, error) {
-		tm, _, _, err := e.foot.Matrix(context.Background(), from, to, network.MatrixOptions{})
-		return tm, err
+	return func(ctx context.Context) siteplan.WalkFunc {
+		return func(from, to []orb.Point) (routing.Matrix, error) {
+			tm, _, _, err := e.foot.Matrix(ctx, from, to, network.MatrixOptions{})
+			return tm, err
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"lifeline/data/memstore"
 	"lifeline/data/postgis"
 	"lifeline/internal/metrics"
+	"lifeline/jobs"
 	"lifeline/web"
 	"lifeline/zones"
 )
@@ -40,6 +41,8 @@ type Config struct {
 	LogLevel        string        // LIFELINE_LOG_LEVEL, default "info" (debug, info, warn, error)
 	LogFormat       string        // LIFELINE_LOG_FORMAT, default "text" ("json" for machines)
 	ShutdownTimeout time.Duration // LIFELINE_SHUTDOWN_TIMEOUT, default 15s
+	// Limits: solve queue and HTTP timeouts from flags; the rest api.DefaultLimits.
+	Limits api.Limits // LIFELINE_SOLVE_WORKERS, LIFELINE_SOLVE_QUEUE, LIFELINE_READ_HEADER_TIMEOUT, LIFELINE_READ_TIMEOUT, LIFELINE_IDLE_TIMEOUT
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -73,11 +76,54 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("LIFELINE_SHUTDOWN_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", sd, "time to finish requests on SIGINT/SIGTERM (env LIFELINE_SHUTDOWN_TIMEOUT)")
+	def := api.DefaultLimits()
+	c.Limits = def
+	ints := []struct {
+		v         *int
+		flag, env string
+		def       int
+		usage     string
+	}{
+		{&c.Limits.SolveWorkers, "solve-workers", "LIFELINE_SOLVE_WORKERS", 0, "solves (optimize, sites/plan) running at once; 0 = one per core"},
+		{&c.Limits.SolveQueue, "solve-queue", "LIFELINE_SOLVE_QUEUE", 0, "solves waiting for a worker before 429; 0 = 2 x workers"},
+	}
+	for _, f := range ints {
+		v, err := strconv.Atoi(env(f.env, strconv.Itoa(f.def)))
+		if err != nil || v < 0 {
+			return c, fmt.Errorf("%s: %q is not a non-negative integer", f.env, getenv(f.env))
+		}
+		fs.IntVar(f.v, f.flag, v, f.usage+" (env "+f.env+")")
+	}
+	durs := []struct {
+		v         *time.Duration
+		flag, env string
+		def       time.Duration
+		usage     string
+	}{
+		{&c.Limits.ReadHeaderTimeout, "read-header-timeout", "LIFELINE_READ_HEADER_TIMEOUT", def.ReadHeaderTimeout, "time to read a request's headers"},
+		{&c.Limits.ReadTimeout, "read-timeout", "LIFELINE_READ_TIMEOUT", def.ReadTimeout, "time to read a whole request, headers and body"},
+		{&c.Limits.IdleTimeout, "idle-timeout", "LIFELINE_IDLE_TIMEOUT", def.IdleTimeout, "time a keep-alive connection may wait for its next request"},
+	}
+	for _, f := range durs {
+		v, err := time.ParseDuration(env(f.env, f.def.String()))
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("%s: %q is not a positive duration", f.env, getenv(f.env))
+		}
+		fs.DurationVar(f.v, f.flag, v, f.usage+" (env "+f.env+")")
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if c.Limits.SolveWorkers < 0 || c.Limits.SolveQueue < 0 {
+		return c, fmt.Errorf("serve: -solve-workers and -solve-queue must not be negative")
+	}
+	for _, d := range []time.Duration{c.Limits.ReadHeaderTimeout, c.Limits.ReadTimeout, c.Limits.IdleTimeout} {
+		if d <= 0 {
+			return c, fmt.Errorf("serve: the read, read-header and idle timeouts must be positive")
+		}
 	}
 	return c, nil
 }
@@ -178,8 +224,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer st.Close()
 
+	lim := c.Limits.WithDefaults()
+	queue := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs})
+	qo := queue.Options()
+	log.Info("solve queue", "workers", qo.Workers, "queue", qo.QueueSize, "max_jobs", qo.MaxJobs)
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
-		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Metrics: metrics.New()}
+		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: metrics.New()}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
 		return err
 	}
@@ -187,7 +237,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.New(deps), ReadHeaderTimeout: 10 * time.Second}
+	// No WriteTimeout: a synchronous solve may answer after MaxOptimizeTime.
+	srv := &http.Server{Handler: api.New(deps), ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
+		IdleTimeout: lim.IdleTimeout}
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "lifeline is serving on %s  (map: %s/ , health: %s/healthz)\n", url, url, url)
 	errc := make(chan error, 1)
@@ -200,6 +252,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
+	// stop the solves first: their requests then answer and Shutdown can finish
+	if err := queue.Close(sctx); err != nil {
+		log.Warn("solves still running at shutdown", "err", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -431,14 +431,27 @@ type Snap struct {
 	Point    orb.Point `json:"point"`      // the snapped point on the road
 	Distance float64   `json:"distance_m"` // metres between them
 	Street   string    `json:"street,omitempty"`
-	snap     graph.Snap
+	// Err is set, and the other fields but Input are zero, for a point of
+	// a partial Matrix (MatrixOptions.Partial) that did not snap.
+	Err  error `json:"-"`
+	snap graph.Snap
 }
 
 // Snap moves p onto the nearest routable road within MaxSnapDistance, or
 // returns an error wrapping routing.ErrTooFar that names p. Grid index over
 // road segments, O(segments near p).
 func (n *Network) Snap(p orb.Point) (Snap, error) {
-	s, err := n.g.Snap(p, n.opts.MaxSnapDistance)
+	return n.SnapWithin(p, 0)
+}
+
+// SnapWithin is Snap with a radius in metres instead of MaxSnapDistance
+// (radius <= 0 takes MaxSnapDistance). The search visits the grid cells
+// within the radius, so callers bound it.
+func (n *Network) SnapWithin(p orb.Point, radius float64) (Snap, error) {
+	if !(radius > 0) {
+		radius = n.opts.MaxSnapDistance
+	}
+	s, err := n.g.Snap(p, radius)
 	if err != nil {
 		return Snap{Input: p}, err
 	}
@@ -449,6 +462,9 @@ func (n *Network) Snap(p orb.Point) (Snap, error) {
 type RouteOptions struct {
 	// NoGeometry skips the line, the polyline and the street list.
 	NoGeometry bool
+	// SnapRadius is how far in metres the points may lie from their roads
+	// (0: Options.MaxSnapDistance).
+	SnapRadius float64
 }
 
 // Route is a fastest route between two points.
@@ -469,11 +485,11 @@ func (n *Network) Route(ctx context.Context, from, to orb.Point, opts RouteOptio
 	if err := ctx.Err(); err != nil {
 		return Route{}, err
 	}
-	a, err := n.Snap(from)
+	a, err := n.SnapWithin(from, opts.SnapRadius)
 	if err != nil {
 		return Route{}, fmt.Errorf("route from: %w", err)
 	}
-	b, err := n.Snap(to)
+	b, err := n.SnapWithin(to, opts.SnapRadius)
 	if err != nil {
 		return Route{}, fmt.Errorf("route to: %w", err)
 	}
@@ -504,6 +520,23 @@ func (n *Network) Route(ctx context.Context, from, to orb.Point, opts RouteOptio
 type MatrixOptions struct {
 	// Workers overrides Options.Workers for this call.
 	Workers int
+	// SnapRadius is how far in metres a point may lie from its road
+	// (0: Options.MaxSnapDistance).
+	SnapRadius float64
+	// SnapRadii, when not nil, holds one radius per point, sources then
+	// targets; a zero entry takes SnapRadius.
+	SnapRadii []float64
+	// Partial answers for the points that snap: a point that does not
+	// gets Snap.Err and an Unreachable row (source) or column (target)
+	// instead of failing the call.
+	Partial bool
+}
+
+func (o MatrixOptions) radius(k int) float64 {
+	if k < len(o.SnapRadii) && o.SnapRadii[k] > 0 {
+		return o.SnapRadii[k]
+	}
+	return o.SnapRadius
 }
 
 // Matrix returns travel times (seconds) and distances (metres, along the
@@ -520,31 +553,48 @@ func (n *Network) Matrix(ctx context.Context, sources, targets []orb.Point, opts
 		return time, dist, nil, fmt.Errorf("%w: %d x %d > %d cells", ErrTooLarge, len(sources), len(targets), n.opts.MaxMatrixCells)
 	}
 	snaps = make([]Snap, 0, len(sources)+len(targets))
-	for i, p := range sources {
-		sn, err := n.Snap(p)
-		if err != nil {
-			return time, dist, nil, fmt.Errorf("source %d: %w", i, err)
+	var srcOK, dstOK []int // indices of the points that snapped
+	for k, p := range append(sources[:len(sources):len(sources)], targets...) {
+		if k&255 == 255 {
+			if err := ctx.Err(); err != nil {
+				return time, dist, nil, err
+			}
 		}
-		snaps = append(snaps, sn)
-	}
-	for j, p := range targets {
-		sn, err := n.Snap(p)
+		sn, err := n.SnapWithin(p, opts.radius(k))
 		if err != nil {
-			return time, dist, nil, fmt.Errorf("target %d: %w", j, err)
+			if !opts.Partial {
+				if k < len(sources) {
+					return time, dist, nil, fmt.Errorf("source %d: %w", k, err)
+				}
+				return time, dist, nil, fmt.Errorf("target %d: %w", k-len(sources), err)
+			}
+			sn = Snap{Input: p, Err: err}
+		} else if k < len(sources) {
+			srcOK = append(srcOK, k)
+		} else {
+			dstOK = append(dstOK, k-len(sources))
 		}
 		snaps = append(snaps, sn)
 	}
 	time = routing.NewMatrix(len(sources), len(targets))
 	dist = routing.NewMatrix(len(sources), len(targets))
+	if len(srcOK) < len(sources) || len(dstOK) < len(targets) {
+		for k := range time.Data {
+			time.Data[k], dist.Data[k] = routing.Unreachable, routing.Unreachable
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = n.opts.Workers
 	}
 	s := n.cur.Load()
-	srcGroups := s.group(sources)
-	dstGroups := s.group(targets)
+	srcGroups := s.groupOf(sources, srcOK)
+	dstGroups := s.groupOf(targets, dstOK)
 	for _, sg := range srcGroups {
 		for _, dg := range dstGroups {
+			if len(sg.idx) == 0 || len(dg.idx) == 0 {
+				continue
+			}
 			ss := make([]graph.Snap, len(sg.idx))
 			for k, i := range sg.idx {
 				ss[k] = snaps[i].snap
@@ -577,6 +627,24 @@ func (n *Network) Matrix(ctx context.Context, sources, targets []orb.Point, opts
 type pointGroup struct {
 	zones []int32
 	idx   []int
+}
+
+// groupOf is group over the points ps[i] for i in idx, with indices into ps.
+func (s *state) groupOf(ps []orb.Point, idx []int) []pointGroup {
+	if len(idx) == len(ps) {
+		return s.group(ps)
+	}
+	sub := make([]orb.Point, len(idx))
+	for k, i := range idx {
+		sub[k] = ps[i]
+	}
+	gs := s.group(sub)
+	for _, g := range gs {
+		for k, i := range g.idx {
+			g.idx[k] = idx[i]
+		}
+	}
+	return gs
 }
 
 // group splits points by the set of sealed zones containing them.
@@ -612,12 +680,16 @@ type Neighbor struct {
 }
 
 // Nearest returns the k candidates reachable fastest from p, by ascending
-// travel time (ties by index); unreachable candidates are left out, and
-// candidates that do not snap fail the call. One 1 x N many-to-many.
+// travel time (ties by index); unreachable candidates and candidates that
+// do not snap are left out; p not snapping fails the call. One 1 x N
+// many-to-many.
 func (n *Network) Nearest(ctx context.Context, p orb.Point, candidates []orb.Point, k int) ([]Neighbor, error) {
-	tm, dm, _, err := n.Matrix(ctx, []orb.Point{p}, candidates, MatrixOptions{Workers: 1})
+	tm, dm, snaps, err := n.Matrix(ctx, []orb.Point{p}, candidates, MatrixOptions{Workers: 1, Partial: true})
 	if err != nil {
 		return nil, err
+	}
+	if snaps[0].Err != nil {
+		return nil, fmt.Errorf("source 0: %w", snaps[0].Err)
 	}
 	var out []Neighbor
 	for j := range candidates {

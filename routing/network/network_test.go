@@ -369,3 +369,65 @@ func TestLongEdgeThroughZone(t *testing.T) {
 		t.Fatalf("matrix: %v %v", tm.At(0, 0), err)
 	}
 }
+
+// TestMatrixPartialSnap: with Partial, a point beyond its radius gets an
+// Unreachable row or column and Snap.Err, and the other cells equal a
+// matrix of the snapped points alone; per-point radii widen one point.
+func TestMatrixPartialSnap(t *testing.T) {
+	n := loadMonaco(t)
+	ctx := context.Background()
+	g := n.Graph()
+	good := []orb.Point{g.Point(graph.NodeID(g.NumNodes() / 3)), g.Point(graph.NodeID(2 * g.NumNodes() / 3))}
+	far := orb.Point{7.42, 43.70} // at sea, about 3 km south of Monaco
+	src := []orb.Point{good[0], far, good[1]}
+	if _, _, _, err := n.Matrix(ctx, src, good, MatrixOptions{}); !errors.Is(err, routing.ErrTooFar) {
+		t.Fatalf("without Partial: %v", err)
+	}
+	tm, dm, snaps, err := n.Matrix(ctx, src, good, MatrixOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, err := n.Matrix(ctx, good, good, MatrixOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snaps[1].Err == nil || !errors.Is(snaps[1].Err, routing.ErrTooFar) || snaps[0].Err != nil {
+		t.Fatalf("snaps: %+v", snaps)
+	}
+	for j := range good {
+		if tm.At(1, j) != routing.Unreachable || dm.At(1, j) != routing.Unreachable {
+			t.Errorf("row of the far point: %v %v", tm.At(1, j), dm.At(1, j))
+		}
+		if tm.At(0, j) != want.At(0, j) || tm.At(2, j) != want.At(1, j) {
+			t.Errorf("column %d: %v %v, want %v %v", j, tm.At(0, j), tm.At(2, j), want.At(0, j), want.At(1, j))
+		}
+	}
+	// a per-point radius wide enough snaps it
+	radii := []float64{0, 10_000, 0, 0, 0}
+	tm, _, snaps, err = n.Matrix(ctx, src, good, MatrixOptions{Partial: true, SnapRadii: radii})
+	if err != nil || snaps[1].Err != nil || tm.At(1, 0) == routing.Unreachable {
+		t.Fatalf("with a 10 km radius: %v %+v %v", err, snaps[1], tm.At(1, 0))
+	}
+	// a target that does not snap gives a column
+	tm, _, snaps, err = n.Matrix(ctx, good, []orb.Point{far, good[0]}, MatrixOptions{Partial: true})
+	if err != nil || snaps[2].Err == nil || tm.At(0, 0) != routing.Unreachable || tm.At(1, 0) != routing.Unreachable || tm.At(0, 1) == routing.Unreachable {
+		t.Fatalf("far target: %v %+v", err, tm)
+	}
+}
+
+// TestNearestSkipsUnsnappedCandidates: a candidate far from every road is
+// left out instead of failing the call; a query point that does not snap
+// still fails it.
+func TestNearestSkipsUnsnappedCandidates(t *testing.T) {
+	n := loadMonaco(t)
+	g := n.Graph()
+	p := g.Point(graph.NodeID(g.NumNodes() / 2))
+	cands := []orb.Point{{7.42, 43.70}, g.Point(graph.NodeID(g.NumNodes() / 3))}
+	nb, err := n.Nearest(context.Background(), p, cands, 3)
+	if err != nil || len(nb) != 1 || nb[0].Index != 1 {
+		t.Fatalf("nearest: %v %+v", err, nb)
+	}
+	if _, err := n.Nearest(context.Background(), orb.Point{7.42, 43.70}, cands, 3); !errors.Is(err, routing.ErrTooFar) {
+		t.Fatalf("far query point: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package vrp
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -173,7 +174,7 @@ func validStop(s Stop, nLoc int) error {
 	return nil
 }
 
-func newInst(p *Problem) (*inst, error) {
+func newInst(ctx context.Context, p *Problem) (*inst, error) {
 	in := &inst{p: p}
 	if err := in.setMatrices(p); err != nil {
 		return nil, err
@@ -209,7 +210,9 @@ func newInst(p *Problem) (*inst, error) {
 	}
 	in.setCostMatrix()
 	in.setSkills(p)
-	in.buildNeighbours()
+	if err := in.buildNeighbours(ctx); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
@@ -521,24 +524,46 @@ func hasSkills(have, need []int) bool {
 
 const maxNeigh = 80
 
-func (in *inst) buildNeighbours() {
+// buildNeighbours keeps, for every node, the maxNeigh nodes nearest by
+// round-trip time, ordered by (time, index). One pass over the other nodes
+// with a sorted window of maxNeigh: O(n^2) time lookups (a full sort per
+// node took seconds at 3,000 jobs). It checks ctx every 64 nodes.
+func (in *inst) buildNeighbours(ctx context.Context) error {
+	type cand struct {
+		d float64
+		j int32
+	}
+	less := func(a, b cand) bool { return a.d < b.d || (a.d == b.d && a.j < b.j) }
 	in.neigh = make([][]int32, in.n)
-	idx := make([]int32, 0, in.n)
+	win := make([]cand, 0, maxNeigh)
 	for i := 0; i < in.n; i++ {
-		idx = idx[:0]
-		for j := 0; j < in.n; j++ {
-			if j != i {
-				idx = append(idx, int32(j))
-			}
+		if i&63 == 63 && ctx.Err() != nil {
+			return ctx.Err()
 		}
 		li := in.loc[i]
-		sort.SliceStable(idx, func(a, b int) bool {
-			la, lb := in.loc[idx[a]], in.loc[idx[b]]
-			da := in.tt(li, la) + in.tt(la, li)
-			db := in.tt(li, lb) + in.tt(lb, li)
-			return da < db
-		})
-		k := min(len(idx), maxNeigh)
-		in.neigh[i] = append([]int32(nil), idx[:k]...)
+		win = win[:0]
+		for j := 0; j < in.n; j++ {
+			if j == i {
+				continue
+			}
+			lj := in.loc[j]
+			c := cand{in.tt(li, lj) + in.tt(lj, li), int32(j)}
+			if len(win) == maxNeigh {
+				if !less(c, win[maxNeigh-1]) {
+					continue
+				}
+				win = win[:maxNeigh-1]
+			}
+			k := sort.Search(len(win), func(k int) bool { return less(c, win[k]) })
+			win = append(win, cand{})
+			copy(win[k+1:], win[k:])
+			win[k] = c
+		}
+		nb := make([]int32, len(win))
+		for k, c := range win {
+			nb[k] = c.j
+		}
+		in.neigh[i] = nb
 	}
+	return nil
 }

@@ -88,6 +88,17 @@ func (se *searcher) stop() bool {
 	return se.stopped
 }
 
+// cancelled reports whether the context ended (a non-blocking receive,
+// cheap enough for every insertion).
+func (se *searcher) cancelled() bool {
+	select {
+	case <-se.ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // expired reports whether the context ended or the deadline passed.
 func (se *searcher) expired() bool {
 	return se.ctx.Err() != nil || (!se.deadline.IsZero() && time.Now().After(se.deadline))
@@ -107,7 +118,12 @@ func (se *searcher) index(s *solution) {
 
 // recreate inserts the requests of list (in order) into s.
 func (se *searcher) recreate(s *solution, list []int32, allowNew bool) {
-	for _, q := range list {
+	for k, q := range list {
+		if se.cancelled() {
+			// one insertion can scan long routes: do not start another
+			s.unas = append(s.unas, list[k:]...)
+			return
+		}
 		c, ok := se.ins.best(s, q, allowNew)
 		if ok && se.ins.apply(s, q, c) {
 			continue
@@ -292,7 +308,7 @@ func (se *searcher) construct() {
 	s := &se.cur
 	s.unas = s.unas[:0]
 	for n, q := range list {
-		if n&7 == 7 && se.expired() {
+		if se.cancelled() || (n&7 == 7 && se.expired()) {
 			s.unas = append(s.unas, list[n:]...)
 			break
 		}

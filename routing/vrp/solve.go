@@ -94,14 +94,15 @@ type Progress struct {
 //
 // Solve returns an error wrapping ErrInvalid for malformed problems. A
 // cancelled ctx or an elapsed TimeLimit is not an error: the best plan so
-// far is returned. Solve does not modify p; it is safe to call
+// far is returned; only a ctx that ends before a first plan exists (while
+// the instance is prepared) returns ctx.Err(). Solve does not modify p; it is safe to call
 // concurrently on distinct or shared problems.
 func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	t0 := time.Now()
 	if p == nil {
 		return nil, fmt.Errorf("%w: nil problem", ErrInvalid)
 	}
-	in, err := newInst(p)
+	in, err := newInst(ctx, p)
 	if err != nil {
 		return nil, err
 	}
