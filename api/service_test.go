@@ -394,6 +394,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/zones/" + zid, "", nil},
 		{"GET", "/v1/zones/" + zid + "/population", "", nil},
+		{"GET", "/v1/zones/" + zid + "/history", "", nil},
 		{"GET", "/v1/compounds", "", []bad{{query: "bbox=104,30,105,0x1p6", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/compounds/1", "", nil},
 		{"GET", "/v1/facilities", "", []bad{{query: "bbox=1_04,30,105,31", status: 400, path: "query.bbox"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
