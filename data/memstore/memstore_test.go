@@ -10,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/accounts"
 	"lifeline/data/storetest"
 	"lifeline/zones"
 )
@@ -197,5 +198,77 @@ func TestConcurrentUse(t *testing.T) {
 		if z.ID != int64(i+1) {
 			t.Fatalf("zone %d has id %d", i, z.ID)
 		}
+	}
+}
+
+func TestAuthConformance(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) accounts.Store {
+		s := New()
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestAuthConformancePersisted(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) accounts.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "snapshot.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestAuthSurvivesRestart: accounts, credentials and the audit trail are
+// read back from accounts.json and audit.jsonl, which nobody else may read.
+func TestAuthSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "store.json")
+	ctx := context.Background()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAccount(ctx, accounts.Account{Username: "ann", Role: accounts.RoleAdmin, PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hash := accounts.NewSecret()
+	c, err := s.CreateCredential(ctx, accounts.Credential{AccountID: a.ID, Kind: accounts.KindToken, Hash: hash, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAudit(ctx, accounts.AuditEntry{Actor: "ann", Entity: "zone", EntityID: "3"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, f := range []string{"accounts.json", "audit.jsonl"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, fi, err)
+		}
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	gc, ga, err := s.CredentialByHash(ctx, hash)
+	if err != nil || gc.ID != c.ID || ga.Username != "ann" || ga.PasswordHash != "h" {
+		t.Fatalf("after restart: %+v %+v %v", gc, ga, err)
+	}
+	_, h2 := accounts.NewSecret()
+	c2, err := s.CreateCredential(ctx, accounts.Credential{AccountID: a.ID, Kind: accounts.KindSession, Hash: h2, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil || c2.ID <= c.ID {
+		t.Fatalf("credential ids after restart: %+v %v", c2, err)
+	}
+	es, err := s.ListAudit(ctx, accounts.AuditFilter{Entity: "zone"})
+	if err != nil || len(es) != 1 || es[0].EntityID != "3" {
+		t.Fatalf("audit after restart: %+v %v", es, err)
+	}
+	e2, err := s.AppendAudit(ctx, accounts.AuditEntry{Actor: "ann", Entity: "zone"})
+	if err != nil || e2.ID <= es[0].ID {
+		t.Fatalf("audit id after restart: %+v %v", e2, err)
 	}
 }
