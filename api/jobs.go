@@ -9,7 +9,20 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"lifeline/accounts"
+	"lifeline/api/auth"
 )
+
+// mayUseJob: a job is seen and cancelled only by the account that started
+// it and by admins (anyone when the server runs without auth).
+func mayUseJob(c *gin.Context, j *job) bool {
+	if auth.RoleOf(c) == accounts.RoleAdmin {
+		return true
+	}
+	id := auth.IdentityOf(c)
+	return id != nil && id.Username == j.Owner
+}
 
 // jobs runs long solves in the background so that a dispatcher's browser can
 // show progress: POST ...?async=true answers 202 with a job id, and
@@ -31,6 +44,7 @@ type job struct {
 	Progress any       `json:"progress,omitempty"`
 	Result   any       `json:"result,omitempty"`
 	Error    *Error    `json:"error,omitempty"`
+	Owner    string    `json:"owner,omitempty"` // the account that started it ("" without auth)
 	cancel   context.CancelFunc
 }
 
@@ -40,11 +54,11 @@ func newJobs() *jobs { return &jobs{byID: map[string]*job{}} }
 
 // start runs work in a goroutine with a context detached from the request
 // (the job outlives it) but bounded by budget; report stores progress.
-func (js *jobs) start(kind string, budget time.Duration, work func(ctx context.Context, report func(any)) (any, error)) *job {
+func (js *jobs) start(kind, owner string, budget time.Duration, work func(ctx context.Context, report func(any)) (any, error)) *job {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
-	j := &job{ID: hex.EncodeToString(b[:]), Kind: kind, State: "running", Started: time.Now().UTC(), cancel: cancel}
+	j := &job{ID: hex.EncodeToString(b[:]), Kind: kind, State: "running", Started: time.Now().UTC(), Owner: owner, cancel: cancel}
 	js.mu.Lock()
 	js.gc()
 	js.byID[j.ID] = j
@@ -82,7 +96,7 @@ func (js *jobs) get(c *gin.Context) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	j, ok := js.byID[c.Param("id")]
-	if !ok {
+	if !ok || !mayUseJob(c, j) {
 		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: "no job " + c.Param("id") + " (jobs are kept for an hour after they end)"})
 		return
 	}
@@ -93,7 +107,7 @@ func (js *jobs) cancelJob(c *gin.Context) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	j, ok := js.byID[c.Param("id")]
-	if !ok {
+	if !ok || !mayUseJob(c, j) {
 		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: "no job " + c.Param("id")})
 		return
 	}
@@ -110,7 +124,11 @@ func (js *jobs) cancelJob(c *gin.Context) {
 // to poll for progress).
 func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, work func(ctx context.Context, report func(any)) (any, error)) {
 	if c.Query("async") == "true" {
-		j := h.jobs.start(kind, budget+5*time.Second, work)
+		owner := ""
+		if id := auth.IdentityOf(c); id != nil {
+			owner = id.Username
+		}
+		j := h.jobs.start(kind, owner, budget+5*time.Second, work)
 		c.Header("Location", "/v1/jobs/"+j.ID)
 		h.jobs.mu.Lock()
 		defer h.jobs.mu.Unlock()

@@ -75,6 +75,11 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	body, drivers, err := oh.extractDrivers(c.Request.Context(), body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
 		// the work's own context: in async mode the request's ends with the 202
 		var matrixFor vroom.MatrixFunc
@@ -95,7 +100,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 			}
 			return nil, err
 		}
-		oh.lists.add(ctx, out, oh.zoneAt())
+		oh.lists.add(ctx, out, oh.zoneAt(), drivers)
 		return out, nil
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/api/auth"
 	"lifeline/zones"
 )
 
@@ -37,6 +38,11 @@ type Deps struct {
 	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
 	// keeps them in memory only.
 	RouteListFile string
+	// Auth, when set, requires an account for /v1 (see api/auth: the
+	// authorisation table, sessions, cross-site checks, rate limits and
+	// the audit trail). cmd/lifeline serve always sets it; nil (tests)
+	// lets every caller do everything.
+	Auth *auth.Auth
 }
 
 // Handlers holds the dependencies shared by handler files.
@@ -66,6 +72,9 @@ func New(d Deps) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestContext(d.Logger), recovery())
+	if d.Auth != nil {
+		d.Auth.Install(r)
+	}
 	r.NoRoute(func(c *gin.Context) {
 		if d.Static != nil && c.Request.Method == http.MethodGet && !hasPrefix(c.Request.URL.Path, "/v1/") {
 			d.Static.ServeHTTP(c.Writer, c.Request)
@@ -84,7 +93,10 @@ func New(d Deps) http.Handler {
 	h.placeRoutes(v1)
 	v1.GET("/jobs/:id", h.jobs.get)
 	v1.DELETE("/jobs/:id", h.jobs.cancelJob)
-	v1.GET("/route-lists/:id", h.lists.get)
+	h.routeListRoutes(v1)
+	if d.Auth != nil {
+		d.Auth.Routes(v1)
+	}
 	for _, f := range d.Extra {
 		f(v1, h)
 	}
