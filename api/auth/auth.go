@@ -38,8 +38,8 @@ type Config struct {
 	// Expensive routes (optimise, site plans, matrices, isochrones):
 	// per account and per client address, requests per minute and burst.
 	// A negative rate turns the limit off.
-	ExpensivePerMin, ExpensiveBurst         float64 // 30, 10
-	ExpensiveIPPerMin, ExpensiveIPBurst     float64 // 60, 20
+	ExpensivePerMin, ExpensiveBurst     float64 // 30, 10
+	ExpensiveIPPerMin, ExpensiveIPBurst float64 // 60, 20
 	// Failed look-ups (route-list codes, share tokens, sign-ins) per client
 	// address: per minute and burst.
 	GuessPerMin, GuessBurst float64 // 10, 10
