@@ -32,6 +32,9 @@ type authState struct {
 	audit   []accounts.AuditEntry
 	auditF  *os.File
 	dir     string
+	// what this process last read or wrote, to notice other writers
+	accountsStamp fileStamp
+	auditSize     int64
 }
 
 type authFile struct {
@@ -64,49 +67,13 @@ func (s *Store) authLoad() (*authState, error) {
 			return
 		}
 		a.dir = filepath.Dir(s.path)
-		data, err := os.ReadFile(filepath.Join(a.dir, "accounts.json"))
-		if err == nil {
-			if err = json.Unmarshal(data, &a.file); err == nil && a.file.Version != authFileVersion {
-				err = fmt.Errorf("version %d, want %d", a.file.Version, authFileVersion)
-			}
-			// Credentials that expired more than a day ago are dropped on
-			// load, so sessions do not pile up in the file.
-			cut := s.now().Add(-24 * time.Hour)
-			for _, c := range a.file.Creds {
-				if c.ExpiresAt.Before(cut) {
-					continue
-				}
-				c.Credential.Hash = c.Hash
-				a.byHash[c.Hash] = len(a.file.Credentials)
-				a.file.Credentials = append(a.file.Credentials, c.Credential)
-			}
-			for i := range a.file.Accounts {
-				a.file.Accounts[i].Account.PasswordHash = a.file.Accounts[i].PasswordHash
-			}
-		} else if errors.Is(err, os.ErrNotExist) {
-			err = nil
-		}
-		if err != nil {
-			a.loadErr = fmt.Errorf("memstore: accounts.json: %w", err)
+		if a.loadErr = a.readAccounts(s.now()); a.loadErr != nil {
 			return
 		}
-		auditPath := filepath.Join(a.dir, "audit.jsonl")
-		if data, err := os.ReadFile(auditPath); err == nil {
-			sc := bufio.NewScanner(bytes.NewReader(data))
-			sc.Buffer(make([]byte, 1<<20), 64<<20)
-			for sc.Scan() {
-				var e accounts.AuditEntry
-				if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-					continue
-				}
-				if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-					// a torn last line from a crash: keep what is readable
-					continue
-				}
-				a.audit = append(a.audit, e)
-			}
+		if a.loadErr = a.readAudit(); a.loadErr != nil {
+			return
 		}
-		f, err := os.OpenFile(auditPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(filepath.Join(a.dir, "audit.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			a.loadErr = fmt.Errorf("memstore: open audit log: %w", err)
 			return
@@ -117,6 +84,105 @@ func (s *Store) authLoad() (*authState, error) {
 		return nil, a.loadErr
 	}
 	return a, nil
+}
+
+// readAccounts (re)reads accounts.json; a missing file is an empty one.
+// Credentials that expired more than a day ago are dropped, so sessions do
+// not pile up in the file.
+func (a *authState) readAccounts(now time.Time) error {
+	path := filepath.Join(a.dir, "accounts.json")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	var f authFile
+	if err == nil {
+		if err = json.Unmarshal(data, &f); err == nil && f.Version != authFileVersion {
+			err = fmt.Errorf("version %d, want %d", f.Version, authFileVersion)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("memstore: %s: %w", path, err)
+	}
+	cut := now.Add(-24 * time.Hour)
+	byHash := map[string]int{}
+	for _, c := range f.Creds {
+		if c.ExpiresAt.Before(cut) {
+			continue
+		}
+		c.Credential.Hash = c.Hash
+		byHash[c.Hash] = len(f.Credentials)
+		f.Credentials = append(f.Credentials, c.Credential)
+	}
+	for i := range f.Accounts {
+		f.Accounts[i].Account.PasswordHash = f.Accounts[i].PasswordHash
+	}
+	a.file, a.byHash = f, byHash
+	a.accountsStamp = stamp(path)
+	return nil
+}
+
+// readAudit (re)reads audit.jsonl (a torn last line from a crash is skipped).
+func (a *authState) readAudit() error {
+	path := filepath.Join(a.dir, "audit.jsonl")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("memstore: read audit log: %w", err)
+	}
+	var es []accounts.AuditEntry
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var e accounts.AuditEntry
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 || json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		es = append(es, e)
+	}
+	a.audit = es
+	a.auditSize = int64(len(data))
+	return nil
+}
+
+// fileStamp identifies a version of a file (another process, such as
+// `lifeline user add`, may change it while the server runs).
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stamp(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{fi.ModTime(), fi.Size()}
+}
+
+// refresh rereads accounts.json when another process changed it (the
+// caller holds a.mu).
+func (a *authState) refresh(now time.Time) error {
+	if a.dir == "" {
+		return nil
+	}
+	if stamp(filepath.Join(a.dir, "accounts.json")) != a.accountsStamp {
+		return a.readAccounts(now)
+	}
+	return nil
+}
+
+// refreshAudit rereads audit.jsonl when it grew by other hands.
+func (a *authState) refreshAudit() error {
+	if a.dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(filepath.Join(a.dir, "audit.jsonl")); err == nil && fi.Size() != a.auditSize {
+		return a.readAudit()
+	}
+	return nil
 }
 
 // lockAuth loads the state and locks it; the caller unlocks a.mu.
@@ -135,6 +201,10 @@ func (s *Store) lockAuth(ctx context.Context) (*authState, error) {
 		return nil, err
 	}
 	a.mu.Lock()
+	if err := a.refresh(s.now()); err != nil {
+		a.mu.Unlock()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -155,7 +225,12 @@ func (a *authState) save() error {
 	if err != nil {
 		return err
 	}
-	return writeAuthFile(filepath.Join(a.dir, "accounts.json"), data, 0o600)
+	path := filepath.Join(a.dir, "accounts.json")
+	if err := writeAuthFile(path, data, 0o600); err != nil {
+		return err
+	}
+	a.accountsStamp = stamp(path)
+	return nil
 }
 
 func writeAuthFile(path string, data []byte, mode os.FileMode) error {
@@ -413,6 +488,9 @@ func (s *Store) AppendAudit(ctx context.Context, e accounts.AuditEntry) (account
 		return accounts.AuditEntry{}, err
 	}
 	defer a.mu.Unlock()
+	if err := a.refreshAudit(); err != nil {
+		return accounts.AuditEntry{}, err
+	}
 	e.ID = int64(len(a.audit) + 1)
 	if n := len(a.audit); n > 0 {
 		e.ID = a.audit[n-1].ID + 1
@@ -432,6 +510,7 @@ func (s *Store) AppendAudit(ctx context.Context, e accounts.AuditEntry) (account
 		if err := a.auditF.Sync(); err != nil {
 			return accounts.AuditEntry{}, fmt.Errorf("memstore: audit log: %w", err)
 		}
+		a.auditSize += int64(len(line) + 1)
 	}
 	a.audit = append(a.audit, e)
 	return e, nil
@@ -444,6 +523,9 @@ func (s *Store) ListAudit(ctx context.Context, f accounts.AuditFilter) ([]accoun
 		return nil, err
 	}
 	defer a.mu.Unlock()
+	if err := a.refreshAudit(); err != nil {
+		return nil, err
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 1000

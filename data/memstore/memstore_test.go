@@ -272,3 +272,43 @@ func TestAuthSurvivesRestart(t *testing.T) {
 		t.Fatalf("audit id after restart: %+v %v", e2, err)
 	}
 }
+
+// TestAuthSeesOtherProcess: `lifeline user add` changes the files while
+// the server runs; the server's store picks the changes up.
+func TestAuthSeesOtherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.json")
+	ctx := context.Background()
+	server, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.ListAccounts(ctx); err != nil { // loaded before the other writer
+		t.Fatal(err)
+	}
+	cli, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cli.CreateAccount(ctx, accounts.Account{Username: "new.driver", Role: accounts.RoleDriver})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := accounts.Issue(ctx, cli, a.ID, accounts.KindToken, "", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.AppendAudit(ctx, accounts.AuditEntry{Actor: "cli", Entity: "account", EntityID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	if _, acc, err := server.CredentialByHash(ctx, accounts.HashSecret(secret)); err != nil || acc.Username != "new.driver" {
+		t.Fatalf("server does not see the new token: %+v %v", acc, err)
+	}
+	if es, err := server.ListAudit(ctx, accounts.AuditFilter{}); err != nil || len(es) != 1 || es[0].Actor != "cli" {
+		t.Fatalf("server does not see the audit entry: %+v %v", es, err)
+	}
+	if e, err := server.AppendAudit(ctx, accounts.AuditEntry{Actor: "srv"}); err != nil || e.ID != 2 {
+		t.Fatalf("next audit id: %+v %v", e, err)
+	}
+}
