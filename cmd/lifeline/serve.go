@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"lifeline/accounts"
 	"lifeline/api"
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
@@ -39,6 +40,7 @@ type Config struct {
 	LogLevel        string        // LIFELINE_LOG_LEVEL, default "info" (debug, info, warn, error)
 	LogFormat       string        // LIFELINE_LOG_FORMAT, default "text" ("json" for machines)
 	ShutdownTimeout time.Duration // LIFELINE_SHUTDOWN_TIMEOUT, default 15s
+	Auth            authConfig    // accounts, sessions, CORS and rate limits (user.go)
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -72,6 +74,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("LIFELINE_SHUTDOWN_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", sd, "time to finish requests on SIGINT/SIGTERM (env LIFELINE_SHUTDOWN_TIMEOUT)")
+	if err := c.Auth.flags(fs, env); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -132,6 +137,11 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 				return nil, fmt.Errorf("load demo district: %w", err)
 			}
 			log.Info("loaded the demo district into the empty store")
+			if err := accounts.CreateDemoAccounts(ctx, st.(accounts.Store)); err != nil {
+				st.Close()
+				return nil, err
+			}
+			log.Warn("created the demo accounts (demo-admin, demo-planner, demo-dispatcher, demo-driver, demo-viewer; each one's password is its username): revoke them with 'lifeline user revoke' before real use")
 		}
 	}
 	return st, nil
@@ -180,6 +190,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
 		RouteListFile: filepath.Join(c.DataDir, "route-lists.json")}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
+		return err
+	}
+	if deps.Auth, err = newAuth(ctx, c, st, log); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", c.Addr)
