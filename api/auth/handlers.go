@@ -66,10 +66,18 @@ func DecodeStrict(body []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			return &accounts.ValidationError{Path: te.Field, Message: fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)}
+			path := te.Field
+			if path == "" {
+				path = "body"
+			}
+			return &accounts.ValidationError{Path: path, Message: fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value)}
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &accounts.ValidationError{Path: f, Message: fmt.Sprintf("unknown field %q", f)}
+			path := f
+			if path == "" {
+				path = "body"
+			}
+			return &accounts.ValidationError{Path: path, Message: fmt.Sprintf("unknown field %q", f)}
 		}
 		return &accounts.ValidationError{Path: "body", Message: "malformed JSON: " + err.Error()}
 	}
