@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/accounts"
+	"lifeline/api/auth"
 	"lifeline/jobs"
 )
 
@@ -18,6 +20,25 @@ import (
 // cancelled), the latest progress and, once done, the result; DELETE
 // cancels it. Without async the request waits for its job (a client that
 // goes away cancels it). A full queue answers 429 with Retry-After.
+
+// mayUseJob: a job is seen and cancelled only by the account that started
+// it and by admins (anyone when the server runs without auth).
+func mayUseJob(c *gin.Context, j jobs.Job) bool {
+	if auth.RoleOf(c) == accounts.RoleAdmin {
+		return true
+	}
+	if id := auth.IdentityOf(c); id != nil {
+		return id.Username == j.Owner
+	}
+	return j.Owner == ""
+}
+
+func ownerOf(c *gin.Context) string {
+	if id := auth.IdentityOf(c); id != nil {
+		return id.Username
+	}
+	return ""
+}
 
 // jobView is the JSON form of a job.
 type jobView struct {
@@ -30,10 +51,11 @@ type jobView struct {
 	Progress any       `json:"progress,omitempty"`
 	Result   any       `json:"result,omitempty"`
 	Error    *Error    `json:"error,omitempty"`
+	Owner    string    `json:"owner,omitempty"` // the account that started it ("" without auth)
 }
 
 func viewOf(j jobs.Job) jobView {
-	v := jobView{ID: j.ID, Kind: j.Kind, State: string(j.State), Created: j.Created, Started: j.Started, Ended: j.Ended,
+	v := jobView{ID: j.ID, Kind: j.Kind, Owner: j.Owner, State: string(j.State), Created: j.Created, Started: j.Started, Ended: j.Ended,
 		Progress: j.Progress, Result: j.Result}
 	if j.Err != nil {
 		v.Error = statusOf(j.Err)
@@ -43,6 +65,9 @@ func viewOf(j jobs.Job) jobView {
 
 func (h *Handlers) getJob(c *gin.Context) {
 	j, err := h.Queue.Get(c.Param("id"))
+	if err == nil && !mayUseJob(c, j) {
+		err = jobs.ErrNotFound
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -51,6 +76,10 @@ func (h *Handlers) getJob(c *gin.Context) {
 }
 
 func (h *Handlers) cancelJob(c *gin.Context) {
+	if j, err := h.Queue.Get(c.Param("id")); err == nil && !mayUseJob(c, j) {
+		fail(c, jobs.ErrNotFound)
+		return
+	}
 	j, err := h.Queue.Cancel(c.Param("id"))
 	if err != nil {
 		fail(c, err)
@@ -68,7 +97,7 @@ func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, w
 		fail(c, err)
 		return
 	}
-	j, err := h.Queue.Submit(jobs.Spec{Kind: kind, Timeout: budget + 5*time.Second, Work: work})
+	j, err := h.Queue.Submit(jobs.Spec{Kind: kind, Owner: ownerOf(c), Timeout: budget + 5*time.Second, Work: work})
 	if err != nil {
 		fail(c, err)
 		return

@@ -107,6 +107,11 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	body, drivers, err := oh.extractDrivers(c.Request.Context(), body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	var size problemSize
 	if json.Unmarshal(body, &size) == nil {
 		if n := len(size.Jobs) + len(size.Shipments); n > lim.MaxOptimizeTasks {
@@ -189,7 +194,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		// route lists only for a job that is not cancelled (atomically
 		// with DELETE /v1/jobs/{id})
 		if err := jobs.Commit(ctx, func() error {
-			oh.lists.add(ctx, out, oh.zoneAt())
+			oh.lists.add(ctx, out, oh.zoneAt(), drivers)
 			return nil
 		}); err != nil {
 			return nil, err

@@ -9,14 +9,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/big"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 
 	"lifeline/routing/vrp/vroom"
@@ -131,6 +129,12 @@ type RouteList struct {
 	DurationS          float64    `json:"duration_s"` // travel time
 	DistanceM          *float64   `json:"distance_m,omitempty"`
 	Stops              []ListStop `json:"stops"`
+	// Driver is the driver account the list is assigned to (the vehicle's
+	// "driver" in /v1/optimize); "" when none.
+	Driver string `json:"driver,omitempty"`
+	// ShareHash is the SHA-256 of the list's share-link token (kept in the
+	// file, never rendered).
+	ShareHash string `json:"share_hash,omitempty"`
 }
 
 // ListStop is one stop of a route list. Kind is start, job, pickup,
@@ -169,13 +173,13 @@ func (rl *routeLists) newCode() string {
 // add makes one route list per route of out and writes each code into the
 // route's RouteList field. zoneAt names the strictest zone at a point ("" for
 // none); it may be nil.
-func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string) {
+func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string) {
 	now := rl.now().UTC()
 	lists := make([]*RouteList, len(out.Routes))
 	for i := range out.Routes {
 		r := &out.Routes[i]
 		l := &RouteList{Vehicle: r.Vehicle, VehicleDescription: r.Description, CreatedAt: now, DurationS: r.Duration,
-			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps))}
+			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle]}
 		var prev []int64
 		for k, st := range r.Steps {
 			s := ListStop{Seq: k + 1, Kind: st.Type, ID: st.ID, Name: st.Description, Point: st.Location,
@@ -212,22 +216,6 @@ func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(co
 	if err := rl.save(); err != nil {
 		rl.log.Error("route lists: cannot save; they are kept in memory only", "file", rl.file, "err", err)
 	}
-}
-
-func (rl *routeLists) get(c *gin.Context) {
-	id := c.Param("id")
-	rl.mu.Lock()
-	l, ok := rl.byID[id]
-	if ok && l.CreatedAt.Before(rl.now().Add(-routeListRetention)) {
-		ok = false
-	}
-	rl.mu.Unlock()
-	if !ok {
-		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q: ask the dispatcher for the code of your route (lists are kept for two days)", id),
-			Details: map[string]any{"path": "id"}})
-		return
-	}
-	c.JSON(http.StatusOK, l)
 }
 
 // zoneAt returns a function naming the strictest zone in force at a point

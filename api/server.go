@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/api/auth"
 	"lifeline/internal/metrics"
 	"lifeline/jobs"
 	"lifeline/zones"
@@ -47,6 +48,11 @@ type Deps struct {
 	// Queue runs every solve; nil makes an in-process jobs.Local sized by
 	// Limits (SolveWorkers, SolveQueue, MaxJobs).
 	Queue jobs.Queue
+	// Auth, when set, requires an account for /v1 (see api/auth: the
+	// authorisation table, sessions, cross-site checks, rate limits and
+	// the audit trail). cmd/lifeline serve always sets it; nil (tests)
+	// lets every caller do everything.
+	Auth *auth.Auth
 }
 
 // Handlers holds the dependencies shared by handler files.
@@ -79,6 +85,9 @@ func New(d Deps) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(requestContext(d.Logger, d.Metrics), recovery(), commonParams())
+	if d.Auth != nil {
+		d.Auth.Install(r)
+	}
 	r.NoRoute(func(c *gin.Context) {
 		if d.Static != nil && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) && !hasPrefix(c.Request.URL.Path, "/v1/") {
 			d.Static.ServeHTTP(c.Writer, c.Request)
@@ -100,7 +109,10 @@ func New(d Deps) http.Handler {
 	h.placeRoutes(v1)
 	v1.GET("/jobs/:id", h.getJob)
 	v1.DELETE("/jobs/:id", h.cancelJob)
-	v1.GET("/route-lists/:id", h.lists.get)
+	h.routeListRoutes(v1)
+	if d.Auth != nil {
+		d.Auth.Routes(v1)
+	}
 	for _, f := range d.Extra {
 		f(v1, h)
 	}

@@ -41,6 +41,9 @@ type Work func(ctx context.Context, report func(progress any)) (result any, err 
 type Spec struct {
 	// Kind names the work ("optimize", "sites/plan").
 	Kind string
+	// Owner is the account that asked ("" without accounts); the API
+	// shows and cancels a job only for its owner and admins.
+	Owner string
 	// Timeout bounds the work (0: no bound besides cancellation).
 	Timeout time.Duration
 	// Work is run once by a worker.
@@ -51,6 +54,7 @@ type Spec struct {
 type Job struct {
 	ID       string
 	Kind     string
+	Owner    string
 	State    State
 	Created  time.Time
 	Started  time.Time // zero while queued

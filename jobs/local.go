@@ -102,7 +102,7 @@ func (q *Local) Submit(s Spec) (Job, error) {
 	if len(q.byID) >= q.opts.MaxJobs && !q.evictOne() {
 		return Job{}, &FullError{What: "job table", Limit: q.opts.MaxJobs, RetryAfter: q.retryAfter(now)}
 	}
-	e := &entry{job: Job{ID: newID(), Kind: s.Kind, State: Queued, Created: now.UTC()}, spec: s,
+	e := &entry{job: Job{ID: newID(), Kind: s.Kind, Owner: s.Owner, State: Queued, Created: now.UTC()}, spec: s,
 		done: make(chan struct{}), q: q}
 	for q.byID[e.job.ID] != nil {
 		e.job.ID = newID()

@@ -35,9 +35,9 @@ func TestBenchRoadHTTP(t *testing.T) {
 		t.Skip("set LIFELINE_BENCH_GRAPH to a graph file (make bench-road)")
 	}
 	pts, from := benchHTTPPoints(t, path)
-	base, stop := startServe(t, t.TempDir(), "--graph", path, "--demo=false", "--max-body-bytes", "67108864")
+	base, stop := startServe(t, t.TempDir(), "--graph", path, "--demo=false", "--max-body-bytes", "67108864", "--rate-expensive=-1", "--rate-expensive-ip=-1")
 	defer stop()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Transport: authTransport{&http.Transport{MaxIdleConnsPerHost: 4}}}
 	get := func(url string) int {
 		resp, err := client.Get(url)
 		if err != nil {

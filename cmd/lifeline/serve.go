@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"lifeline/accounts"
 	"lifeline/api"
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
@@ -43,6 +44,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // LIFELINE_SHUTDOWN_TIMEOUT, default 15s
 	// Limits: solve queue and HTTP timeouts from flags; the rest api.DefaultLimits.
 	Limits api.Limits // LIFELINE_SOLVE_WORKERS, LIFELINE_SOLVE_QUEUE, LIFELINE_READ_HEADER_TIMEOUT, LIFELINE_READ_TIMEOUT, LIFELINE_IDLE_TIMEOUT
+	Auth   authConfig // accounts, sessions, CORS and rate limits (user.go)
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -110,6 +112,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 			return c, fmt.Errorf("%s: %q is not a positive duration", f.env, getenv(f.env))
 		}
 		fs.DurationVar(f.v, f.flag, v, f.usage+" (env "+f.env+")")
+	}
+	if err := c.Auth.flags(fs, env); err != nil {
+		return c, err
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -179,6 +184,11 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 				return nil, fmt.Errorf("load demo district: %w", err)
 			}
 			log.Info("loaded the demo district into the empty store")
+			if err := accounts.CreateDemoAccounts(ctx, st.(accounts.Store)); err != nil {
+				st.Close()
+				return nil, err
+			}
+			log.Warn("created the demo accounts (demo-admin, demo-planner, demo-dispatcher, demo-driver, demo-viewer; each one's password is its username): revoke them with 'lifeline user revoke' before real use")
 		}
 	}
 	return st, nil
@@ -231,6 +241,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
 		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: metrics.New()}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
+		return err
+	}
+	if deps.Auth, err = newAuth(ctx, c, st, log); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", c.Addr)

@@ -50,7 +50,8 @@ func TestServeSlowClient(t *testing.T) {
 		t.Errorf("slow headers held the connection %s", took)
 	}
 	t.Logf("slow headers: closed after %s: %.40q", took, resp)
-	took, resp = slowClient(t, base, "POST /v1/matrix HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n", body, 20*time.Second)
+	tok, _ := testTokens.Load(base)
+	took, resp = slowClient(t, base, "POST /v1/matrix HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok.(string)+"\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n", body, 20*time.Second)
 	if took > 5*time.Second {
 		t.Errorf("slow body held the connection %s", took)
 	}

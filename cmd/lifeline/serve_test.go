@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -36,24 +35,36 @@ func (l *lockedBuffer) String() string {
 // clean shutdown.
 func startServe(t *testing.T, dataDir string, extra ...string) (string, func()) {
 	t.Helper()
+	base, stop, _ := startServeLogs(t, dataDir, extra...)
+	return base, stop
+}
+
+// startServeLogs is startServe that also returns the server's log. Before
+// the start it gives the store an admin account "e2e-admin" with a token,
+// which getJSON sends (testTokens, by base URL).
+func startServeLogs(t *testing.T, dataDir string, extra ...string) (string, func(), *lockedBuffer) {
+	t.Helper()
+	token := seedAdminToken(t, dataDir)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
+	logs := &lockedBuffer{}
 	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn"}
 	done := make(chan error, 1)
 	go func() {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, extra...)
-		done <- run(ctx, args, out, io.Discard, func(k string) string { return env[k] })
+		done <- run(ctx, args, out, logs, func(k string) string { return env[k] })
 	}()
 	re := regexp.MustCompile(`serving on (http://\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
+			testTokens.Store(m[1], token)
 			return m[1], func() {
 				cancel()
 				if err := <-done; err != nil {
 					t.Errorf("serve returned %v", err)
 				}
-			}
+			}, logs
 		}
 		select {
 		case err := <-done:
@@ -70,6 +81,7 @@ func startServe(t *testing.T, dataDir string, extra ...string) (string, func()) 
 func getJSON(t *testing.T, method, url, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

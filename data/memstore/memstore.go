@@ -44,6 +44,7 @@ type Store struct {
 	facilities []zones.Facility
 	index      *zones.Index
 	now        func() time.Time
+	auth       authState // accounts, credentials, audit trail (auth.go)
 }
 
 // New returns an empty store that keeps nothing on disk.
@@ -203,6 +204,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	s.closeAuth()
 	return nil
 }
 

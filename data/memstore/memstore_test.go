@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/accounts"
 	"lifeline/data/storetest"
 	"lifeline/zones"
 )
@@ -321,5 +322,117 @@ func TestOpenRemovesStaleTempFiles(t *testing.T) {
 	}
 	if strings.Join(left, ",") != "other.json.tmp-1,store.json,store.jsonx" {
 		t.Errorf("files after Open: %v", left)
+	}
+}
+
+func TestAuthConformance(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) accounts.Store {
+		s := New()
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestAuthConformancePersisted(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) accounts.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "snapshot.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestAuthSurvivesRestart: accounts, credentials and the audit trail are
+// read back from accounts.json and audit.jsonl, which nobody else may read.
+func TestAuthSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "store.json")
+	ctx := context.Background()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAccount(ctx, accounts.Account{Username: "ann", Role: accounts.RoleAdmin, PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hash := accounts.NewSecret()
+	c, err := s.CreateCredential(ctx, accounts.Credential{AccountID: a.ID, Kind: accounts.KindToken, Hash: hash, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAudit(ctx, accounts.AuditEntry{Actor: "ann", Entity: "zone", EntityID: "3"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, f := range []string{"accounts.json", "audit.jsonl"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, fi, err)
+		}
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	gc, ga, err := s.CredentialByHash(ctx, hash)
+	if err != nil || gc.ID != c.ID || ga.Username != "ann" || ga.PasswordHash != "h" {
+		t.Fatalf("after restart: %+v %+v %v", gc, ga, err)
+	}
+	_, h2 := accounts.NewSecret()
+	c2, err := s.CreateCredential(ctx, accounts.Credential{AccountID: a.ID, Kind: accounts.KindSession, Hash: h2, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil || c2.ID <= c.ID {
+		t.Fatalf("credential ids after restart: %+v %v", c2, err)
+	}
+	es, err := s.ListAudit(ctx, accounts.AuditFilter{Entity: "zone"})
+	if err != nil || len(es) != 1 || es[0].EntityID != "3" {
+		t.Fatalf("audit after restart: %+v %v", es, err)
+	}
+	e2, err := s.AppendAudit(ctx, accounts.AuditEntry{Actor: "ann", Entity: "zone"})
+	if err != nil || e2.ID <= es[0].ID {
+		t.Fatalf("audit id after restart: %+v %v", e2, err)
+	}
+}
+
+// TestAuthSeesOtherProcess: `lifeline user add` changes the files while
+// the server runs; the server's store picks the changes up.
+func TestAuthSeesOtherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.json")
+	ctx := context.Background()
+	server, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.ListAccounts(ctx); err != nil { // loaded before the other writer
+		t.Fatal(err)
+	}
+	cli, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cli.CreateAccount(ctx, accounts.Account{Username: "new.driver", Role: accounts.RoleDriver})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := accounts.Issue(ctx, cli, a.ID, accounts.KindToken, "", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.AppendAudit(ctx, accounts.AuditEntry{Actor: "cli", Entity: "account", EntityID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	if _, acc, err := server.CredentialByHash(ctx, accounts.HashSecret(secret)); err != nil || acc.Username != "new.driver" {
+		t.Fatalf("server does not see the new token: %+v %v", acc, err)
+	}
+	if es, err := server.ListAudit(ctx, accounts.AuditFilter{}); err != nil || len(es) != 1 || es[0].Actor != "cli" {
+		t.Fatalf("server does not see the audit entry: %+v %v", es, err)
+	}
+	if e, err := server.AppendAudit(ctx, accounts.AuditEntry{Actor: "srv"}); err != nil || e.ID != 2 {
+		t.Fatalf("next audit id: %+v %v", e, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/accounts"
 	"lifeline/data/storetest"
 	"lifeline/zones"
 )
@@ -619,5 +620,29 @@ func TestLookupBatchChunks(t *testing.T) {
 		if !slices.Equal(ids(got[i]), want[i]) {
 			t.Fatalf("point %d %v: got %v want %v", i, ps[i], ids(got[i]), want[i])
 		}
+	}
+}
+
+// TestAuthConformance runs the accounts suite shared with data/memstore.
+func TestAuthConformance(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) accounts.Store { return openTestStore(t) })
+}
+
+// TestAuditAppendOnly: the audit table refuses UPDATE and DELETE even
+// through plain SQL.
+func TestAuditAppendOnly(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	if _, err := s.AppendAudit(ctx, accounts.AuditEntry{Actor: "a", Role: accounts.RoleAdmin, Entity: "zone"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET actor = 'b'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
+		if _, err := s.pool.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the append-only refusal", q, err)
+		}
+	}
+	es, _ := s.ListAudit(ctx, accounts.AuditFilter{})
+	if len(es) != 1 || es[0].Actor != "a" {
+		t.Fatalf("audit changed: %+v", es)
 	}
 }

@@ -1,0 +1,6 @@
+FUZZ_TARGETS += fuzz-auth
+.PHONY: fuzz-auth
+AUTH_FUZZTIME ?= 20s
+fuzz-auth: ## fuzz the auth decoders (sign-in and account bodies, the optimiser's driver extension)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeStrict$$' -fuzztime $(AUTH_FUZZTIME) ./api/auth/
+	$(GO) test -run '^$$' -fuzz '^FuzzExtractDrivers$$' -fuzztime $(AUTH_FUZZTIME) ./api/
