@@ -272,49 +272,13 @@ func (d *decoder) run(matrixFor MatrixFunc) (*vrp.Problem, *Meta, error) {
 	profName := ""
 	if len(in.Matrices) > 0 {
 		d.useIdx = true
-		// the profile the vehicles use ("car" by default)
-		for i, v := range in.Vehicles {
-			name := v.Profile
-			if name == "" {
-				name = "car"
-			}
-			if profName == "" {
-				profName = name
-			} else if name != profName {
-				return nil, nil, errf(fmt.Sprintf("vehicles[%d].profile", i), "several profiles (%q, %q) are not supported", profName, name)
-			}
-		}
-		prof = in.Matrices[profName]
-		if prof == nil {
-			return nil, nil, errf("matrices", "no matrices for profile %q", profName)
-		}
-		if len(prof.Costs) > 0 {
-			return nil, nil, errf("matrices."+profName+".costs", "custom cost matrices are not supported")
-		}
-		if prof.Durations == nil {
-			return nil, nil, errf("matrices."+profName+".durations", "required")
+		var err error
+		if prof, profName, err = d.profile(); err != nil {
+			return nil, nil, err
 		}
 	}
-	// vehicle ends first, so that depots come first among the points
-	d.starts, d.ends = make([]int, len(in.Vehicles)), make([]int, len(in.Vehicles))
-	for i := range in.Vehicles {
-		v := &in.Vehicles[i]
-		path := fmt.Sprintf("vehicles[%d]", i)
-		d.starts[i], d.ends[i] = -1, -1
-		var err error
-		if v.Start != nil || v.StartIndex != nil {
-			if d.starts[i], err = d.location(path, v.StartIndex, v.Start, "start_index", "start"); err != nil {
-				return nil, nil, err
-			}
-		}
-		if v.End != nil || v.EndIndex != nil {
-			if d.ends[i], err = d.location(path, v.EndIndex, v.End, "end_index", "end"); err != nil {
-				return nil, nil, err
-			}
-		}
-		if d.starts[i] < 0 && d.ends[i] < 0 {
-			return nil, nil, errf(path, "a vehicle needs a start or an end")
-		}
+	if err := d.vehicleEnds(); err != nil {
+		return nil, nil, err
 	}
 	if err := d.tasks(); err != nil {
 		return nil, nil, err
@@ -325,65 +289,147 @@ func (d *decoder) run(matrixFor MatrixFunc) (*vrp.Problem, *Meta, error) {
 	if err := d.classes(); err != nil {
 		return nil, nil, err
 	}
-	// matrices
-	p, meta := d.p, d.meta
+	var err error
 	if d.useIdx {
-		base := "matrices." + profName
-		dur := prof.Durations
-		if err := dur.check(base + ".durations"); err != nil {
-			return nil, nil, err
-		}
-		if d.maxIndex >= dur.n {
-			return nil, nil, errf(d.maxIdxAt, "location index %d outside the %dx%d matrix", d.maxIndex, dur.n, dur.n)
-		}
-		p.Time = routing.Matrix{Rows: dur.n, Cols: dur.n, Data: dur.data}
-		if prof.Distances != nil {
-			dist := prof.Distances
-			if err := dist.check(base + ".distances"); err != nil {
-				return nil, nil, err
-			}
-			if dist.n != dur.n {
-				return nil, nil, errf(base+".distances", "%dx%d, durations are %dx%d", dist.n, dist.n, dur.n, dur.n)
-			}
-			p.Dist = routing.Matrix{Rows: dist.n, Cols: dist.n, Data: dist.data}
-			meta.Distances = true
-		} else {
-			p.Dist = p.Time
-		}
-		meta.Points = make([]orb.Point, dur.n)
-		meta.HasPoint = make([]bool, dur.n)
-		for i, pt := range d.indexPnts {
-			meta.Points[i], meta.HasPoint[i] = pt, true
-		}
+		err = d.givenMatrices(prof, "matrices."+profName)
 	} else {
-		if matrixFor == nil {
-			return nil, nil, fmt.Errorf("%w", ErrNoMatrixProvider)
+		err = d.providedMatrices(matrixFor)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	d.descriptions()
+	return d.p, d.meta, nil
+}
+
+// profile returns the matrices of the one profile the vehicles use ("car"
+// by default).
+func (d *decoder) profile() (*jsonProfile, string, error) {
+	in := d.in
+	profName := ""
+	for i, v := range in.Vehicles {
+		name := v.Profile
+		if name == "" {
+			name = "car"
 		}
-		dur, dist, err := matrixFor(d.points)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", errProvider, err)
-		}
-		n := len(d.points)
-		okM := func(m routing.Matrix) bool { return m.Rows == n && m.Cols == n && len(m.Data) == n*n }
-		if !okM(dur) {
-			return nil, nil, fmt.Errorf("vroom: matrix provider returned %dx%d durations for %d points", dur.Rows, dur.Cols, n)
-		}
-		p.Time = dur
-		if len(dist.Data) > 0 {
-			if !okM(dist) {
-				return nil, nil, fmt.Errorf("vroom: matrix provider returned %dx%d distances for %d points", dist.Rows, dist.Cols, n)
-			}
-			p.Dist = dist
-			meta.Distances = true
-		} else {
-			p.Dist = dur
-		}
-		meta.Points = d.points
-		meta.HasPoint = make([]bool, n)
-		for i := range meta.HasPoint {
-			meta.HasPoint[i] = true
+		if profName == "" {
+			profName = name
+		} else if name != profName {
+			return nil, "", errf(fmt.Sprintf("vehicles[%d].profile", i), "several profiles (%q, %q) are not supported", profName, name)
 		}
 	}
+	prof := in.Matrices[profName]
+	if prof == nil {
+		return nil, "", errf("matrices", "no matrices for profile %q", profName)
+	}
+	if len(prof.Costs) > 0 {
+		return nil, "", errf("matrices."+profName+".costs", "custom cost matrices are not supported")
+	}
+	if prof.Durations == nil {
+		return nil, "", errf("matrices."+profName+".durations", "required")
+	}
+	return prof, profName, nil
+}
+
+// vehicleEnds reads the vehicles' start and end locations, first, so that
+// depots come first among the points.
+func (d *decoder) vehicleEnds() error {
+	in := d.in
+	d.starts, d.ends = make([]int, len(in.Vehicles)), make([]int, len(in.Vehicles))
+	for i := range in.Vehicles {
+		v := &in.Vehicles[i]
+		path := fmt.Sprintf("vehicles[%d]", i)
+		d.starts[i], d.ends[i] = -1, -1
+		var err error
+		if v.Start != nil || v.StartIndex != nil {
+			if d.starts[i], err = d.location(path, v.StartIndex, v.Start, "start_index", "start"); err != nil {
+				return err
+			}
+		}
+		if v.End != nil || v.EndIndex != nil {
+			if d.ends[i], err = d.location(path, v.EndIndex, v.End, "end_index", "end"); err != nil {
+				return err
+			}
+		}
+		if d.starts[i] < 0 && d.ends[i] < 0 {
+			return errf(path, "a vehicle needs a start or an end")
+		}
+	}
+	return nil
+}
+
+// givenMatrices takes the request's matrices of profile prof (at JSON path
+// base), which must cover every location index used.
+func (d *decoder) givenMatrices(prof *jsonProfile, base string) error {
+	p, meta := d.p, d.meta
+	dur := prof.Durations
+	if err := dur.check(base + ".durations"); err != nil {
+		return err
+	}
+	if d.maxIndex >= dur.n {
+		return errf(d.maxIdxAt, "location index %d outside the %dx%d matrix", d.maxIndex, dur.n, dur.n)
+	}
+	p.Time = routing.Matrix{Rows: dur.n, Cols: dur.n, Data: dur.data}
+	if prof.Distances != nil {
+		dist := prof.Distances
+		if err := dist.check(base + ".distances"); err != nil {
+			return err
+		}
+		if dist.n != dur.n {
+			return errf(base+".distances", "%dx%d, durations are %dx%d", dist.n, dist.n, dur.n, dur.n)
+		}
+		p.Dist = routing.Matrix{Rows: dist.n, Cols: dist.n, Data: dist.data}
+		meta.Distances = true
+	} else {
+		p.Dist = p.Time
+	}
+	meta.Points = make([]orb.Point, dur.n)
+	meta.HasPoint = make([]bool, dur.n)
+	for i, pt := range d.indexPnts {
+		meta.Points[i], meta.HasPoint[i] = pt, true
+	}
+	return nil
+}
+
+// providedMatrices asks matrixFor for the matrices between the request's
+// points (coordinates, no matrices in the request).
+func (d *decoder) providedMatrices(matrixFor MatrixFunc) error {
+	p, meta := d.p, d.meta
+	if matrixFor == nil {
+		return fmt.Errorf("%w", ErrNoMatrixProvider)
+	}
+	dur, dist, err := matrixFor(d.points)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errProvider, err)
+	}
+	n := len(d.points)
+	okM := func(m routing.Matrix) bool { return m.Rows == n && m.Cols == n && len(m.Data) == n*n }
+	if !okM(dur) {
+		return fmt.Errorf("vroom: matrix provider returned %dx%d durations for %d points", dur.Rows, dur.Cols, n)
+	}
+	p.Time = dur
+	if len(dist.Data) > 0 {
+		if !okM(dist) {
+			return fmt.Errorf("vroom: matrix provider returned %dx%d distances for %d points", dist.Rows, dist.Cols, n)
+		}
+		p.Dist = dist
+		meta.Distances = true
+	} else {
+		p.Dist = dur
+	}
+	meta.Points = d.points
+	meta.HasPoint = make([]bool, n)
+	for i := range meta.HasPoint {
+		meta.HasPoint[i] = true
+	}
+	return nil
+}
+
+// descriptions copies the dimensions and the descriptions of jobs,
+// shipment stops (the stop's own, else the shipment's) and vehicles into
+// the meta data.
+func (d *decoder) descriptions() {
+	in, meta := d.in, d.meta
 	meta.Dims = d.dims
 	meta.JobDesc = make([]string, len(in.Jobs))
 	for i := range in.Jobs {
@@ -403,7 +449,6 @@ func (d *decoder) run(matrixFor MatrixFunc) (*vrp.Problem, *Meta, error) {
 	for i := range in.Vehicles {
 		meta.VehicleDesc[i] = in.Vehicles[i].Description
 	}
-	return p, meta, nil
 }
 
 // location resolves a task or vehicle location to a matrix index.
