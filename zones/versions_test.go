@@ -114,7 +114,7 @@ func TestPlanImport(t *testing.T) {
 	cur := vZone()
 	same := cur
 	same.Geometry = orb.MultiPolygon{{{{104, 30}, {104, 30.01}, {104.01, 30.01}, {104.01, 30}, {104, 30}}}} // reversed ring
-	same.EffectiveFrom = vT0.Add(-time.Hour)                                                            // not content
+	same.EffectiveFrom = vT0.Add(-time.Hour)                                                                // not content
 	renamed := cur
 	renamed.Name = "A2"
 	later := renamed
