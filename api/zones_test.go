@@ -222,6 +222,17 @@ func TestStrictZoneInput(t *testing.T) {
 	if n := zoneCount(t, st); n != 0 {
 		t.Fatalf("refused input wrote %d zones", n)
 	}
+	// A lift at a time out of range is refused too.
+	code, z := do(t, srv, "POST", "/v1/zones", feature("sealed", "z", square(104, 30, 0.01), day1, ""))
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, z)
+	}
+	for _, at := range []string{"0001-01-01T00:00:00Z", "2100-01-01T00:00:00Z"} {
+		code, got := do(t, srv, "POST", fmt.Sprintf("/v1/zones/%v/lift", z["id"]), `{"at":"`+at+`"}`)
+		if code != 422 || got["details"].(map[string]any)["path"] != "effective_until" {
+			t.Errorf("lift at %s: %d %v, want 422", at, code, got)
+		}
+	}
 	// Across the antimeridian: from 179.5 east to -179.5 (1 degree wide).
 	ring := `[[[179.5,-17],[-179.5,-17],[-179.5,-16],[179.5,-16],[179.5,-17]]]`
 	code, got := do(t, srv, "POST", "/v1/zones", feature("sealed", "Fiji", ring, day1, ""))

@@ -178,10 +178,12 @@ func TestServeMovedSealedZoneChangesRoute(t *testing.T) {
 	if code != 200 || int64(moved["id"].(float64)) != id || moved["version"].(float64) != 2 {
 		t.Fatalf("move zone: %d %v", code, moved)
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	start := time.Now()
+	deadline := start.Add(15 * time.Second)
 	for {
 		_, after := getJSON(t, "GET", routeURL, "")
 		if !inside(after) {
+			t.Logf("the route avoids the moved zone %v after the PUT", time.Since(start).Round(100*time.Microsecond))
 			break
 		}
 		if time.Now().After(deadline) {

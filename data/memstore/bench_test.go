@@ -2,8 +2,10 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -197,4 +199,91 @@ func BenchmarkLookupDemoDistrict(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(hits)/float64(len(ps)), "in-zone-share")
+}
+
+// withHistory gives every open zone of s nine more versions (each moved a
+// little, an hour apart from T0+1h, by import), as a map edited all week
+// would have.
+func withHistory(tb testing.TB, s *Store) {
+	ctx := context.Background()
+	zs, err := s.ListZones(ctx, zones.ZoneFilter{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for k := 1; k <= 9; k++ {
+		var round []zones.Zone // one import per round: one index rebuild
+		for _, z := range zs {
+			if z.EffectiveUntil != nil {
+				continue
+			}
+			u := z
+			u.Geometry = z.Geometry.Clone()
+			for _, poly := range u.Geometry {
+				for _, r := range poly {
+					for i := range r {
+						r[i][0] += 0.00001 * float64(k)
+					}
+				}
+			}
+			u.EffectiveFrom = storetest.T0.Add(time.Duration(k) * time.Hour)
+			round = append(round, u)
+		}
+		res, err := s.ImportZones(ctx, round)
+		if err != nil || res.Updated != len(round) {
+			tb.Fatalf("history round %d: %+v, %v", k, res, err)
+		}
+	}
+}
+
+// BenchmarkLookupWithHistory is BenchmarkLookup on the same map with ten
+// versions of every open zone in the index (look-up now).
+func BenchmarkLookupWithHistory(b *testing.B) {
+	s := demoLikeStore(b)
+	withHistory(b, s)
+	ps := benchPoints(4096)
+	ctx := context.Background()
+	at := storetest.T0.Add(24 * time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Lookup(ctx, ps[i&4095], at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestLookupWithHistoryMatchesNaive checks the versioned index against a
+// naive scan of the versions in force, at times between the updates.
+func TestLookupWithHistoryMatchesNaive(t *testing.T) {
+	s := demoLikeStore(t)
+	withHistory(t, s)
+	ctx := context.Background()
+	ps := benchPoints(500)
+	for _, at := range []time.Time{storetest.T0.Add(30 * time.Minute), storetest.T0.Add(4*time.Hour + time.Minute), storetest.T0.Add(48 * time.Hour)} {
+		active, err := s.ListZones(ctx, zones.ZoneFilter{ActiveAt: &at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			got, err := s.Lookup(ctx, p, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, z := range active {
+				if zones.MultiPolygonCovers(z.Geometry, p) {
+					want = append(want, fmt.Sprintf("%d/%d", z.ID, z.Version))
+				}
+			}
+			var have []string
+			for _, z := range got {
+				have = append(have, fmt.Sprintf("%d/%d", z.ID, z.Version))
+			}
+			slices.Sort(want)
+			slices.Sort(have)
+			if !slices.Equal(have, want) {
+				t.Fatalf("at %v, point %v: %v, naive %v", at, p, have, want)
+			}
+		}
+	}
 }

@@ -85,3 +85,28 @@ func TestMigration0002KeepsExistingZones(t *testing.T) {
 		t.Fatalf("create after migration: %+v, %v", c, err)
 	}
 }
+
+// BenchmarkImportUnchanged1000 re-imports 1,000 zones that are all
+// unchanged (the idempotent re-import of an export), in one transaction.
+func BenchmarkImportUnchanged1000(b *testing.B) {
+	s := openTestStore(b)
+	ctx := context.Background()
+	var zs []zones.Zone
+	for i := range 1000 {
+		x := float64(i%40) * 0.01
+		y := float64(i/40) * 0.01
+		zs = append(zs, zones.Zone{Kind: zones.KindControlled, Name: "z", Geometry: rect(104+x, 30+y, 104.005+x, 30.005+y),
+			EffectiveFrom: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	created, err := s.CreateZones(ctx, zs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := s.ImportZones(ctx, created)
+		if err != nil || res.Unchanged != len(created) {
+			b.Fatalf("%+v, %v", res.Unchanged, err)
+		}
+	}
+}
