@@ -414,7 +414,7 @@ func (rh *roadHandlers) isochrone(c *gin.Context) {
 	ctx := c.Request.Context()
 	iso, err := rh.net.Isochrone(ctx, orb.Point{lon, lat}, mins*60)
 	if err != nil {
-		fail(c, err)
+		failSnap(c, err, "query.lon,lat")
 		return
 	}
 	// Bound the answer before computing it: the polygon's area over the
