@@ -586,3 +586,41 @@ func TestOptimizeWithMatrices(t *testing.T) {
 		t.Fatalf("a refused problem left %d jobs in the table", tab)
 	}
 }
+
+// TestRequestLimits (issue item 4): every bounded quantity answers 422
+// limit_exceeded naming the element and the limit, from api.Limits.
+func TestRequestLimits(t *testing.T) {
+	s := newService(t, api.Limits{MaxMatrixPoints: 3, MaxMatrixCells: 6, MaxOptimizeTasks: 4, MaxOptimizeVehicles: 1,
+		MaxOptimizeTime: 30 * time.Second, MaxNearestResults: 2, MaxSnapRadius: 800}, false)
+	pts := func(n int) string {
+		var ps []string
+		for i := 0; i < n; i++ {
+			ps = append(ps, fmt.Sprintf("[104.06,%.3f]", 30.64+float64(i)*0.001))
+		}
+		return "[" + strings.Join(ps, ",") + "]"
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		wantPath           string
+		limit              any
+	}{
+		{"POST", "/v1/matrix", `{"sources":` + pts(4) + `}`, "sources", 3.0},
+		{"POST", "/v1/matrix", `{"sources":` + pts(3) + `,"targets":` + pts(3) + `}`, "targets", 6.0},
+		{"POST", "/v1/matrix", `{"sources":` + pts(1) + `,"snap_radius":801}`, "snap_radius", 800.0},
+		{"POST", "/v1/optimize", supplyProblem(t, s, 5), "jobs", 4.0},
+		{"POST", "/v1/optimize?time_limit=31s", supplyProblem(t, s, 2), "query.time_limit", "30s"},
+		{"GET", "/v1/nearest?lon=104.07&lat=30.65&kind=hospital&k=3", "", "k", 2.0},
+		{"GET", "/v1/route?from=104.06,30.64&to=104.08,30.66&snap_radius=1000", "", "query.snap_radius", 800.0},
+	} {
+		code, m := do(t, s.srv, tc.method, tc.path, tc.body)
+		d, _ := m["details"].(map[string]any)
+		if code != 422 || m["code"] != "limit_exceeded" || d["path"] != tc.wantPath || d["limit"] != tc.limit {
+			t.Errorf("%s %s: %d %v", tc.method, tc.path, code, m)
+		}
+	}
+	// two vehicles in supplyProblem: over MaxOptimizeVehicles once the jobs fit
+	code, m := do(t, s.srv, "POST", "/v1/optimize", supplyProblem(t, s, 2))
+	if d, _ := m["details"].(map[string]any); code != 422 || d["path"] != "vehicles" || d["limit"] != 1.0 {
+		t.Errorf("vehicles: %d %v", code, m)
+	}
+}
