@@ -36,7 +36,7 @@ type Limits struct {
 	// MaxOptimizeLocations caps the distinct coordinates of one POST
 	// /v1/optimize (the side of the matrix the road engine computes).
 	MaxOptimizeLocations int
-	// DefaultSitesTime and MaxSitesTime: time_limit_s of POST /v1/sites/plan.
+	// DefaultSitesTime and MaxSitesTime: time_limit_seconds of POST /v1/sites/plan.
 	DefaultSitesTime, MaxSitesTime time.Duration
 	// SolveWorkers is how many solves (optimize, sites/plan; sync or
 	// async) run at once (0: one per core).

@@ -148,6 +148,10 @@ func queryEnum(c *gin.Context, name, def string, allowed ...string) (string, err
 // runs.
 func commonParams() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if !hasPrefix(c.Request.URL.Path, "/v1/") {
+			c.Next() // the browser UI's files and the probes
+			return
+		}
 		if _, err := queryEnum(c, "format", "", "json", "geojson"); err != nil {
 			fail(c, err)
 			return

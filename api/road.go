@@ -77,6 +77,17 @@ func (h *Handlers) querySnapRadius(c *gin.Context) (float64, error) {
 	return h.snapRadius(&v, "query.snap_radius")
 }
 
+// failSnap renders err, naming path when it is a point that does not snap.
+func failSnap(c *gin.Context, err error, path string) {
+	var se *graph.SnapError
+	if errors.As(err, &se) {
+		fail(c, &Error{Status: 422, Code: "too_far_from_road", Message: path + ": " + snapMessage(se),
+			Details: map[string]any{"path": path, "snap_radius_m": se.MaxDist}})
+		return
+	}
+	fail(c, err)
+}
+
 func (rh *roadHandlers) ready(c *gin.Context) bool {
 	if rh.net == nil {
 		fail(c, errNoGraph)
@@ -180,20 +191,14 @@ func (rh *roadHandlers) route(c *gin.Context) {
 	}
 	r, err := net.Route(c.Request.Context(), from, to, opts)
 	if err != nil {
-		var se *graph.SnapError
-		if errors.As(err, &se) {
-			path := "from"
-			if strings.HasPrefix(err.Error(), "route to") {
-				path = "to"
-			}
-			if c.Request.Method != http.MethodPost {
-				path = "query." + path
-			}
-			fail(c, &Error{Status: 422, Code: "too_far_from_road", Message: path + ": " + snapMessage(se),
-				Details: map[string]any{"path": path, "snap_radius_m": se.MaxDist}})
-			return
+		path := "from"
+		if strings.HasPrefix(err.Error(), "route to") {
+			path = "to"
 		}
-		fail(c, err)
+		if c.Request.Method != http.MethodPost {
+			path = "query." + path
+		}
+		failSnap(c, err, path)
 		return
 	}
 	if opts.NoGeometry {
@@ -409,7 +414,7 @@ func (rh *roadHandlers) isochrone(c *gin.Context) {
 	ctx := c.Request.Context()
 	iso, err := rh.net.Isochrone(ctx, orb.Point{lon, lat}, mins*60)
 	if err != nil {
-		fail(c, err)
+		failSnap(c, err, "query.lon,lat")
 		return
 	}
 	// Bound the answer before computing it: the polygon's area over the
@@ -532,7 +537,11 @@ func (rh *roadHandlers) nearest(c *gin.Context) {
 	if len(cands) > 0 {
 		ns, err := rh.net.Nearest(c.Request.Context(), p, cands, req.K)
 		if err != nil {
-			fail(c, err)
+			path := "point"
+			if c.Request.Method != http.MethodPost {
+				path = "query.lon,lat"
+			}
+			failSnap(c, err, path)
 			return
 		}
 		for _, n := range ns {
@@ -558,13 +567,7 @@ func (rh *roadHandlers) snap(c *gin.Context) {
 	}
 	s, err := rh.net.SnapWithin(p, radius)
 	if err != nil {
-		var se *graph.SnapError
-		if errors.As(err, &se) {
-			fail(c, &Error{Status: 422, Code: "too_far_from_road", Message: "query.lon,lat: " + snapMessage(se),
-				Details: map[string]any{"path": "query.lon,lat", "snap_radius_m": se.MaxDist}})
-			return
-		}
-		fail(c, err)
+		failSnap(c, err, "query.lon,lat")
 		return
 	}
 	c.JSON(http.StatusOK, s)

@@ -429,7 +429,8 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/optimize", `{"vehicles":[{"id":1,"start":[104.06,30.64]}],"jobs":[{"id":1,"location":[104.07,30.65]}]}`,
 			[]bad{{query: "seed=1_0", status: 400, path: "query.seed"}, {query: "time_limit=soon", status: 400, path: "query.time_limit"},
 				{query: "async=maybe", status: 400, path: "query.async"}}},
-		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"}}},
+		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
+			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
 		{"PUT", "/v1/zones/" + zid, zone, nil},
 		{"DELETE", "/v1/jobs/x", "", nil},
 	}
@@ -473,9 +474,11 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	}
 	for _, r := range rows {
 		cases := append([]bad{}, r.cases...)
-		// every endpoint: a bad format, a bad async
-		cases = append(cases, bad{query: "format=kml", body: r.body, status: 400, path: "query.format"},
-			bad{query: "async=maybe", body: r.body, status: 400, path: "query.async"})
+		// every /v1 endpoint: a bad format, a bad async
+		if strings.HasPrefix(r.path, "/v1/") {
+			cases = append(cases, bad{query: "format=kml", body: r.body, status: 400, path: "query.format"},
+				bad{query: "async=maybe", body: r.body, status: 400, path: "query.async"})
+		}
 		if r.body != "" && strings.HasPrefix(r.body, "{") && r.path != "/v1/zones/import" && r.path != "/v1/zones" && r.path != "/v1/zones/"+zid {
 			cases = append(cases, unknown(r.body))
 		}
@@ -585,5 +588,43 @@ func TestOptimizeWithMatrices(t *testing.T) {
 	}
 	if _, _, tab := s.queue.Stats(); tab != 0 {
 		t.Fatalf("a refused problem left %d jobs in the table", tab)
+	}
+}
+
+// TestRequestLimits (issue item 4): every bounded quantity answers 422
+// limit_exceeded naming the element and the limit, from api.Limits.
+func TestRequestLimits(t *testing.T) {
+	s := newService(t, api.Limits{MaxMatrixPoints: 3, MaxMatrixCells: 6, MaxOptimizeTasks: 4, MaxOptimizeVehicles: 1,
+		MaxOptimizeTime: 30 * time.Second, MaxNearestResults: 2, MaxSnapRadius: 800}, false)
+	pts := func(n int) string {
+		var ps []string
+		for i := 0; i < n; i++ {
+			ps = append(ps, fmt.Sprintf("[104.06,%.3f]", 30.64+float64(i)*0.001))
+		}
+		return "[" + strings.Join(ps, ",") + "]"
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		wantPath           string
+		limit              any
+	}{
+		{"POST", "/v1/matrix", `{"sources":` + pts(4) + `}`, "sources", 3.0},
+		{"POST", "/v1/matrix", `{"sources":` + pts(3) + `,"targets":` + pts(3) + `}`, "targets", 6.0},
+		{"POST", "/v1/matrix", `{"sources":` + pts(1) + `,"snap_radius":801}`, "snap_radius", 800.0},
+		{"POST", "/v1/optimize", supplyProblem(t, s, 5), "jobs", 4.0},
+		{"POST", "/v1/optimize?time_limit=31s", supplyProblem(t, s, 2), "query.time_limit", "30s"},
+		{"GET", "/v1/nearest?lon=104.07&lat=30.65&kind=hospital&k=3", "", "k", 2.0},
+		{"GET", "/v1/route?from=104.06,30.64&to=104.08,30.66&snap_radius=1000", "", "query.snap_radius", 800.0},
+	} {
+		code, m := do(t, s.srv, tc.method, tc.path, tc.body)
+		d, _ := m["details"].(map[string]any)
+		if code != 422 || m["code"] != "limit_exceeded" || d["path"] != tc.wantPath || d["limit"] != tc.limit {
+			t.Errorf("%s %s: %d %v", tc.method, tc.path, code, m)
+		}
+	}
+	// two vehicles in supplyProblem: over MaxOptimizeVehicles once the jobs fit
+	code, m := do(t, s.srv, "POST", "/v1/optimize", supplyProblem(t, s, 2))
+	if d, _ := m["details"].(map[string]any); code != 422 || d["path"] != "vehicles" || d["limit"] != 1.0 {
+		t.Errorf("vehicles: %d %v", code, m)
 	}
 }

@@ -118,7 +118,7 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 	budget := lim.DefaultSitesTime
 	if r.TimeLimitSeconds != 0 {
 		if !(r.TimeLimitSeconds > 0) || r.TimeLimitSeconds > lim.MaxSitesTime.Seconds() {
-			fail(c, errLimit("time_limit_s", fmt.Sprintf("%g s is not in (0, %g] s", r.TimeLimitSeconds, lim.MaxSitesTime.Seconds()), lim.MaxSitesTime.Seconds()))
+			fail(c, errLimit("time_limit_seconds", fmt.Sprintf("%g s is not in (0, %g] s", r.TimeLimitSeconds, lim.MaxSitesTime.Seconds()), lim.MaxSitesTime.Seconds()))
 			return
 		}
 		budget = time.Duration(r.TimeLimitSeconds * float64(time.Second))
