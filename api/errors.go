@@ -61,6 +61,10 @@ func statusOf(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var ue *zones.UnknownFieldError
+	if errors.As(err, &ue) {
+		return errBadRequest("unknown_field", ue.Error(), map[string]any{"path": ue.Path})
+	}
 	var ve *zones.ValidationError
 	if errors.As(err, &ve) {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: pathMsg(ve.Path, ve.Message),

@@ -381,6 +381,8 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	unknown := func(body string) bad {
 		return bad{body: strings.Replace(body, "{", `{"nope":1,`, 1), status: 400, path: "nope"}
 	}
+	// a typo in a zone's properties is refused, not silently dropped
+	typo := strings.Replace(zone, `"properties":{`, `"properties":{"efective_until":"2026-11-30T00:00:00Z",`, 1)
 	matrix := `{"sources":[[104.06,30.64]]}`
 	routeBody := `{"from":[104.06,30.64],"to":[104.08,30.66]}`
 	rows := []struct {
@@ -415,8 +417,10 @@ func TestErrorContractEveryRoute(t *testing.T) {
 			{query: "lon=104.07&lat=30.65&minutes=5&h3_res=0x9", status: 400, path: "query.h3_res"}}},
 		{"GET", "/v1/nearest", "", []bad{{query: "lon=104.07&lat=30.65&kind=hospital&k=1_0", status: 400, path: "query.k"},
 			{query: "lon=104.07&lat=30.65&kind=castle", status: 422, path: "kind"}}},
-		{"POST", "/v1/zones", zone, []bad{{body: strings.Replace(zone, "104.1,30.0", "0x1p6,30.0", 1), status: 400}}},
-		{"POST", "/v1/zones/import", `{"type":"FeatureCollection","features":[` + zone + `]}`, nil},
+		{"POST", "/v1/zones", zone, []bad{{body: strings.Replace(zone, "104.1,30.0", "0x1p6,30.0", 1), status: 400},
+			{body: typo, status: 400, path: "properties.efective_until"}}},
+		{"POST", "/v1/zones/import", `{"type":"FeatureCollection","features":[` + zone + `]}`,
+			[]bad{{body: `{"type":"FeatureCollection","features":[` + typo + `]}`, status: 400, path: "features[0].properties.efective_until"}}},
 		{"POST", "/v1/zones/" + zid + "/lift", `{"at":"2026-11-21T00:00:00Z"}`, []bad{{body: `{"at":1_0}`, status: 400}}},
 		{"POST", "/v1/lookup", `{"points":[[104.05,30.05]]}`, []bad{{body: `{"points":[[0x1p6,30.05]]}`, status: 400}}},
 		{"POST", "/v1/compounds", `{"name":"c","population":10,"geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.0]]]}}`,
@@ -431,7 +435,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 				{query: "async=maybe", status: 400, path: "query.async"}}},
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
 			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
-		{"PUT", "/v1/zones/" + zid, zone, nil},
+		{"PUT", "/v1/zones/" + zid, zone, []bad{{body: typo, status: 400, path: "properties.efective_until"}}},
 		{"DELETE", "/v1/jobs/x", "", nil},
 	}
 	covered := map[string]bool{}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -271,6 +272,9 @@ func decodeFeatureObject(obj map[string]json.RawMessage, prefix string, budget i
 		return z, err
 	}
 	pp := prefix + "properties."
+	if err := onlyKnown(props, zoneProperties, pp); err != nil {
+		return z, err
+	}
 	kind, err := stringField(props, "kind", pp)
 	if err != nil {
 		return z, err
@@ -314,6 +318,35 @@ func decodeFeatureObject(obj map[string]json.RawMessage, prefix string, budget i
 	}
 	z.Geometry = mp
 	return z, nil
+}
+
+// zoneProperties are the properties a zone feature may carry: those it is
+// written from, and those ZoneFeature exports (read-only ones are ignored),
+// so that an export imports again unchanged. Anything else is most likely
+// a typo ("efective_until") and is refused instead of silently dropped.
+var zoneProperties = map[string]bool{
+	"id": true, "version": true, "kind": true, "name": true, "reason": true, "external_key": true,
+	"effective_from": true, "effective_until": true, "created_at": true, "updated_at": true,
+}
+
+// UnknownFieldError is an input member that the decoder does not know; the
+// API answers it like every other unknown field (400 unknown_field).
+type UnknownFieldError struct{ Path string }
+
+func (e *UnknownFieldError) Error() string { return fmt.Sprintf("unknown field %q", e.Path) }
+
+func onlyKnown(obj map[string]json.RawMessage, known map[string]bool, prefix string) error {
+	var bad []string
+	for k := range obj {
+		if !known[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return &UnknownFieldError{Path: prefix + bad[0]}
 }
 
 // decodeGeometry decodes a Polygon or MultiPolygon geometry object and
