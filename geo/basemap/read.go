@@ -216,10 +216,12 @@ func lineal(g orb.Geometry) bool {
 // centroid of a polygonal geometry (planar in degrees: fine at city scale),
 // or the geometry's bound centre when it has no area.
 func centroid(g orb.Geometry) orb.Point {
+	// Relative to the bound's corner: products of raw degrees lose digits.
+	o := g.Bound().Min
 	var sx, sy, sa float64
 	add := func(r orb.Ring, sign float64) {
 		for i := 0; i+1 < len(r); i++ {
-			a, b := r[i], r[i+1]
+			a, b := orb.Point{r[i][0] - o[0], r[i][1] - o[1]}, orb.Point{r[i+1][0] - o[0], r[i+1][1] - o[1]}
 			c := a[0]*b[1] - b[0]*a[1]
 			sa += sign * c
 			sx += sign * (a[0] + b[0]) * c
@@ -247,7 +249,7 @@ func centroid(g orb.Geometry) orb.Point {
 	if sa == 0 {
 		return g.Bound().Center()
 	}
-	return orb.Point{sx / (3 * sa), sy / (3 * sa)}
+	return orb.Point{o[0] + sx/(3*sa), o[1] + sy/(3*sa)}
 }
 
 // classify maps one OSM feature to the basemap features it gives (none,
@@ -268,6 +270,11 @@ func classify(f *geojson.Feature) []classified {
 		if rc, ok := roadClass[hw]; ok {
 			p := map[string]any{"class": rc.class, "oneway": isOneway(tags, hw)}
 			named(p, tags)
+			if tags["oneway"] == "-1" {
+				// Drawn in the direction of travel.
+				g = orb.Clone(g)
+				reverseLines(g)
+			}
 			add(LayerRoads, g, p, rc.minZoom)
 		}
 	}
@@ -373,4 +380,15 @@ func isOneway(tags map[string]string, hw string) bool {
 		return false
 	}
 	return hw == "motorway" || hw == "motorway_link" || tags["junction"] == "roundabout"
+}
+
+func reverseLines(g orb.Geometry) {
+	switch g := g.(type) {
+	case orb.LineString:
+		g.Reverse()
+	case orb.MultiLineString:
+		for _, l := range g {
+			l.Reverse()
+		}
+	}
 }
