@@ -13,6 +13,9 @@ import (
 	"io"
 	"sync"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
 	"lifeline/geo/basemap"
 )
 
@@ -26,6 +29,11 @@ var (
 	osmOnce  sync.Once
 	osmBytes []byte
 	osmErr   error
+
+	fcOnce   sync.Once
+	fc       *geojson.FeatureCollection
+	fcBounds orb.Bound
+	fcErr    error
 
 	bmOnce sync.Once
 	bm     *basemap.Basemap
@@ -53,11 +61,31 @@ func OSM() ([]byte, error) {
 // modify).
 func Basemap() (*basemap.Basemap, error) {
 	bmOnce.Do(func() {
-		var b []byte
-		if b, bmErr = OSM(); bmErr != nil {
+		f, b, err := features()
+		if err != nil {
+			bmErr = err
 			return
 		}
-		bm, bmErr = basemap.Read(bytes.NewReader(b))
+		bm, bmErr = basemap.FromGeoJSON(f, b)
 	})
 	return bm, bmErr
+}
+
+// features returns the extract as GeoJSON features (parsed once, shared:
+// do not modify) and its declared bounds.
+func features() (*geojson.FeatureCollection, orb.Bound, error) {
+	fcOnce.Do(func() {
+		var b []byte
+		if b, fcErr = OSM(); fcErr != nil {
+			return
+		}
+		fc, fcBounds, fcErr = basemap.ReadGeoJSON(bytes.NewReader(b))
+	})
+	return fc, fcBounds, fcErr
+}
+
+// Bounds returns the extract's declared bounds.
+func Bounds() (orb.Bound, error) {
+	_, b, err := features()
+	return b, err
 }

@@ -67,14 +67,37 @@ func (b *Basemap) Count(layer string) int { return len(b.Layers[layer]) }
 
 // Read parses OSM XML (API 0.6, as osmconvert writes it) into a Basemap.
 func Read(r io.Reader) (*Basemap, error) {
-	o, bounds, err := readOSM(r)
+	fc, bounds, err := ReadGeoJSON(r)
 	if err != nil {
 		return nil, err
 	}
+	return FromGeoJSON(fc, bounds)
+}
+
+// ReadGeoJSON parses OSM XML into one GeoJSON feature per tagged node, way
+// and multipolygon relation (properties "type", "id" and "tags", a
+// map[string]string; ID "way/123"), and the declared <bounds> (the zero
+// Bound when the file has none).
+func ReadGeoJSON(r io.Reader) (*geojson.FeatureCollection, orb.Bound, error) {
+	o, bounds, err := readOSM(r)
+	if err != nil {
+		return nil, orb.Bound{}, err
+	}
 	fc, err := osmgeojson.Convert(o, osmgeojson.NoMeta(true), osmgeojson.NoRelationMembership(true))
 	if err != nil {
-		return nil, fmt.Errorf("basemap: convert: %w", err)
+		return nil, orb.Bound{}, fmt.Errorf("basemap: convert: %w", err)
 	}
+	var b orb.Bound
+	if bounds != nil {
+		b = orb.Bound{Min: orb.Point{bounds.MinLon, bounds.MinLat}, Max: orb.Point{bounds.MaxLon, bounds.MaxLat}}
+	}
+	return fc, b, nil
+}
+
+// FromGeoJSON classifies the features of ReadGeoJSON into the basemap's
+// layers. bounds is the extract's declared bounds; the zero Bound takes the
+// data's bound. fc is not modified (the layers share its geometry).
+func FromGeoJSON(fc *geojson.FeatureCollection, bounds orb.Bound) (*Basemap, error) {
 	b := &Basemap{Layers: map[string][]Feature{}}
 	var all orb.Bound
 	first := true
@@ -92,6 +115,9 @@ func Read(r io.Reader) (*Basemap, error) {
 			}
 		}
 	}
+	if first {
+		return nil, fmt.Errorf("basemap: the extract has no roads, buildings, water, green areas or places")
+	}
 	for _, name := range LayerNames {
 		fs := b.Layers[name]
 		// Big polygons first so that small ones are drawn on top, then by id:
@@ -104,13 +130,9 @@ func Read(r io.Reader) (*Basemap, error) {
 			return fs[i].OSMID < fs[j].OSMID
 		})
 	}
-	if bounds != nil {
-		b.Bounds = orb.Bound{Min: orb.Point{bounds.MinLon, bounds.MinLat}, Max: orb.Point{bounds.MaxLon, bounds.MaxLat}}
-	} else {
+	b.Bounds = bounds
+	if bounds == (orb.Bound{}) {
 		b.Bounds = all
-	}
-	if first {
-		return nil, fmt.Errorf("basemap: the extract has no roads, buildings, water, green areas or places")
 	}
 	return b, nil
 }
