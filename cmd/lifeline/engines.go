@@ -16,7 +16,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/api"
-	"lifeline/data/demo"
 	"lifeline/routing"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -36,15 +35,21 @@ type engines struct {
 // once and cached in the data dir (keyed by a hash of the streets).
 func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) error {
 	var e engines
-	var err error
 	start := time.Now()
+	dd, err := defaultDistrict(c.District)
+	if err != nil {
+		return err
+	}
+	streets := dd.StreetsOSM
+	if _, err := addTiles(d, c.District, streets); err != nil {
+		return err
+	}
 	if c.Graph != "" {
 		if e.car, err = network.Load(c.Graph, network.Options{}); err != nil {
 			return fmt.Errorf("load road graph %s: %w", c.Graph, err)
 		}
 		log.Info("road graph loaded", "file", c.Graph, "profile", e.car.Profile(), "nodes", e.car.Graph().NumNodes(), "took", time.Since(start).Round(time.Millisecond))
 	} else {
-		streets := demo.Default().StreetsOSM
 		if e.car, err = demoNetwork(ctx, c.DataDir, streets, osm.Car, log); err != nil {
 			return err
 		}
