@@ -210,7 +210,7 @@ func TestTileJSON(t *testing.T) {
 		t.Errorf("vector layers %v", ids)
 	}
 	// The URL template, filled in, answers a tile.
-	u := strings.NewReplacer("{z}", "14", "{x}", "13118", "{y}", "6769").Replace(tj.Tiles[0])
+	u := strings.NewReplacer("{z}", "14", "{x}", "12928", "{y}", "6724").Replace(tj.Tiles[0])
 	if resp, _ := get(t, u, nil); resp.StatusCode != 200 {
 		t.Errorf("%s: status %d", u, resp.StatusCode)
 	}

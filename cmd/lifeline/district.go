@@ -68,6 +68,19 @@ func defaultDistrict(name string) (*demo.District, error) {
 	return d, nil
 }
 
+// districtStreets returns the district's street network as OSM XML without
+// generating the rest of the district (for chengdu: the embedded extract).
+func districtStreets(name string) ([]byte, error) {
+	if name == DistrictChengdu {
+		return chengdu.OSM()
+	}
+	d, err := defaultDistrict(name)
+	if err != nil {
+		return nil, err
+	}
+	return d.StreetsOSM, nil
+}
+
 // addTiles attaches the basemap tile endpoints of the district: the OSM
 // extract's layers for chengdu, the generated streets for synthetic.
 func addTiles(d *api.Deps, name string, streets []byte) (*basemap.Tiler, error) {
