@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-		"lifeline/zones"
+	"lifeline/zones"
 )
 
 func init() {
