@@ -191,7 +191,9 @@ func (t *Tiler) Cut(tl maptile.Tile) ([]byte, error) {
 		return nil, fmt.Errorf("basemap: encode tile %d/%d/%d: %w", tl.Z, tl.X, tl.Y, err)
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipPool.Get().(*gzip.Writer)
+	defer gzipPool.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(raw); err != nil {
 		return nil, err
 	}
@@ -200,6 +202,12 @@ func (t *Tiler) Cut(tl maptile.Tile) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// gzipPool keeps compressors: a new one allocates about 800 KB.
+var gzipPool = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	return zw
+}}
 
 // Gunzip undoes the compression of a tile, for clients that do not accept gzip.
 func Gunzip(gz []byte) ([]byte, error) {
