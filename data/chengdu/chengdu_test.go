@@ -318,17 +318,21 @@ func TestTileHoldsTheRoadThatIsThere(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			found := false
+			// Back to [lon, lat]: the named road passes within 10 m of the node.
+			ls.ProjectToWGS84(tl)
+			best := math.Inf(1)
 			for _, l := range ls {
 				if l.Name != basemap.LayerRoads {
 					continue
 				}
 				for _, f := range l.Features {
-					found = found || f.Properties["name"] == name
+					if f.Properties["name"] == name {
+						best = math.Min(best, distToLines(mid, f.Geometry))
+					}
 				}
 			}
-			if !found {
-				t.Errorf("way %d %q (%s): not in tile %d/%d/%d", w.ID, name, hw, tl.Z, tl.X, tl.Y)
+			if best > 10 {
+				t.Errorf("way %d %q (%s): tile %d/%d/%d has it %.0f m from its node %v", w.ID, name, hw, tl.Z, tl.X, tl.Y, best, mid)
 			}
 		}
 		checked++
@@ -336,4 +340,30 @@ func TestTileHoldsTheRoadThatIsThere(t *testing.T) {
 	if checked < 20 {
 		t.Errorf("only %d ways checked", checked)
 	}
+}
+
+// distToLines is the distance in metres from p to a (multi)line string.
+func distToLines(p orb.Point, g orb.Geometry) float64 {
+	var lines []orb.LineString
+	switch g := g.(type) {
+	case orb.LineString:
+		lines = []orb.LineString{g}
+	case orb.MultiLineString:
+		lines = g
+	}
+	mx, my := 111320*math.Cos(p[1]*math.Pi/180), 110574.0
+	best := math.Inf(1)
+	for _, l := range lines {
+		for i := 0; i+1 < len(l); i++ {
+			ax, ay := (l[i][0]-p[0])*mx, (l[i][1]-p[1])*my
+			bx, by := (l[i+1][0]-p[0])*mx, (l[i+1][1]-p[1])*my
+			dx, dy := bx-ax, by-ay
+			t := 0.0
+			if d := dx*dx + dy*dy; d > 0 {
+				t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/d))
+			}
+			best = math.Min(best, math.Hypot(ax+t*dx, ay+t*dy))
+		}
+	}
+	return best
 }
