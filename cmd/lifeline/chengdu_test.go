@@ -16,7 +16,9 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"lifeline/api"
 	"lifeline/data/chengdu"
+	"lifeline/data/demo"
 )
 
 func TestDemoCommandChengdu(t *testing.T) {
@@ -108,3 +110,19 @@ func TestServeChengdu(t *testing.T) {
 }
 
 func itoa(v uint32) string { return strconv.Itoa(int(v)) }
+
+// The synthetic district's tiles come from its generated streets.
+func TestSyntheticDistrictTiles(t *testing.T) {
+	var d api.Deps
+	tr, err := addTiles(&d, DistrictSynthetic, demo.Default().StreetsOSM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Root) != 1 || tr.Basemap().Count("roads") < 20 {
+		t.Fatalf("%d root routes, %d roads", len(d.Root), tr.Basemap().Count("roads"))
+	}
+	gz, err := tr.Tile(maptile.At(demo.Centre, 15))
+	if err != nil || len(gz) == 0 {
+		t.Errorf("tile at the synthetic centre: %d bytes, %v", len(gz), err)
+	}
+}

@@ -75,17 +75,21 @@ func BenchmarkReadBasemap(b *testing.B) {
 	}
 	var kept uint64
 	for i := 0; i < b.N; i++ {
+		b.StopTimer()
 		runtime.GC()
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
+		b.StartTimer()
 		bm, err := basemap.Read(bytes.NewReader(osm))
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		kept = m1.HeapAlloc - m0.HeapAlloc
 		runtime.KeepAlive(bm)
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(kept)/(1<<20), "MiB-kept")
 }
