@@ -54,10 +54,18 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 		}
 		log.Info("road graph loaded", "file", c.Graph, "profile", e.car.Profile(), "nodes", e.car.Graph().NumNodes(), "took", time.Since(start).Round(time.Millisecond))
 	} else {
-		if e.car, err = demoNetwork(ctx, c.DataDir, streets, osm.Car, log); err != nil {
-			return err
+		// Car and foot build side by side (each is single-threaded).
+		footDone := make(chan error, 1)
+		go func() {
+			var err error
+			e.foot, err = demoNetwork(ctx, c.DataDir, streets, osm.Foot, log)
+			footDone <- err
+		}()
+		e.car, err = demoNetwork(ctx, c.DataDir, streets, osm.Car, log)
+		if ferr := <-footDone; err == nil {
+			err = ferr
 		}
-		if e.foot, err = demoNetwork(ctx, c.DataDir, streets, osm.Foot, log); err != nil {
+		if err != nil {
 			return err
 		}
 	}
