@@ -42,6 +42,7 @@ const fixture = `<?xml version="1.0" encoding="UTF-8"?>
  <way id="101"><nd ref="3"/><nd ref="4"/><tag k="highway" v="unclassified"/><tag k="oneway" v="yes"/></way>
  <way id="102"><nd ref="4"/><nd ref="2"/><tag k="highway" v="footway"/></way>
  <way id="103"><nd ref="1"/><nd ref="4"/><tag k="highway" v="proposed"/></way>
+ <way id="104"><nd ref="3"/><nd ref="2"/><tag k="highway" v="service"/><tag k="oneway" v="-1"/></way>
  <way id="110"><nd ref="10"/><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="10"/>
   <tag k="building" v="yes"/><tag k="name" v="一号楼"/></way>
  <way id="120"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="20"/>
@@ -108,6 +109,11 @@ func TestReadClassifies(t *testing.T) {
 			t.Errorf("%s %s: min zoom %d, want %d", c.layer, c.id, f.MinZoom, c.minZoom)
 		}
 	}
+	// oneway=-1 is drawn in the direction of travel: reversed.
+	if f := find(b, LayerRoads, "way/104"); f == nil || f.Props["oneway"] != true ||
+		f.Geometry.(orb.LineString)[0] != (orb.Point{104.075, 30.66}) {
+		t.Errorf("oneway=-1 road: %+v", f)
+	}
 	if find(b, LayerRoads, "way/103") != nil {
 		t.Error("highway=proposed is not a road")
 	}
@@ -142,8 +148,8 @@ func TestTileZoomRules(t *testing.T) {
 		buildings, grn int
 	}{
 		{12, 1, 0, 0}, // the primary road only
-		{14, 2, 0, 1},
-		{15, 3, 1, 1},
+		{14, 3, 0, 1}, // + the residential and the service road
+		{15, 4, 1, 1}, // + the footway and the building
 		{18, 0, 0, 0}, // the z18 tile at the centre holds only the crossing roads
 	} {
 		tl := maptile.At(at, c.z)
