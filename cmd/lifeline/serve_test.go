@@ -48,7 +48,7 @@ func startServeLogs(t *testing.T, dataDir string, extra ...string) (string, func
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	logs := &lockedBuffer{}
-	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn"}
+	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn", "LIFELINE_DISTRICT": "synthetic"}
 	done := make(chan error, 1)
 	go func() {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, extra...)

@@ -95,7 +95,7 @@ func TestServeRequiresAccount(t *testing.T) {
 	out, logs := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "debug"}, out, logs, func(string) string { return "" })
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "debug", "--district", "synthetic"}, out, logs, func(string) string { return "" })
 	}()
 	defer func() {
 		cancel()
@@ -181,7 +181,11 @@ func TestServeRequiresAccount(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("optimize: %d %v", resp.StatusCode, sol)
 	}
-	code := sol["routes"].([]any)[0].(map[string]any)["route_list"].(string)
+	routes, _ := sol["routes"].([]any)
+	if len(routes) == 0 {
+		t.Fatalf("optimize planned no route: %v", sol)
+	}
+	code := routes[0].(map[string]any)["route_list"].(string)
 	resp, l := rawCall(t, "GET", base+"/v1/route-lists/"+code, "", map[string]string{"Cookie": cookies["demo-driver"]})
 	raw, _ := json.Marshal(l)
 	if resp.StatusCode != 200 || bytes.Contains(raw, []byte("Lanying")) {
