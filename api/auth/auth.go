@@ -274,8 +274,8 @@ func (a *Auth) identify(c *gin.Context) (*Identity, error) {
 			return nil, errBadCredentials
 		}
 		secret = strings.TrimSpace(tok)
-	} else if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
-		kind, secret = accounts.KindSession, ck.Value
+	} else if v := sessionCookie(c.Request.Header["Cookie"]); v != "" {
+		kind, secret = accounts.KindSession, v
 	} else {
 		return nil, errNoCredentials
 	}
@@ -283,6 +283,23 @@ func (a *Auth) identify(c *gin.Context) (*Identity, error) {
 		return nil, errBadCredentials
 	}
 	return a.check(c.Request.Context(), secret, kind)
+}
+
+// sessionCookie finds the session cookie's value in Cookie headers without
+// allocating (net/http's parser builds every cookie of the header).
+func sessionCookie(hs []string) string {
+	const prefix = SessionCookie + "="
+	for _, h := range hs {
+		for h != "" {
+			var part string
+			part, h, _ = strings.Cut(h, ";")
+			part = strings.TrimSpace(part)
+			if strings.HasPrefix(part, prefix) {
+				return strings.Trim(part[len(prefix):], `"`)
+			}
+		}
+	}
+	return ""
 }
 
 // check verifies a credential secret, through the cache (keyed by the
