@@ -644,6 +644,12 @@ func TestAccountAdmin(t *testing.T) {
 	if resp.StatusCode != 200 || me["role"] != "dispatcher" || me["sees_personal_data"] != true {
 		t.Fatalf("login as the new account: %d %v", resp.StatusCode, me)
 	}
+	// neither the password given at creation nor the one used to sign in is in the trail
+	_, aud := e.as(t, accounts.RoleAdmin, "GET", "/v1/audit", "")
+	raw, _ := json.Marshal(aud)
+	if strings.Contains(string(raw), "long enough") || strings.Contains(string(raw), "argon2") || !strings.Contains(string(raw), `"route":"/v1/auth/login"`) {
+		t.Fatalf("audit trail: %s", raw)
+	}
 	_, list := e.as(t, accounts.RoleAdmin, "GET", "/v1/accounts", "")
 	if n := len(list["accounts"].([]any)); n != 1+len(accounts.Roles)+1 {
 		t.Fatalf("%d accounts", n)
