@@ -644,8 +644,48 @@ func TestAccountAdmin(t *testing.T) {
 	if resp.StatusCode != 200 || me["role"] != "dispatcher" || me["sees_personal_data"] != true {
 		t.Fatalf("login as the new account: %d %v", resp.StatusCode, me)
 	}
+	// neither the password given at creation nor the one used to sign in is in the trail
+	_, aud := e.as(t, accounts.RoleAdmin, "GET", "/v1/audit", "")
+	raw, _ := json.Marshal(aud)
+	if strings.Contains(string(raw), "long enough") || strings.Contains(string(raw), "argon2") || !strings.Contains(string(raw), `"route":"/v1/auth/login"`) {
+		t.Fatalf("audit trail: %s", raw)
+	}
 	_, list := e.as(t, accounts.RoleAdmin, "GET", "/v1/accounts", "")
 	if n := len(list["accounts"].([]any)); n != 1+len(accounts.Roles)+1 {
 		t.Fatalf("%d accounts", n)
+	}
+}
+
+// TestStopStatus: the assigned driver reports on their stops; another
+// driver cannot; bad input names the field.
+func TestStopStatus(t *testing.T) {
+	e := newAuthEnv(t, auth.Config{})
+	ctx := context.Background()
+	d2, _ := e.st.CreateAccount(ctx, accounts.Account{Username: "driver-two", Role: accounts.RoleDriver})
+	tok2, _, _ := accounts.Issue(ctx, e.st, d2.ID, accounts.KindToken, "", time.Hour, time.Now())
+	code, out := e.as(t, accounts.RoleDispatcher, "POST", "/v1/optimize?time_limit=200ms", optimizeBody("the-driver"))
+	if code != 200 {
+		t.Fatalf("optimize: %d %v", code, out)
+	}
+	id := out["routes"].([]any)[0].(map[string]any)["route_list"].(string)
+	path := "/v1/route-lists/" + id + "/stops/2/status"
+	code, l := e.as(t, accounts.RoleDriver, "PUT", path, `{"status":"done"}`)
+	if code != 200 || l["stops"].([]any)[1].(map[string]any)["status"] != "done" {
+		t.Fatalf("report: %d %v", code, l)
+	}
+	if resp, _ := e.call(t, "PUT", path, `{"status":"failed"}`, bearer(tok2)); resp.StatusCode != 404 {
+		t.Fatalf("another driver: %d", resp.StatusCode)
+	}
+	for body, want := range map[string]string{`{"status":"lost"}`: "status", `{"state":"done"}`: "state"} {
+		if code, out := e.as(t, accounts.RoleDriver, "PUT", path, body); code/100 != 4 || out["details"].(map[string]any)["path"] != want {
+			t.Errorf("%s: %d %v", body, code, out)
+		}
+	}
+	if code, out := e.as(t, accounts.RoleDriver, "PUT", "/v1/route-lists/"+id+"/stops/99/status", `{"status":"done"}`); code != 404 || out["details"].(map[string]any)["path"] != "seq" {
+		t.Errorf("stop 99: %d %v", code, out)
+	}
+	_, got := e.as(t, accounts.RoleDispatcher, "GET", "/v1/route-lists/"+id, "")
+	if got["stops"].([]any)[1].(map[string]any)["status"] != "done" {
+		t.Fatalf("dispatcher does not see the report: %v", got)
 	}
 }

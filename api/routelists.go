@@ -153,6 +153,10 @@ type ListStop struct {
 	Items    []int64    `json:"items,omitempty"`
 	Zone     string     `json:"zone,omitempty"`
 	Location int        `json:"location_index"`
+	// Status is the driver's report on the stop ("" until reported):
+	// done, failed or pending, with the time of the report.
+	Status   string     `json:"status,omitempty"`
+	StatusAt *time.Time `json:"status_at,omitempty"`
 }
 
 // newCode returns a random 10-digit code not in use (the caller holds mu).

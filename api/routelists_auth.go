@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,56 @@ func (h *Handlers) routeListRoutes(v1 gin.IRouter) {
 	v1.GET("/route-lists/shared", h.sharedRouteList)
 	v1.GET("/route-lists/:id", h.getRouteList)
 	v1.POST("/route-lists/:id/share", h.shareRouteList)
+	v1.PUT("/route-lists/:id/stops/:seq/status", h.setStopStatus)
+}
+
+// StopStatus is the body of PUT /v1/route-lists/{code}/stops/{seq}/status.
+type StopStatus struct {
+	Status string `json:"status"` // done, failed or pending
+}
+
+// setStopStatus records the driver's report on one stop of their list
+// (the assigned driver, dispatchers and admins).
+func (h *Handlers) setStopStatus(c *gin.Context) {
+	id := c.Param("id")
+	seq, err := strconv.Atoi(c.Param("seq"))
+	if err != nil || seq < 1 {
+		fail(c, errBadRequest("bad_parameter", "seq must be the stop's number (1, 2, ...)", map[string]any{"path": "seq"}))
+		return
+	}
+	var req StopStatus
+	if err := decodeJSON(c, 4<<10, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	switch req.Status {
+	case "done", "failed", "pending":
+	default:
+		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be done, failed or pending", req.Status)))
+		return
+	}
+	l, ok := h.lists.find(id)
+	if !ok || !mayRead(c, l) {
+		if h.Auth != nil {
+			h.Auth.GuessFailed(c, "route-list")
+		}
+		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q for you", id), Details: map[string]any{"path": "id"}})
+		return
+	}
+	h.lists.mu.Lock()
+	if seq > len(l.Stops) {
+		h.lists.mu.Unlock()
+		fail(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("route list %s has %d stops", id, len(l.Stops)), Details: map[string]any{"path": "seq"}})
+		return
+	}
+	at := h.Now().UTC()
+	l.Stops[seq-1].Status, l.Stops[seq-1].StatusAt = req.Status, &at
+	if err := h.lists.save(); err != nil {
+		h.lists.log.Error("route lists: cannot save; they are kept in memory only", "file", h.lists.file, "err", err)
+	}
+	v := view(l, auth.RoleOf(c))
+	h.lists.mu.Unlock()
+	c.JSON(http.StatusOK, v)
 }
 
 // ShareTokenHeader carries a share-link token (the link itself puts it in
@@ -46,13 +97,13 @@ func mayRead(c *gin.Context, l *RouteList) bool {
 }
 
 // view is what role may see of l: a copy without the share hash and with
-// stop descriptions masked for roles that may not see personal data.
+// stop descriptions masked for roles that may not see personal data. The
+// caller holds the lists' lock (stops change with status reports).
 func view(l *RouteList, role accounts.Role) *RouteList {
 	v := *l
 	v.ShareHash = ""
-	m := accounts.Masker(role)
-	if m.Hides() {
-		v.Stops = slices.Clone(l.Stops)
+	v.Stops = slices.Clone(l.Stops)
+	if m := accounts.Masker(role); m.Hides() {
 		for i := range v.Stops {
 			v.Stops[i].Name = m.Text(v.Stops[i].Name)
 		}
@@ -84,7 +135,10 @@ func (h *Handlers) getRouteList(c *gin.Context) {
 			Details: map[string]any{"path": "id"}})
 		return
 	}
-	c.JSON(http.StatusOK, view(l, auth.RoleOf(c)))
+	h.lists.mu.Lock()
+	v := view(l, auth.RoleOf(c))
+	h.lists.mu.Unlock()
+	c.JSON(http.StatusOK, v)
 }
 
 func (h *Handlers) listRouteLists(c *gin.Context) {
@@ -114,7 +168,7 @@ func (h *Handlers) sharedRouteList(c *gin.Context) {
 		cut := h.lists.now().Add(-routeListRetention)
 		for _, l := range h.lists.byID {
 			if l.ShareHash != "" && l.ShareHash == hash && !l.CreatedAt.Before(cut) {
-				found = l
+				found = view(l, accounts.RoleDriver)
 				break
 			}
 		}
@@ -128,7 +182,7 @@ func (h *Handlers) sharedRouteList(c *gin.Context) {
 			Details: map[string]any{"path": "header." + ShareTokenHeader}})
 		return
 	}
-	c.JSON(http.StatusOK, view(found, accounts.RoleDriver))
+	c.JSON(http.StatusOK, found)
 }
 
 // shareRouteList makes (or replaces) the list's share link and answers

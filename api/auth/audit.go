@@ -25,9 +25,13 @@ const auditBodyMax = 16 << 10
 // redacted; only size, hash and field names for personal data) and, where
 // cheap, the entity before (Config.Before) and the answer after.
 func (a *Auth) audit(c *gin.Context) {
+	if !Writes(c.Request.Method) {
+		c.Next()
+		return
+	}
 	pattern := c.FullPath()
 	rule := RuleFor(c.Request.Method, pattern)
-	if rule == nil || rule.Query || !Writes(c.Request.Method) {
+	if rule == nil || rule.Query {
 		c.Next()
 		return
 	}

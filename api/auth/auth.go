@@ -111,7 +111,6 @@ type Identity struct {
 	Role      accounts.Role
 	Kind      accounts.Kind // token or session
 	CredID    int64
-	hash      string
 }
 
 const ctxIdentity = "auth.identity"
@@ -131,13 +130,15 @@ func RoleOf(c *gin.Context) accounts.Role {
 	if id := IdentityOf(c); id != nil {
 		return id.Role
 	}
-	if _, installed := c.Get(ctxInstalled); installed {
+	if _, public := c.Get(ctxPublic); public {
 		return ""
 	}
 	return accounts.RoleAdmin
 }
 
-const ctxInstalled = "auth.installed"
+// ctxPublic marks a request on a public route of an installed auth layer
+// (every other request that reaches a handler carries an identity).
+const ctxPublic = "auth.public"
 
 // SessionCookie is the name of the browser session cookie.
 const SessionCookie = "lifeline_session"
@@ -163,7 +164,6 @@ func (a *Auth) Install(r *gin.Engine) {
 // credentials, 403 for a role the table does not list, 429 for expensive
 // routes over the limit.
 func (a *Auth) authenticate(c *gin.Context) {
-	c.Set(ctxInstalled, true)
 	pattern := c.FullPath()
 	if pattern == "" {
 		// no such route: the API answers 404/405 without touching any data
@@ -181,6 +181,7 @@ func (a *Auth) authenticate(c *gin.Context) {
 		return
 	}
 	if rule.Public {
+		c.Set(ctxPublic, true)
 		c.Next()
 		return
 	}
@@ -273,44 +274,62 @@ func (a *Auth) identify(c *gin.Context) (*Identity, error) {
 			return nil, errBadCredentials
 		}
 		secret = strings.TrimSpace(tok)
-	} else if ck, err := c.Request.Cookie(SessionCookie); err == nil && ck.Value != "" {
-		kind, secret = accounts.KindSession, ck.Value
+	} else if v := sessionCookie(c.Request.Header["Cookie"]); v != "" {
+		kind, secret = accounts.KindSession, v
 	} else {
 		return nil, errNoCredentials
 	}
 	if len(secret) > 200 {
 		return nil, errBadCredentials
 	}
-	return a.check(c.Request.Context(), accounts.HashSecret(secret), kind)
+	return a.check(c.Request.Context(), secret, kind)
 }
 
-// check verifies a credential hash, through the cache.
-func (a *Auth) check(ctx context.Context, hash string, kind accounts.Kind) (*Identity, error) {
+// sessionCookie finds the session cookie's value in Cookie headers without
+// allocating (net/http's parser builds every cookie of the header).
+func sessionCookie(hs []string) string {
+	const prefix = SessionCookie + "="
+	for _, h := range hs {
+		for h != "" {
+			var part string
+			part, h, _ = strings.Cut(h, ";")
+			part = strings.TrimSpace(part)
+			if strings.HasPrefix(part, prefix) {
+				return strings.Trim(part[len(prefix):], `"`)
+			}
+		}
+	}
+	return ""
+}
+
+// check verifies a credential secret, through the cache (keyed by the
+// secret itself, in memory only, so a hit costs no hashing).
+func (a *Auth) check(ctx context.Context, secret string, kind accounts.Kind) (*Identity, error) {
 	now := a.now()
-	if id, ok := a.cache.get(hash, now); ok {
+	if id, ok := a.cache.get(secret, now); ok {
 		if id == nil || id.Kind != kind {
 			return nil, errBadCredentials
 		}
 		return id, nil
 	}
-	cred, acc, err := a.store.CredentialByHash(ctx, hash)
+	cred, acc, err := a.store.CredentialByHash(ctx, accounts.HashSecret(secret))
 	if errors.Is(err, accounts.ErrNotFound) {
-		a.cache.put(hash, nil, now.Add(a.cfg.CacheTTL))
+		a.cache.put(secret, nil, now.Add(a.cfg.CacheTTL))
 		return nil, errBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !cred.Valid(now) || !acc.Active(now) || cred.Kind != kind {
-		a.cache.put(hash, nil, now.Add(a.cfg.CacheTTL))
+		a.cache.put(secret, nil, now.Add(a.cfg.CacheTTL))
 		return nil, errBadCredentials
 	}
-	id := &Identity{AccountID: acc.ID, Username: acc.Username, Role: acc.Role, Kind: cred.Kind, CredID: cred.ID, hash: hash}
+	id := &Identity{AccountID: acc.ID, Username: acc.Username, Role: acc.Role, Kind: cred.Kind, CredID: cred.ID}
 	until := now.Add(a.cfg.CacheTTL)
 	if cred.ExpiresAt.Before(until) {
 		until = cred.ExpiresAt
 	}
-	a.cache.put(hash, id, until)
+	a.cache.put(secret, id, until)
 	return id, nil
 }
 

@@ -121,3 +121,21 @@ func FuzzDecodeStrict(f *testing.F) {
 		_ = DecodeStrict(body, &acc)
 	})
 }
+
+func TestSessionCookie(t *testing.T) {
+	for _, c := range []struct {
+		hs   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"lifeline_session=abc"}, "abc"},
+		{[]string{"a=1; lifeline_session=abc; b=2"}, "abc"},
+		{[]string{"a=1", "lifeline_session=\"q\""}, "q"},
+		{[]string{"xlifeline_session=abc"}, ""},
+		{[]string{"lifeline_session="}, ""},
+	} {
+		if got := sessionCookie(c.hs); got != c.want {
+			t.Errorf("sessionCookie(%q) = %q, want %q", c.hs, got, c.want)
+		}
+	}
+}

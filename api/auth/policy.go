@@ -103,6 +103,7 @@ var Table = []Rule{
 	{Method: "GET", Path: "/v1/route-lists", Roles: driverOrDisp},
 	{Method: "GET", Path: "/v1/route-lists/:id", Roles: driverOrDisp},
 	{Method: "POST", Path: "/v1/route-lists/:id/share", Roles: dispatcher, Entity: "route_list"},
+	{Method: "PUT", Path: "/v1/route-lists/:id/stops/:seq/status", Roles: driverOrDisp, Entity: "route_list"},
 	{Method: "GET", Path: "/v1/route-lists/shared", Public: true},
 }
 
