@@ -409,6 +409,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"GET", "/v1/route-lists", "", nil},
 		{"GET", "/v1/route-lists/shared", "", nil},
 		{"POST", "/v1/route-lists/1234567890/share", "", nil},
+		{"PUT", "/v1/route-lists/1234567890/stops/1/status", `{"status":"done"}`, nil},
 		{"GET", "/v1/snap", "", []bad{{query: "lon=%2B104.06&lat=30.64", status: 400, path: "query.lon,lat"}}},
 		{"GET", "/v1/streets", "", []bad{{query: "bbox=Inf,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/lookup", "", []bad{{query: "lon=0x1p6&lat=30", status: 400, path: "query.lon"}}},
