@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/api"
+	"lifeline/internal/metrics"
 	"lifeline/routing"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -71,6 +72,7 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 	}
 	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car))
 	sync := newSealedSync(d.Store, e.car, log)
+	sync.metrics = d.Metrics
 	d.OnZonesChanged = sync.trigger
 	go sync.loop(ctx, time.Minute)
 	sync.trigger()
@@ -135,6 +137,8 @@ type sealedSync struct {
 	net   sealer
 	log   *slog.Logger
 	kick  chan struct{}
+	// metrics records each rebuild (nil: none)
+	metrics *metrics.Registry
 
 	minBackoff, maxBackoff time.Duration
 
@@ -204,7 +208,7 @@ func (s *sealedSync) apply(ctx context.Context) error {
 	s.want = v
 	s.mu.Unlock()
 	s.log.Info("sealed roads updating", "sealed_zones", len(zs), "version", v)
-	go s.watch(ctx, v)
+	go s.watch(ctx, v, now)
 	return nil
 }
 
@@ -212,11 +216,12 @@ func (s *sealedSync) apply(ctx context.Context) error {
 // backoff and, unless v is in place by then (WaitVersion may report the
 // error of an earlier build) or a newer version was asked for, forces a
 // rebuild of the current sealed zones.
-func (s *sealedSync) watch(ctx context.Context, v uint64) {
+func (s *sealedSync) watch(ctx context.Context, v uint64, asked time.Time) {
 	err := s.net.WaitVersion(ctx, v)
 	if ctx.Err() != nil {
 		return
 	}
+	s.metrics.RoadSwap(err == nil, time.Since(asked))
 	s.mu.Lock()
 	if err == nil {
 		s.failures = 0

@@ -247,8 +247,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	queue := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs})
 	qo := queue.Options()
 	log.Info("solve queue", "workers", qo.Workers, "queue", qo.QueueSize, "max_jobs", qo.MaxJobs)
+	reg := metrics.New()
+	reg.WatchQueue(queue.Stats)
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
-		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: metrics.New()}
+		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: reg}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
 		return err
 	}

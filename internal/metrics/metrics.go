@@ -4,9 +4,8 @@
 //
 //	lifeline_http_requests_total{route,method,code}       counter
 //	lifeline_http_request_duration_seconds{route,method}  histogram
-//	lifeline_solves_total{kind,state}                     counter (done, failed, cancelled, rejected)
-//	lifeline_solve_duration_seconds{kind}                 histogram
-//	lifeline_solve_queue_depth / lifeline_solves_running  gauges
+//	lifeline_solve_queue_depth / lifeline_solves_running  gauges (WatchQueue)
+//	lifeline_solve_jobs_kept                              gauge
 //	lifeline_store_write_duration_seconds{op}             histogram
 //	lifeline_road_swaps_total{result}                     counter (ok, failed)
 //	lifeline_road_swap_duration_seconds                   histogram
@@ -30,10 +29,6 @@ type Registry struct {
 
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
-	solves       *prometheus.CounterVec
-	solveTime    *prometheus.HistogramVec
-	queueDepth   prometheus.Gauge
-	running      prometheus.Gauge
 	storeWrite   *prometheus.HistogramVec
 	roadSwaps    *prometheus.CounterVec
 	roadSwapTime prometheus.Histogram
@@ -49,19 +44,6 @@ func New() *Registry {
 		Name: "lifeline_http_request_duration_seconds", Help: "HTTP request latency by route pattern and method.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 	}, []string{"route", "method"})
-	r.solves = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "lifeline_solves_total", Help: "Solves (optimise, site plans) by kind and final state; rejected = queue full.",
-	}, []string{"kind", "state"})
-	r.solveTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "lifeline_solve_duration_seconds", Help: "Wall time of finished solves by kind.",
-		Buckets: []float64{.01, .05, .1, .5, 1, 2, 5, 10, 30, 60, 120, 300},
-	}, []string{"kind"})
-	r.queueDepth = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "lifeline_solve_queue_depth", Help: "Solves waiting for a worker.",
-	})
-	r.running = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "lifeline_solves_running", Help: "Solves running now.",
-	})
 	r.storeWrite = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "lifeline_store_write_duration_seconds", Help: "Store write latency (acknowledged) by operation.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
@@ -73,8 +55,7 @@ func New() *Registry {
 		Name: "lifeline_road_swap_duration_seconds", Help: "Time from a zone change to the rebuilt closures being served.",
 		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30},
 	})
-	r.reg.MustRegister(r.httpRequests, r.httpDuration, r.solves, r.solveTime, r.queueDepth, r.running,
-		r.storeWrite, r.roadSwaps, r.roadSwapTime,
+	r.reg.MustRegister(r.httpRequests, r.httpDuration, r.storeWrite, r.roadSwaps, r.roadSwapTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -101,37 +82,24 @@ func codeText(c int) string {
 	return "other"
 }
 
-// SolveQueued, SolveStarted and SolveEnded follow one solve through the
-// queue; state is done, failed or cancelled. SolveRejected counts a solve
-// refused because the queue was full.
-func (r *Registry) SolveQueued() {
-	if r != nil {
-		r.queueDepth.Inc()
-	}
-}
-
-func (r *Registry) SolveStarted() {
-	if r != nil {
-		r.queueDepth.Dec()
-		r.running.Inc()
-	}
-}
-
-func (r *Registry) SolveEnded(kind, state string, d time.Duration) {
+// WatchQueue exports the solve queue's figures as gauges read at scrape
+// time: stats returns the solves running, the solves waiting and the jobs
+// kept in the job table.
+func (r *Registry) WatchQueue(stats func() (running, waiting, kept int)) {
 	if r == nil {
 		return
 	}
-	r.running.Dec()
-	r.solves.WithLabelValues(kind, state).Inc()
-	if state == "done" {
-		r.solveTime.WithLabelValues(kind).Observe(d.Seconds())
+	g := func(name, help string, pick func(a, b, c int) int) prometheus.GaugeFunc {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			a, b, c := stats()
+			return float64(pick(a, b, c))
+		})
 	}
-}
-
-func (r *Registry) SolveRejected(kind string) {
-	if r != nil {
-		r.solves.WithLabelValues(kind, "rejected").Inc()
-	}
+	r.reg.MustRegister(
+		g("lifeline_solves_running", "Solves running now.", func(a, _, _ int) int { return a }),
+		g("lifeline_solve_queue_depth", "Solves waiting for a worker.", func(_, b, _ int) int { return b }),
+		g("lifeline_solve_jobs_kept", "Jobs in the job table (live and recently ended).", func(_, _, c int) int { return c }),
+	)
 }
 
 // StoreWrite records one acknowledged store write.
