@@ -445,7 +445,16 @@ function dataBounds() {
 function fit() {
   var b = dataBounds();
   if (!b || !map) return;
-  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, animate: false });
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fitPadding(30), animate: false });
+}
+// fitPadding keeps fitted data clear of the phone's bottom sheet.
+function fitPadding(px) {
+  var pad = { top: px, bottom: px, left: px, right: px };
+  if (isPhone()) {
+    var panel = document.getElementById("panel");
+    if (!panel.classList.contains("collapsed")) pad.bottom += panel.getBoundingClientRect().height;
+  }
+  return pad;
 }
 function zoomToGeometry(g) {
   if (!map) return;
@@ -456,7 +465,7 @@ function zoomToGeometry(g) {
       b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]);
     });
   });
-  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 17, duration: 300 });
+  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fitPadding(60), maxZoom: 17, duration: 300 });
 }
 
 // ---- map clicks: drawing, picking, look-ups ----
@@ -666,7 +675,11 @@ function reloadZones() { return Promise.all([loadActiveZones(), loadAllZones()])
 // tool, which the new zones may have changed (sealed roads are avoided).
 function zonesChanged() {
   return reloadZones().then(function () {
-    if (S.route.from && S.route.to) return new Promise(function (res) { setTimeout(res, 400); }).then(fetchRoute);
+    // The server re-seals its roads in the background: ask again shortly.
+    if (S.route.from && S.route.to) {
+      setTimeout(fetchRoute, 2500);
+      return new Promise(function (res) { setTimeout(res, 500); }).then(fetchRoute);
+    }
   });
 }
 
@@ -1447,6 +1460,7 @@ vansForm.addEventListener("submit", function (e) {
     bar.value = 0;
     function poll() {
       LL.api("GET", "/v1/jobs/" + encodeURIComponent(j.id), null, { quiet: true }).then(function (st) {
+        if (cancelled[j.id]) return; // the cancel button has answered already
         if (st.state === "running") {
           var p = st.progress;
           if (p) {
@@ -1464,9 +1478,22 @@ vansForm.addEventListener("submit", function (e) {
     poll();
   }, failed);
 });
+// Cancel asks the server to stop the solve (DELETE /v1/jobs/{id}); the
+// page stops polling and says so at once.
+var cancelled = {};
 document.getElementById("vans-cancel").addEventListener("click", function () {
-  if (!currentJob) return;
-  LL.api("DELETE", "/v1/jobs/" + encodeURIComponent(currentJob)).catch(function (err) { showError(t("vans.cancel"), err); });
+  var id = currentJob;
+  if (!id) return;
+  LL.api("DELETE", "/v1/jobs/" + encodeURIComponent(id)).then(function () {
+    cancelled[id] = true;
+    document.getElementById("vans-run").disabled = false;
+    document.getElementById("vans-cancel").hidden = true;
+    document.getElementById("vans-progress").hidden = true;
+    currentJob = null;
+    var out = document.getElementById("vans-result");
+    clear(out);
+    out.appendChild(el("p", { class: "muted", id: "vans-cancelled", text: t("vans.cancelled") }));
+  }, function (err) { showError(t("vans.cancel"), err); });
 });
 document.getElementById("vans-clear").addEventListener("click", function () {
   S.vanRoutes = [];
