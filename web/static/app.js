@@ -450,6 +450,8 @@ function fit() {
 // fitPadding keeps fitted data clear of the phone's bottom sheet.
 function fitPadding(px) {
   var pad = { top: px, bottom: px, left: px, right: px };
+  var legend = document.getElementById("legend");
+  if (legend.open && !isPhone()) pad.left += legend.getBoundingClientRect().width + 10;
   if (isPhone()) {
     var panel = document.getElementById("panel");
     if (!panel.classList.contains("collapsed")) pad.bottom += panel.getBoundingClientRect().height;
@@ -755,7 +757,9 @@ function setSheet(open) {
   sheetBtn.setAttribute("aria-expanded", open ? "true" : "false");
 }
 sheetBtn.addEventListener("click", function () { setSheet(sheetBtn.getAttribute("aria-expanded") !== "true"); });
-document.getElementById("legend").open = !isPhone();
+// The legend starts open only where it leaves room (a tall desktop window);
+// fitted views keep the data clear of it while it is open.
+document.getElementById("legend").open = !isPhone() && window.innerHeight >= 900;
 
 // ---- legend ----
 
@@ -874,7 +878,7 @@ function fetchRoute() {
     setData("aroute", fc(S.route.geometry ? [{ type: "Feature", geometry: S.route.geometry, properties: {} }] : []));
     clear(out);
     var dist = r.distance_m !== undefined ? r.distance_m : r.distance;
-    var dur = r.duration_s !== undefined ? r.duration_s : r.duration;
+    var dur = r.time_s !== undefined ? r.time_s : r.duration_s !== undefined ? r.duration_s : r.duration;
     out.appendChild(el("div", { class: "card", id: "route-card", "data-version": String(S.route.version), "data-coords": S.route.geometry ? String(S.route.geometry.coordinates.length) : "0" }, [
       el("b", { text: t("route.title") }),
       el("div", { class: "small", text: t("route.summary", { km: dist !== undefined ? (dist / 1000).toFixed(2) : "?", min: dur !== undefined ? Math.round(dur / 60) : "?" }) })
@@ -1150,6 +1154,7 @@ function renderPlan(r) {
   S.layers.sites = true;
   document.querySelector("[data-layer=sites]").checked = true;
   applyLayerToggles();
+  out.scrollIntoView({ block: "start" });
 }
 sitesForm.addEventListener("submit", function (e) {
   e.preventDefault();
@@ -1425,6 +1430,7 @@ function renderSolution(sol) {
   S.layers.routes = true;
   document.querySelector("[data-layer=routes]").checked = true;
   Promise.all(pending).then(renderRouteLayers);
+  out.scrollIntoView({ block: "start" });
 }
 
 var currentJob = null;

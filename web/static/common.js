@@ -184,7 +184,10 @@ var LL = (function () {
     // subtract the zone's offset (twice, for a day when it changes)
     var t = guess.getTime() - offsetMinutes(guess) * 60000;
     t = guess.getTime() - offsetMinutes(new Date(t)) * 60000;
-    return new Date(t);
+    var d = new Date(t);
+    // reject fields out of range (month 13, 31 February), which Date rolls over
+    if (localInput(d) !== m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5]) return null;
+    return d;
   }
 
   // shortTime shows an RFC 3339 string compactly in the district's zone.

@@ -201,7 +201,7 @@ function render(id, r) {
     if (!isEnd) k++;
     var name = pick(s, ["name", "description", "label", "title", "address", "place"]);
     var p = pointOf(s);
-    var title = name || kindText(kind);
+    var title = name || (isEnd ? t("stop.depot") : kindText(kind));
     var facts = [];
     var eta = pick(s, ["arrival", "eta", "arrive_at"]);
     if (eta !== undefined) facts.push(el("span", { class: "fact eta" }, [t("driver.arrive") + " ", el("b", { text: clock(eta), translate: "no" })]));
