@@ -379,6 +379,54 @@ test("each role sees only its tabs and controls; no auth endpoint means every ro
   await page.context().close();
 });
 
+test("edit a zone's corner from the keyboard, lift it, export and import zones", async () => {
+  const page = await openPlanner();
+  const zones = await (await page.request.get(server.url + "/v1/zones?format=geojson")).json();
+  const z = zones.features.find((f) => !f.properties.effective_until && f.properties.kind === "controlled");
+  assert.ok(z, "an open controlled zone");
+  const id = z.properties.id;
+  const before = z.geometry.coordinates[0][0][0];
+  await page.click(`#zone-list li[data-zone="${id}"] button.edit`);
+  await page.waitForSelector(".vertex");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "vertex", "the first corner has the focus");
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft");
+  await shot(page, "16-edit-vertex");
+  await page.click("#draw-finish"); // Save shape
+  await page.waitForFunction(() => !document.querySelector(".vertex"));
+  const after = await (await page.request.get(server.url + "/v1/zones/" + id)).json();
+  assert.equal((after.properties || after).name, z.properties.name, "the zone kept its name");
+  const xs = (after.geometry.type === "MultiPolygon" ? after.geometry.coordinates[0][0] : after.geometry.coordinates[0]).map((p) => p[0]);
+  assert.ok(Math.min(...xs) < before[0] - 1e-6, "a corner moved west: " + Math.min(...xs) + " < " + before[0]);
+
+  // lift it now
+  await page.click(`#zone-list li[data-zone="${id}"] button.danger`);
+  await page.click(`#zone-list li[data-zone="${id}"] form button[type=submit]`);
+  await page.waitForSelector("#toast.info");
+  const lifted = await (await page.request.get(server.url + "/v1/zones/" + id)).json();
+  assert.ok((lifted.properties || lifted).effective_until, "the zone has an end");
+
+  // export is a GeoJSON download of every zone; importing it back adds them again
+  const href = await page.getAttribute("#zones-export", "href");
+  const exported = await (await page.request.get(server.url + href)).json();
+  assert.equal(exported.type, "FeatureCollection");
+  const n0 = exported.features.length;
+  const one = { type: "FeatureCollection", features: [{ type: "Feature", geometry: exported.features[0].geometry,
+    properties: { kind: "prevention", name: "E2E imported", reason: "test", effective_from: "2026-11-01T00:00:00+08:00" } }] };
+  await page.setInputFiles("#zones-import", { name: "zones.geojson", mimeType: "application/geo+json", buffer: Buffer.from(JSON.stringify(one)) });
+  await page.waitForSelector("#zone-list >> text=E2E imported");
+  const all = await (await page.request.get(server.url + "/v1/zones?format=geojson")).json();
+  assert.equal(all.features.length, n0 + 1);
+  // the day slider moves the map back before the import's day: fewer zones active
+  const active0 = await page.evaluate(() => window.lifeline.S.zonesActive.length);
+  await page.focus("#day");
+  await page.keyboard.press("Home");
+  await page.waitForFunction((n) => window.lifeline.S.zonesActive.length !== n, active0);
+  assert.match(await page.textContent("#day-out"), /\d/);
+  await shot(page, "17-day-slider");
+  checkClean(assert, page);
+  await page.context().close();
+});
+
 test("10,000 zones render from one GeoJSON source (timed)", async () => {
   const page = await openPlanner();
   const times = await page.evaluate(async () => {
