@@ -292,9 +292,10 @@ function setupLayers() {
     map.addSource(id, { type: "geojson", data: empty, tolerance: 0.3 });
   });
   var kindColor = ["match", ["get", "kind"], "sealed", KIND_COLOR.sealed, "controlled", KIND_COLOR.controlled, KIND_COLOR.prevention];
-  var rank = ["match", ["get", "kind"], "sealed", 3, "controlled", 2, 1];
-  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", layout: { "fill-sort-key": rank }, paint: { "fill-color": kindColor, "fill-opacity": 0.1 } });
-  map.addLayer({ id: "zones-pattern", type: "fill", source: "zones", layout: { "fill-sort-key": rank },
+  // Features are drawn in source order, which renderZones sorts by kind
+  // (prevention under controlled under sealed): no per-tile sort key.
+  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": kindColor, "fill-opacity": 0.1 } });
+  map.addLayer({ id: "zones-pattern", type: "fill", source: "zones",
     paint: { "fill-pattern": ["match", ["get", "kind"], "sealed", "pat-sealed", "controlled", "pat-controlled", "pat-prevention"] } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", filter: ["!=", ["get", "kind"], "prevention"],
     paint: { "line-color": kindColor, "line-width": ["match", ["get", "kind"], "sealed", 3, 2] } });
@@ -388,6 +389,7 @@ function renderZones() {
   var list = S.zonesActive.filter(function (z) { return z.geometry; }).map(function (z) {
     return { type: "Feature", id: fid(z), geometry: z.geometry, properties: { id: fid(z), kind: props(z).kind, name: props(z).name || "" } };
   });
+  list.sort(function (a, b) { return (KIND_RANK[a.properties.kind] || 0) - (KIND_RANK[b.properties.kind] || 0); });
   setData("zones", fc(list));
   renderCompounds();
 }
