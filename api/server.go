@@ -33,6 +33,8 @@ type Deps struct {
 	// Extra registers more routes (the road, optimisation and siting
 	// endpoints are wired by cmd so that api stays free of engine setup).
 	Extra []func(r gin.IRouter, h *Handlers)
+	// Root registers routes outside /v1 (the public basemap tiles).
+	Root []func(r gin.IRouter, h *Handlers)
 	// RouteListFile, when set, keeps the drivers' route lists across
 	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
 	// keeps them in memory only.
@@ -87,6 +89,9 @@ func New(d Deps) http.Handler {
 	v1.GET("/route-lists/:id", h.lists.get)
 	for _, f := range d.Extra {
 		f(v1, h)
+	}
+	for _, f := range d.Root {
+		f(r, h)
 	}
 	return r
 }

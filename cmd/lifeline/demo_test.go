@@ -14,7 +14,7 @@ func TestDemoCommand(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	env := func(string) string { return "" }
-	if err := run(context.Background(), []string{"demo", "--out", dir, "--seed", "3"}, &out, &errb, env); err != nil {
+	if err := run(context.Background(), []string{"demo", "--district", "synthetic", "--out", dir, "--seed", "3"}, &out, &errb, env); err != nil {
 		t.Fatalf("demo: %v (%s)", err, errb.String())
 	}
 	want := map[string]int{"compounds.geojson": 40, "zones.geojson": 8}
@@ -44,7 +44,7 @@ func TestDemoCommand(t *testing.T) {
 	}
 	// Same seed, same bytes.
 	dir2 := t.TempDir()
-	if err := run(context.Background(), []string{"demo", "--out", dir2, "--seed", "3"}, &out, &errb, env); err != nil {
+	if err := run(context.Background(), []string{"demo", "--district", "synthetic", "--out", dir2, "--seed", "3"}, &out, &errb, env); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"compounds.geojson", "facilities.geojson", "zones.geojson", "streets.osm"} {

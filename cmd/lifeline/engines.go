@@ -16,7 +16,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/api"
-	"lifeline/data/demo"
 	"lifeline/routing"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -34,17 +33,27 @@ type engines struct {
 // optimisation and siting endpoints to the API. The car graph comes from
 // Config.Graph when set, otherwise from the demo district's streets, built
 // once and cached in the data dir (keyed by a hash of the streets).
-func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) error {
+func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (retErr error) {
 	var e engines
-	var err error
 	start := time.Now()
+	streets, err := districtStreets(c.District)
+	if err != nil {
+		return err
+	}
+	// The basemap is parsed while the graphs load.
+	tilesDone := make(chan error, 1)
+	go func() { _, err := addTiles(d, c.District, streets); tilesDone <- err }()
+	defer func() {
+		if err := <-tilesDone; err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
 	if c.Graph != "" {
 		if e.car, err = network.Load(c.Graph, network.Options{}); err != nil {
 			return fmt.Errorf("load road graph %s: %w", c.Graph, err)
 		}
 		log.Info("road graph loaded", "file", c.Graph, "profile", e.car.Profile(), "nodes", e.car.Graph().NumNodes(), "took", time.Since(start).Round(time.Millisecond))
 	} else {
-		streets := demo.Default().StreetsOSM
 		if e.car, err = demoNetwork(ctx, c.DataDir, streets, osm.Car, log); err != nil {
 			return err
 		}

@@ -34,6 +34,7 @@ type Config struct {
 	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
 	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": snapshot and built graphs
 	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
+	District        string        // LIFELINE_DISTRICT, default "chengdu" (or "synthetic"): the demo district, its graphs and tiles
 	Graph           string        // LIFELINE_GRAPH, default "": a graph file from `lifeline graph build`; empty builds the demo district's
 	MaxBodyBytes    int64         // LIFELINE_MAX_BODY_BYTES, default 8388608
 	LogLevel        string        // LIFELINE_LOG_LEVEL, default "info" (debug, info, warn, error)
@@ -59,6 +60,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("LIFELINE_DEMO: %w", err)
 	}
 	fs.BoolVar(&c.Demo, "demo", demoDef, "load the demo district into an empty store (env LIFELINE_DEMO)")
+	fs.StringVar(&c.District, "district", env("LIFELINE_DISTRICT", DistrictChengdu), "demo district: chengdu (real OpenStreetMap places) or synthetic (env LIFELINE_DISTRICT)")
 	fs.StringVar(&c.Graph, "graph", env("LIFELINE_GRAPH", ""), "road graph file from 'lifeline graph build'; empty builds the demo district's streets (env LIFELINE_GRAPH)")
 	maxBody, err := strconv.ParseInt(env("LIFELINE_MAX_BODY_BYTES", "8388608"), 10, 64)
 	if err != nil {
@@ -77,6 +79,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkDistrict(c.District); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -127,11 +132,15 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 			return nil, err
 		}
 		if empty {
-			if err := demo.Load(ctx, st, demo.Default()); err != nil {
+			d, err := defaultDistrict(c.District)
+			if err == nil {
+				err = demo.Load(ctx, st, d)
+			}
+			if err != nil {
 				st.Close()
 				return nil, fmt.Errorf("load demo district: %w", err)
 			}
-			log.Info("loaded the demo district into the empty store")
+			log.Info("loaded the demo district into the empty store", "district", c.District, "compounds", len(d.Compounds), "facilities", len(d.Facilities), "zones", len(d.Zones))
 		}
 	}
 	return st, nil

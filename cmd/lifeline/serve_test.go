@@ -38,7 +38,7 @@ func startServe(t *testing.T, dataDir string, extra ...string) (string, func()) 
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
-	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn"}
+	env := map[string]string{"LIFELINE_LOG_LEVEL": "warn", "LIFELINE_DISTRICT": "synthetic"}
 	done := make(chan error, 1)
 	go func() {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, extra...)
