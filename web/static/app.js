@@ -336,8 +336,10 @@ function loadBasemap() {
     return r.json();
   }).then(function (tj) {
     if (!tj || !Array.isArray(tj.tiles) || !tj.tiles.length || !map) return;
-    var tiles = tj.tiles.map(function (u) { return new URL(u, location.href).href; });
-    if (tiles.some(function (u) { return new URL(u).host !== location.host; })) return; // never another host
+    // Keep the {z}/{x}/{y} template as it is (URL() would escape the braces);
+    // a relative template is made absolute, and another host is never asked.
+    var tiles = tj.tiles.map(function (u) { return /^https?:\/\//.test(u) ? u : location.origin + (u.charAt(0) === "/" ? "" : "/") + u; });
+    if (tiles.some(function (u) { return new URL(u.replace(/[{}]/g, "")).host !== location.host; })) return; // never another host
     map.addSource("basemap", { type: "vector", tiles: tiles, minzoom: tj.minzoom || 0, maxzoom: tj.maxzoom || 14,
       bounds: tj.bounds, attribution: tj.attribution || "© OpenStreetMap contributors" });
     var before = "zones-fill";

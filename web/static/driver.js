@@ -150,8 +150,10 @@ function addBasemap() {
     return r.ok && /json/.test(r.headers.get("Content-Type") || "") ? r.json() : null;
   }).then(function (tj) {
     if (!tj || !Array.isArray(tj.tiles) || !tj.tiles.length) return;
-    var tiles = tj.tiles.map(function (u) { return new URL(u, location.href).href; });
-    if (tiles.some(function (u) { return new URL(u).host !== location.host; })) return;
+    // Keep the {z}/{x}/{y} template as it is (URL() would escape the braces);
+    // a relative template is made absolute, and another host is never asked.
+    var tiles = tj.tiles.map(function (u) { return /^https?:\/\//.test(u) ? u : location.origin + (u.charAt(0) === "/" ? "" : "/") + u; });
+    if (tiles.some(function (u) { return new URL(u.replace(/[{}]/g, "")).host !== location.host; })) return; // never another host
     map.addSource("basemap", { type: "vector", tiles: tiles, maxzoom: tj.maxzoom || 14, attribution: tj.attribution || "© OpenStreetMap contributors" });
     map.addLayer({ id: "bm-water", type: "fill", source: "basemap", "source-layer": "water", paint: { "fill-color": "#aad3ee" } }, "route-casing");
     map.addLayer({ id: "bm-roads", type: "line", source: "basemap", "source-layer": "roads", paint: { "line-color": "#ffffff",
