@@ -95,7 +95,7 @@ func TestReferencesExist(t *testing.T) {
 			switch {
 			case strings.Contains(u, "://") || strings.HasPrefix(u, "//"):
 				t.Errorf("%s loads %q from another host (no CDN: the UI must work offline)", p, u)
-			case u == "driver" || u == "./" || u == "/" || strings.HasPrefix(u, "#") || strings.HasPrefix(u, "/v1/"):
+			case u == "driver" || u == "./" || u == "/" || u == "data:," || strings.HasPrefix(u, "#") || strings.HasPrefix(u, "/v1/"):
 				// routes of Handler
 			default:
 				if _, err := fs.Stat(FS, path.Clean(strings.TrimPrefix(u, "/"))); err != nil {
