@@ -64,6 +64,7 @@ test("draw a sealed zone across a route: the route changes to avoid it", async (
   await page.waitForSelector("#route-card[data-version]");
   const before = await page.evaluate(() => window.lifeline.S.route.geometry);
   assert.ok(before && before.coordinates.length >= 2, "a route is drawn");
+  assert.match(await page.textContent("#route-card"), /\d+\.\d\d km, about \d+ min/);
   await shot(page, "02-route-before");
 
   // a small square around the middle of the route, clear of both ends
@@ -270,9 +271,12 @@ test("Chinese from the browser, English by choice (kept), times in Asia/Shanghai
   assert.deepEqual(english, [], "English text in the Chinese page");
   const shanghaiDay = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", weekday: "short", year: "numeric", month: "short", day: "numeric" }).format(new Date());
   assert.ok((await page.textContent("#day-out")).startsWith(shanghaiDay), "the day slider shows Shanghai's date");
+  assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), "放大", "MapLibre's own controls speak Chinese");
   await shot(page, "14-chinese");
   await page.selectOption("#lang", "en");
   assert.equal((await page.textContent("#tabbtn-zones")).trim(), "Zones");
+  assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), "Zoom in");
+  assert.equal(await page.locator(".maplibregl-ctrl-zoom-in").count(), 1, "controls are replaced, not added twice");
   await page.reload();
   await ready(page);
   assert.equal(await page.evaluate(() => document.documentElement.lang), "en-GB", "the choice is kept");
@@ -388,7 +392,7 @@ test("edit a zone's corner from the keyboard, lift it, export and import zones",
   const before = z.geometry.coordinates[0][0][0];
   await page.click(`#zone-list li[data-zone="${id}"] button.edit`);
   await page.waitForSelector(".vertex");
-  assert.equal(await page.evaluate(() => document.activeElement.className), "vertex", "the first corner has the focus");
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains("vertex")), "the first corner has the focus");
   for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft");
   await shot(page, "16-edit-vertex");
   await page.click("#draw-finish"); // Save shape

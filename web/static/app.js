@@ -187,9 +187,7 @@ try {
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
-  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
-  map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
+  addControls();
   map.on("error", function (e) {
     // Missing tiles or a failed basemap are not the user's problem: note
     // them once in the debug log instead of the console's error level.
@@ -199,6 +197,21 @@ try {
   map = null;
   document.getElementById("nomap").hidden = false;
 }
+
+// addControls (re-)adds MapLibre's controls: on a language switch their
+// labels are rebuilt from the map's locale table (as MapLibre's
+// locale-switching example does).
+var controls; // set by the first call, which runs before this line
+function addControls() {
+  (controls || []).forEach(function (c) { map.removeControl(c); });
+  if (map._locale) Object.assign(map._locale, I18N.mapLocale());
+  controls = [
+    [new maplibregl.NavigationControl({ showCompass: false }), "top-left"],
+    [new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right"],
+    [new maplibregl.AttributionControl({ compact: true }), "bottom-right"]
+  ].map(function (c) { map.addControl(c[0], c[1]); return c[0]; });
+}
+if (map) I18N.onChange(addControls);
 
 // hatch draws a repeating pattern tile for a zone kind: sealed is
 // cross-hatched, controlled diagonal, prevention dotted, so the kinds differ
@@ -881,8 +894,8 @@ function fetchRoute() {
     S.route.version = (S.route.version || 0) + 1;
     setData("aroute", fc(S.route.geometry ? [{ type: "Feature", geometry: S.route.geometry, properties: {} }] : []));
     clear(out);
-    var dist = r.distance_m !== undefined ? r.distance_m : r.distance;
-    var dur = r.time_s !== undefined ? r.time_s : r.duration_s !== undefined ? r.duration_s : r.duration;
+    var rp = r && r.type === "Feature" && r.properties ? r.properties : r || {}; // GeoJSON Feature or plain JSON
+    var dist = rp.distance_m, dur = rp.time_s;
     out.appendChild(el("div", { class: "card", id: "route-card", "data-version": String(S.route.version), "data-coords": S.route.geometry ? String(S.route.geometry.coordinates.length) : "0" }, [
       el("b", { text: t("route.title") }),
       el("div", { class: "small", text: t("route.summary", { km: dist !== undefined ? (dist / 1000).toFixed(2) : "?", min: dur !== undefined ? Math.round(dur / 60) : "?" }) })

@@ -154,7 +154,8 @@ function addBasemap() {
     // a relative template is made absolute, and another host is never asked.
     var tiles = tj.tiles.map(function (u) { return /^https?:\/\//.test(u) ? u : location.origin + (u.charAt(0) === "/" ? "" : "/") + u; });
     if (tiles.some(function (u) { return new URL(u.replace(/[{}]/g, "")).host !== location.host; })) return; // never another host
-    map.addSource("basemap", { type: "vector", tiles: tiles, maxzoom: tj.maxzoom || 14, attribution: tj.attribution || "© OpenStreetMap contributors" });
+    map.addSource("basemap", { type: "vector", tiles: tiles, minzoom: tj.minzoom || 0, maxzoom: tj.maxzoom || 14, bounds: tj.bounds,
+      attribution: tj.attribution || "© OpenStreetMap contributors" });
     map.addLayer({ id: "bm-water", type: "fill", source: "basemap", "source-layer": "water", paint: { "fill-color": "#aad3ee" } }, "route-casing");
     map.addLayer({ id: "bm-roads", type: "line", source: "basemap", "source-layer": "roads", paint: { "line-color": "#ffffff",
       "line-width": ["match", ["get", "class"], ["motorway", "trunk", "primary"], 5, ["secondary", "tertiary"], 3.5, 2] } }, "route-casing");
