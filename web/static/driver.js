@@ -127,6 +127,7 @@ function drawMap(stops) {
       var coords = [];
       lines.forEach(function (l) { coords = coords.concat(l); });
       if (map.getSource("route")) map.getSource("route").setData({ type: "FeatureCollection", features: [{ type: "Feature", geometry: { type: "LineString", coordinates: coords }, properties: {} }] });
+      fitTo(coords.concat(pts));
     });
     markers.forEach(function (m) { m.remove(); });
     markers = [];
@@ -140,10 +141,13 @@ function drawMap(stops) {
       markers.push(new maplibregl.Marker({ element: e }).setLngLat(p).addTo(map));
       void i;
     });
-    var b = pts.reduce(function (a, p) { return [Math.min(a[0], p[0]), Math.min(a[1], p[1]), Math.max(a[2], p[0]), Math.max(a[3], p[1])]; }, [Infinity, Infinity, -Infinity, -Infinity]);
     map.resize();
-    map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 16, animate: false });
+    fitTo(pts);
   });
+}
+function fitTo(pts) {
+  var b = pts.reduce(function (a, p) { return [Math.min(a[0], p[0]), Math.min(a[1], p[1]), Math.max(a[2], p[0]), Math.max(a[3], p[1])]; }, [Infinity, Infinity, -Infinity, -Infinity]);
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 36, maxZoom: 16, animate: false });
 }
 function addBasemap() {
   fetch("/tiles/basemap.json").then(function (r) {
