@@ -24,7 +24,7 @@ export function startServer() {
   const proc = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the server did not start in 60 s:\n" + log)), 60000);
+    const timer = setTimeout(() => reject(new Error("the server did not start in 120 s:\n" + log)), 120000);
     const onData = (b) => {
       log += b.toString();
       const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);

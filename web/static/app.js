@@ -1528,6 +1528,7 @@ document.getElementById("vans-clear").addEventListener("click", function () {
 
 var ME = null;
 function applyMe(me) {
+  if (me.signedOut) { location.assign("/signin.html?next=" + encodeURIComponent(location.pathname + location.search)); return; }
   ME = me;
   LL.applyRoles(me);
   document.getElementById("whoami").textContent = me.username ? me.username + " · " + t("role." + me.role) : "";

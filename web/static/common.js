@@ -49,6 +49,7 @@ var LL = (function () {
   function api(method, path, body, opts) {
     opts = opts || {};
     var init = { method: method, headers: { Accept: "application/json, application/geo+json" }, credentials: "same-origin" };
+    if (opts.headers) for (var h in opts.headers) init.headers[h] = opts.headers[h];
     if (body !== undefined && body !== null) {
       init.headers["Content-Type"] = opts.contentType || "application/json";
       init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -71,6 +72,10 @@ var LL = (function () {
               } catch (e) {
                 if (resp.ok) throw new ApiError(resp.status, "bad_response", T("err.notjson"));
               }
+            }
+            if (resp.status === 401 && path.indexOf("/v1/auth/") !== 0 && typeof location !== "undefined") {
+              // not signed in (or the session ended): go to the sign-in page and come back
+              location.assign("/signin.html?next=" + encodeURIComponent(location.pathname + location.search));
             }
             if (!resp.ok) {
               var err = errorFromBody(resp.status, data);

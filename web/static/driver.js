@@ -283,8 +283,26 @@ form.addEventListener("submit", function (e) {
   open(id);
 });
 
+// A share link (/driver.html#share=TOKEN) opens one list without an
+// account; the token stays in the fragment, which browsers never send.
+var share = /(?:^#|&)share=([A-Za-z0-9_-]+)/.exec(location.hash);
 var q = new URLSearchParams(location.search).get("id");
-if (q) {
+if (share) {
+  LL.api("GET", "/v1/route-lists/shared", null, { headers: { "X-Share-Token": share[1] } }).then(function (r) {
+    current = { id: r.id, r: r };
+    render(r.id, r);
+  }, function (err) {
+    errorBox.textContent = LL.describe(err);
+    errorBox.hidden = false;
+  });
+} else if (q) {
   input.value = q;
   open(q);
+} else {
+  // a signed-in driver: open the newest list assigned to them (servers
+  // without accounts have no such list: nothing to open)
+  LL.api("GET", "/v1/route-lists", null, { quiet: true }).then(function (r) {
+    var ls = r && r.route_lists;
+    if (ls && ls.length) { input.value = ls[ls.length - 1].id; open(ls[ls.length - 1].id); }
+  }, function () { /* no list for this phone: the driver types the code */ });
 }
