@@ -272,10 +272,20 @@ test("Chinese from the browser, English by choice (kept), times in Asia/Shanghai
   const shanghaiDay = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", weekday: "short", year: "numeric", month: "short", day: "numeric" }).format(new Date());
   assert.ok((await page.textContent("#day-out")).startsWith(shanghaiDay), "the day slider shows Shanghai's date");
   assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), "放大", "MapLibre's own controls speak Chinese");
+  const zhRoads = await page.evaluate(() => {
+    const m = window.lifeline.map;
+    return m.getLayer("bm-road-names") ? JSON.stringify(m.getLayoutProperty("bm-road-names", "text-field")) : null;
+  });
+  if (zhRoads !== null) assert.equal(zhRoads, '["get","name"]', "Chinese street names");
   await shot(page, "14-chinese");
   await page.selectOption("#lang", "en");
   assert.equal((await page.textContent("#tabbtn-zones")).trim(), "Zones");
   assert.equal(await page.getAttribute(".maplibregl-ctrl-zoom-in", "aria-label"), "Zoom in");
+  const roadNames = await page.evaluate(() => {
+    const m = window.lifeline.map;
+    return m.getLayer("bm-road-names") ? JSON.stringify(m.getLayoutProperty("bm-road-names", "text-field")) : null;
+  });
+  if (roadNames !== null) assert.match(roadNames, /name_en/, "English street names where the basemap has them");
   assert.equal(await page.locator(".maplibregl-ctrl-zoom-in").count(), 1, "controls are replaced, not added twice");
   await page.reload();
   await ready(page);

@@ -288,8 +288,8 @@ function facilityCanvas(kind, px) {
 
 var OVERLAY_LAYERS = {
   zones: ["zones-fill", "zones-pattern", "zones-line", "zones-line-dash"],
-  compounds: ["compounds-fill", "compounds-line"],
-  facilities: ["facilities"],
+  compounds: ["compounds-fill", "compounds-line", "compound-names"],
+  facilities: ["facilities", "facility-names"],
   sites: ["plan-area", "plan-lines", "plan-demand", "plan-sites"],
   routes: ["routes-casing", "routes-line"]
 };
@@ -331,6 +331,12 @@ function setupLayers() {
   map.addLayer({ id: "facilities", type: "symbol", source: "facilities",
     layout: { "icon-image": ["coalesce", ["image", ["concat", "fac-", ["get", "kind"]]], ["image", "fac-other"]], "icon-allow-overlap": true,
       "symbol-sort-key": ["match", ["get", "kind"], "hospital", 6, "depot", 5, "health_centre", 4, "pharmacy", 3, "candidate_site", 2, 1] } });
+  map.addLayer({ id: "compound-names", type: "symbol", source: "compounds", minzoom: 15,
+    layout: { "text-field": ["get", "name"], "text-size": 12, "text-font": ["sans-serif"], "text-max-width": 8 },
+    paint: { "text-color": "#1d2327", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
+  map.addLayer({ id: "facility-names", type: "symbol", source: "facilities", minzoom: 16,
+    layout: { "text-field": ["get", "name"], "text-size": 11, "text-font": ["sans-serif"], "text-offset": [0, 1.3], "text-anchor": "top", "text-max-width": 10, "text-optional": true },
+    paint: { "text-color": "#1d2327", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
   map.addLayer({ id: "draw-fill", type: "fill", source: "draw", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#1565c0", "fill-opacity": 0.15 } });
   map.addLayer({ id: "draw-line", type: "line", source: "draw", filter: ["!=", ["geometry-type"], "Point"], paint: { "line-color": "#1565c0", "line-width": 2, "line-dasharray": [3, 1.5] } });
   map.addLayer({ id: "draw-pts", type: "circle", source: "draw", filter: ["==", ["geometry-type"], "Point"],
@@ -338,6 +344,11 @@ function setupLayers() {
   map.on("mouseenter", "facilities", function () { map.getCanvas().style.cursor = "pointer"; });
   map.on("mouseleave", "facilities", function () { map.getCanvas().style.cursor = ""; });
 }
+
+function roadName() {
+  return I18N.lang() === "zh" ? ["get", "name"] : ["coalesce", ["get", "name_en"], ["get", "name"]];
+}
+if (map) I18N.onChange(function () { if (map.getLayer("bm-road-names")) map.setLayoutProperty("bm-road-names", "text-field", roadName()); });
 
 // The basemap is optional: the page asks for the TileJSON first and adds
 // the vector source only when the server has one (no failed tile requests,
@@ -371,6 +382,12 @@ function loadBasemap() {
       paint: { "line-color": ["match", cls, ["motorway", "trunk"], "#f6c779", "primary", "#fbe3a3", "#ffffff"], "line-width": width } });
     add({ id: "bm-places", type: "circle", "source-layer": "places", filter: ["==", ["get", "kind"], "hospital"], minzoom: 13,
       paint: { "circle-radius": 3, "circle-color": "#b71c1c", "circle-opacity": 0.5 } });
+    // Street names: MapLibre draws the letters with the browser's own fonts
+    // (no glyph server); English names where the map has them in English.
+    before = "facilities";
+    add({ id: "bm-road-names", type: "symbol", "source-layer": "roads", minzoom: 14, filter: ["has", "name"],
+      layout: { "text-field": roadName(), "symbol-placement": "line", "text-size": 12, "text-font": ["sans-serif"], "text-max-angle": 40 },
+      paint: { "text-color": "#37474f", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
     S.basemap = true;
     document.getElementById("basemap-layer").hidden = false;
   }).catch(function () { /* no basemap: the overlays still draw */ });

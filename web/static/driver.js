@@ -163,6 +163,11 @@ function addBasemap() {
     map.addLayer({ id: "bm-water", type: "fill", source: "basemap", "source-layer": "water", paint: { "fill-color": "#aad3ee" } }, "route-casing");
     map.addLayer({ id: "bm-roads", type: "line", source: "basemap", "source-layer": "roads", paint: { "line-color": "#ffffff",
       "line-width": ["match", ["get", "class"], ["motorway", "trunk", "primary"], 5, ["secondary", "tertiary"], 3.5, 2] } }, "route-casing");
+    // street names in the browser's own fonts (no glyph server)
+    map.addLayer({ id: "bm-road-names", type: "symbol", source: "basemap", "source-layer": "roads", minzoom: 14, filter: ["has", "name"],
+      layout: { "text-field": I18N.lang() === "zh" ? ["get", "name"] : ["coalesce", ["get", "name_en"], ["get", "name"]],
+        "symbol-placement": "line", "text-size": 13, "text-font": ["sans-serif"] },
+      paint: { "text-color": "#263238", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
   }).catch(function () { /* no basemap */ });
 }
 function legs(pts) {
