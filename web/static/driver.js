@@ -147,7 +147,7 @@ function drawMap(stops) {
 }
 function fitTo(pts) {
   var b = pts.reduce(function (a, p) { return [Math.min(a[0], p[0]), Math.min(a[1], p[1]), Math.max(a[2], p[0]), Math.max(a[3], p[1])]; }, [Infinity, Infinity, -Infinity, -Infinity]);
-  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 36, maxZoom: 16, animate: false });
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: { top: 30, bottom: 40, left: 56, right: 30 }, maxZoom: 16, animate: false });
 }
 function addBasemap() {
   fetch("/tiles/basemap.json").then(function (r) {
