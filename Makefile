@@ -25,6 +25,7 @@ test: ## run all tests (about a minute); says so when the PostGIS tests skip
 	    echo "      (start PostgreSQL with PostGIS, e.g. 'bash .ci/postgis.sh', or set LIFELINE_REQUIRE_DB=1 to fail instead)"; \
 	  fi; \
 	  [ $$rc -eq 0 ] || { cat var/postgis-test.log | tail -n 40; exit $$rc; }
+	$(MAKE) --no-print-directory test-browser
 
 test-race: ## run all tests with the race detector
 	$(GO) test -race -count=1 ./...

@@ -1,8 +1,10 @@
-// Package web is the browser UI of lifeline: a planner map (zones,
-// compounds, facilities, sampling-site plans) and a phone-sized driver page.
-// It is plain HTML, CSS and JavaScript embedded into the binary: no build
-// step, no CDN, no tile server; the map is drawn on SVG with its own
-// equirectangular projection from the /v1 JSON API.
+// Package web is the browser UI of lifeline: a planner map (zones by day,
+// compounds, facilities, sampling-site plans, van routes) and a phone-first
+// driver page, in Simplified Chinese and English. It is plain HTML, CSS and
+// JavaScript embedded into the binary, with MapLibre GL JS vendored under
+// static/vendor (pinned in package.json, copied by `make web-vendor`): no
+// build step, no CDN. The basemap comes from the server's /tiles when it has
+// them; everything else is GeoJSON from the /v1 API.
 package web
 
 import (

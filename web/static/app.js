@@ -1,1199 +1,1585 @@
-// app.js: the planner map. Draws zones, compounds, facilities and planned
-// sampling sites on SVG with an equirectangular projection around the data,
-// with pan (drag), zoom (wheel, buttons) and click look-ups. No libraries.
-"use strict";
+// app.js: the planner map on MapLibre GL JS (vendored, no CDN). Zones by
+// day, compounds, facilities, sampling-site plans and van routes are GeoJSON
+// layers above the basemap (vector tiles from /tiles/basemap.json when the
+// server has them). Every string comes from i18n.js; every time is in the
+// district's zone (LL.TZ).
+import * as maplibregl from "./vendor/maplibre-gl.mjs";
 
-(function () {
-  var el = LL.el;
-  var SVGNS = "http://www.w3.org/2000/svg";
-  var M_PER_DEG = 111319.49; // metres per degree of latitude (and of longitude at the equator)
+var el = LL.el;
+var t = I18N.t;
 
-  var KIND_RANK = { sealed: 3, controlled: 2, prevention: 1 };
-  var FACILITY_LABEL = {
-    hospital: "hospital",
-    pharmacy: "pharmacy",
-    health_centre: "health centre",
-    supply_point: "supply point",
-    depot: "depot",
-    candidate_site: "candidate site"
+var KIND_RANK = { sealed: 3, controlled: 2, prevention: 1 };
+// Zone colours (fills are light and patterned; outlines carry the colour).
+var KIND_COLOR = { sealed: "#b71c1c", controlled: "#c25400", prevention: "#8a6d00" };
+var FACILITY_KINDS = ["hospital", "pharmacy", "health_centre", "depot", "candidate_site", "supply_point"];
+var ROUTE_COLORS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
+var CLASS_COLOURS = ["green", "yellow", "orange", "red"]; // colour class n+1
+
+var S = {
+  asOf: new Date(),
+  zonesActive: [],
+  zonesAll: [],
+  compounds: [],
+  facilities: [],
+  plan: null,
+  vanRoutes: [], // [{color, lines, stops:[{loc, n, label}]}]
+  route: { from: null, to: null, geometry: null, summary: null },
+  draw: null, // [[lon, lat], ...] while drawing
+  pendingRing: null,
+  edit: null, // {zone, ring, markers}
+  pick: null, // {text, cb}
+  pin: null,
+  layers: { basemap: true, zones: true, compounds: true, facilities: true, sites: true, routes: true },
+  basemap: false,
+  mapReady: false
+};
+
+// ---- toast, busy, language ----
+
+var toast = document.getElementById("toast");
+var toastTimer = null;
+function showError(prefix, err) {
+  document.getElementById("toast-text").textContent = prefix + ": " + LL.describe(err);
+  toast.className = "toast error";
+  toast.hidden = false;
+  if (toastTimer) clearTimeout(toastTimer);
+}
+function showInfo(text) {
+  document.getElementById("toast-text").textContent = text;
+  toast.className = "toast info";
+  toast.hidden = false;
+  if (toastTimer) clearTimeout(toastTimer);
+  toastTimer = setTimeout(function () { toast.hidden = true; }, 4000);
+}
+document.getElementById("toast-close").addEventListener("click", function () { toast.hidden = true; });
+LL.onBusy(function (busy) { document.getElementById("busy").hidden = !busy; });
+
+var langSel = document.getElementById("lang");
+langSel.value = I18N.lang();
+langSel.addEventListener("change", function () { I18N.setLang(langSel.value); });
+I18N.onChange(function () {
+  renderDay();
+  renderZoneList();
+  renderLegend();
+  renderVanForm();
+  if (S.pick) showPickbar();
+  if (S.draw || S.edit) showDrawbar();
+});
+
+function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+function props(f) { return (f && f.properties) || {}; }
+function fid(f) { var p = props(f); return p.id !== undefined ? p.id : f.id; }
+function features(fc) {
+  if (!fc) return [];
+  if (Array.isArray(fc)) return fc;
+  if (fc.type === "FeatureCollection" && Array.isArray(fc.features)) return fc.features;
+  return [];
+}
+function fc(list) { return { type: "FeatureCollection", features: list }; }
+function kindName(k) { return k ? t("kind." + k) : t("zones.zone"); }
+function facilityName(k) { return FACILITY_KINDS.indexOf(k) >= 0 ? t("fac." + k) : String(k || ""); }
+
+// ---- geometry helpers ----
+
+function polygonsOf(g) {
+  if (!g) return [];
+  if (g.type === "Polygon") return [g.coordinates];
+  if (g.type === "MultiPolygon") return g.coordinates;
+  if (g.type === "GeometryCollection") {
+    var out = [];
+    (g.geometries || []).forEach(function (x) { out = out.concat(polygonsOf(x)); });
+    return out;
+  }
+  return [];
+}
+function inRing(ring, p) {
+  var inside = false;
+  for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    var a = ring[i], b = ring[j];
+    if ((a[1] > p[1]) !== (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
+  }
+  return inside;
+}
+function inGeometry(g, p) {
+  var polys = polygonsOf(g);
+  for (var i = 0; i < polys.length; i++) {
+    var poly = polys[i];
+    if (!poly.length || !inRing(poly[0], p)) continue;
+    var inHole = false;
+    for (var h = 1; h < poly.length; h++) if (inRing(poly[h], p)) inHole = true;
+    if (!inHole) return true;
+  }
+  return false;
+}
+function centroid(g) {
+  var polys = polygonsOf(g);
+  if (!polys.length || !polys[0].length) return null;
+  var r = polys[0][0], n = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? r.length - 1 : r.length;
+  var x = 0, y = 0;
+  for (var i = 0; i < n; i++) { x += r[i][0]; y += r[i][1]; }
+  return n ? [x / n, y / n] : null;
+}
+function signedArea(ring) {
+  var s = 0;
+  for (var i = 0; i + 1 < ring.length; i++) s += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return s / 2;
+}
+function closedCCW(pts) {
+  var r = pts.slice();
+  r.push(r[0]);
+  if (signedArea(r) < 0) r.reverse();
+  return r;
+}
+function metres(a, b) {
+  var k = 111319.49, c = Math.cos((a[1] + b[1]) / 2 * Math.PI / 180);
+  var dx = (a[0] - b[0]) * k * c, dy = (a[1] - b[1]) * k;
+  return Math.sqrt(dx * dx + dy * dy);
+}
+function round7(p) { return [Math.round(p[0] * 1e7) / 1e7, Math.round(p[1] * 1e7) / 1e7]; }
+function strictestAt(p) {
+  var best = null;
+  S.zonesActive.forEach(function (z) {
+    var k = props(z).kind;
+    if ((KIND_RANK[k] || 0) > (best ? KIND_RANK[props(best).kind] : 0) && inGeometry(z.geometry, p)) best = z;
+  });
+  return best;
+}
+// placeNear names the facility or compound gate nearest to p (within
+// 200 m), for the description of a stop picked on the map.
+function placeNear(p) {
+  var best = null, bestD = 200;
+  S.facilities.forEach(function (f) {
+    if (!f.geometry || f.geometry.type !== "Point") return;
+    var d = metres(p, f.geometry.coordinates);
+    if (d < bestD) { bestD = d; best = props(f).name; }
+  });
+  S.compounds.forEach(function (c) {
+    var gates = props(c).gates || [];
+    gates.forEach(function (g, i) {
+      var d = metres(p, g);
+      if (d < bestD) { bestD = d; best = (props(c).name || "") + (gates.length > 1 ? " · " + t("vans.gate", { n: i + 1 }) : ""); }
+    });
+    var ctr = centroid(c.geometry);
+    if (ctr && inGeometry(c.geometry, p) && !best) best = props(c).name;
+  });
+  return best;
+}
+
+// ---- the map ----
+
+var map = null;
+try {
+  map = new maplibregl.Map({
+    container: "map",
+    style: {
+      version: 8,
+      sources: {},
+      layers: [{ id: "background", type: "background", paint: { "background-color": "#eef1f3" } }]
+    },
+    center: [104.066, 30.65],
+    zoom: 13,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    maxPitch: 0,
+    locale: I18N.mapLocale(),
+    fadeDuration: 0
+  });
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  addControls();
+  map.on("error", function (e) {
+    // Missing tiles or a failed basemap are not the user's problem: note
+    // them once in the debug log instead of the console's error level.
+    if (window.lifeline) window.lifeline.mapErrors.push(String(e && e.error && e.error.message || e));
+  });
+} catch (e) {
+  map = null;
+  document.getElementById("nomap").hidden = false;
+}
+
+// addControls (re-)adds MapLibre's controls: on a language switch their
+// labels are rebuilt from the map's locale table (as MapLibre's
+// locale-switching example does).
+var controls; // set by the first call, which runs before this line
+function addControls() {
+  (controls || []).forEach(function (c) { map.removeControl(c); });
+  if (map._locale) Object.assign(map._locale, I18N.mapLocale());
+  controls = [
+    [new maplibregl.NavigationControl({ showCompass: false }), "top-left"],
+    [new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right"],
+    [new maplibregl.AttributionControl({ compact: true }), "bottom-right"]
+  ].map(function (c) { map.addControl(c[0], c[1]); return c[0]; });
+}
+if (map) I18N.onChange(addControls);
+
+// hatch draws a repeating pattern tile for a zone kind: sealed is
+// cross-hatched, controlled diagonal, prevention dotted, so the kinds differ
+// by pattern as well as by colour.
+function patternImage(kind) {
+  var n = 16, c = document.createElement("canvas");
+  c.width = c.height = n;
+  var g = c.getContext("2d");
+  g.strokeStyle = KIND_COLOR[kind];
+  g.fillStyle = KIND_COLOR[kind];
+  g.globalAlpha = 0.55;
+  g.lineWidth = 1.5;
+  if (kind === "prevention") {
+    g.beginPath(); g.arc(4, 4, 1.6, 0, 7); g.fill();
+    g.beginPath(); g.arc(12, 12, 1.6, 0, 7); g.fill();
+  } else {
+    g.beginPath();
+    g.moveTo(-2, n + 2); g.lineTo(n + 2, -2);
+    g.moveTo(-2, 2); g.lineTo(2, -2);
+    g.moveTo(n - 2, n + 2); g.lineTo(n + 2, n - 2);
+    if (kind === "sealed") {
+      g.moveTo(-2, -2); g.lineTo(n + 2, n + 2);
+      g.moveTo(n - 2, -2); g.lineTo(n + 2, 2);
+      g.moveTo(-2, n - 2); g.lineTo(2, n + 2);
+    }
+    g.stroke();
+  }
+  return g.getImageData(0, 0, n, n);
+}
+
+// facilityIcon draws the symbol of a facility kind on a canvas of size px.
+function facilityCanvas(kind, px) {
+  var c = document.createElement("canvas");
+  c.width = c.height = px;
+  var g = c.getContext("2d"), m = px / 2, s = px / 20;
+  g.lineWidth = 1.5 * s;
+  g.strokeStyle = "#fff";
+  function cross(r, w, color) {
+    g.fillStyle = color;
+    g.fillRect(m - w / 2, m - r, w, 2 * r);
+    g.fillRect(m - r, m - w / 2, 2 * r, w);
+  }
+  switch (kind) {
+    case "hospital":
+      g.fillStyle = "#fff"; g.strokeStyle = "#b71c1c"; g.lineWidth = 2 * s;
+      g.fillRect(2 * s, 2 * s, 16 * s, 16 * s); g.strokeRect(2 * s, 2 * s, 16 * s, 16 * s);
+      cross(6 * s, 4 * s, "#b71c1c");
+      break;
+    case "pharmacy":
+      g.fillStyle = "#2e7d32"; g.beginPath(); g.arc(m, m, 8 * s, 0, 7); g.fill(); g.stroke();
+      cross(5 * s, 3 * s, "#fff");
+      break;
+    case "health_centre":
+      g.fillStyle = "#1565c0"; g.beginPath(); g.arc(m, m, 8 * s, 0, 7); g.fill(); g.stroke();
+      g.strokeStyle = "#fff"; g.lineWidth = 2 * s; g.beginPath();
+      g.moveTo(m - 4 * s, m - 4 * s); g.lineTo(m - 4 * s, m + 4 * s);
+      g.moveTo(m + 4 * s, m - 4 * s); g.lineTo(m + 4 * s, m + 4 * s);
+      g.moveTo(m - 4 * s, m); g.lineTo(m + 4 * s, m); g.stroke();
+      break;
+    case "depot":
+      g.fillStyle = "#263238"; g.beginPath(); g.moveTo(m, 1 * s); g.lineTo(19 * s, 17 * s); g.lineTo(1 * s, 17 * s); g.closePath(); g.fill(); g.stroke();
+      break;
+    case "candidate_site":
+      g.fillStyle = "#7b1fa2"; g.beginPath(); g.moveTo(m, 3 * s); g.lineTo(17 * s, m); g.lineTo(m, 17 * s); g.lineTo(3 * s, m); g.closePath(); g.fill(); g.stroke();
+      break;
+    case "supply_point":
+      g.fillStyle = "#6d4c41"; g.fillRect(6 * s, 6 * s, 8 * s, 8 * s); g.strokeRect(6 * s, 6 * s, 8 * s, 8 * s);
+      break;
+    default:
+      g.fillStyle = "#455a64"; g.beginPath(); g.arc(m, m, 5 * s, 0, 7); g.fill(); g.stroke();
+  }
+  return c;
+}
+
+var OVERLAY_LAYERS = {
+  zones: ["zones-fill", "zones-pattern", "zones-line", "zones-line-dash"],
+  compounds: ["compounds-fill", "compounds-line", "compound-names"],
+  facilities: ["facilities", "facility-names"],
+  sites: ["plan-area", "plan-lines", "plan-demand", "plan-sites"],
+  routes: ["routes-casing", "routes-line"]
+};
+
+function setupLayers() {
+  ["sealed", "controlled", "prevention"].forEach(function (k) { map.addImage("pat-" + k, patternImage(k), { pixelRatio: 1 }); });
+  FACILITY_KINDS.concat(["other"]).forEach(function (k) {
+    var c = facilityCanvas(k, 40);
+    map.addImage("fac-" + k, c.getContext("2d").getImageData(0, 0, 40, 40), { pixelRatio: 2 });
+  });
+  var empty = fc([]);
+  ["zones", "compounds", "facilities", "plan", "routes", "aroute", "draw"].forEach(function (id) {
+    map.addSource(id, { type: "geojson", data: empty, tolerance: 0.3 });
+  });
+  var kindColor = ["match", ["get", "kind"], "sealed", KIND_COLOR.sealed, "controlled", KIND_COLOR.controlled, KIND_COLOR.prevention];
+  // Features are drawn in source order, which renderZones sorts by kind
+  // (prevention under controlled under sealed): no per-tile sort key.
+  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": kindColor, "fill-opacity": 0.1 } });
+  map.addLayer({ id: "zones-pattern", type: "fill", source: "zones",
+    paint: { "fill-pattern": ["match", ["get", "kind"], "sealed", "pat-sealed", "controlled", "pat-controlled", "pat-prevention"] } });
+  map.addLayer({ id: "zones-line", type: "line", source: "zones", filter: ["!=", ["get", "kind"], "prevention"],
+    paint: { "line-color": kindColor, "line-width": ["match", ["get", "kind"], "sealed", 3, 2] } });
+  map.addLayer({ id: "zones-line-dash", type: "line", source: "zones", filter: ["==", ["get", "kind"], "prevention"],
+    paint: { "line-color": KIND_COLOR.prevention, "line-width": 2, "line-dasharray": [3, 2] } });
+  map.addLayer({ id: "compounds-fill", type: "fill", source: "compounds",
+    paint: { "fill-color": ["match", ["get", "zk"], "sealed", KIND_COLOR.sealed, "controlled", KIND_COLOR.controlled, "prevention", "#c79a00", "#5b8a5e"], "fill-opacity": 0.45 } });
+  map.addLayer({ id: "compounds-line", type: "line", source: "compounds", paint: { "line-color": "#ffffff", "line-width": 1 } });
+  map.addLayer({ id: "plan-area", type: "fill", source: "plan", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#5e35b1", "fill-opacity": 0.08 } });
+  map.addLayer({ id: "plan-lines", type: "line", source: "plan", filter: ["==", ["geometry-type"], "LineString"],
+    paint: { "line-color": "#37474f", "line-opacity": 0.7, "line-width": 1, "line-dasharray": [2, 2] } });
+  map.addLayer({ id: "plan-demand", type: "circle", source: "plan", filter: ["all", ["==", ["geometry-type"], "Point"], ["!", ["get", "_site"]]],
+    paint: { "circle-radius": 3, "circle-color": "#37474f", "circle-opacity": 0.6, "circle-stroke-color": "#fff", "circle-stroke-width": 0.8 } });
+  map.addLayer({ id: "plan-sites", type: "circle", source: "plan", filter: ["all", ["==", ["geometry-type"], "Point"], ["==", ["get", "_site"], true]],
+    paint: { "circle-radius": 11, "circle-color": "#ffd54f", "circle-stroke-color": "#263238", "circle-stroke-width": 2 } });
+  map.addLayer({ id: "routes-casing", type: "line", source: "routes", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#fff", "line-width": 7 } });
+  map.addLayer({ id: "routes-line", type: "line", source: "routes", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": ["get", "color"], "line-width": 4 } });
+  map.addLayer({ id: "aroute-casing", type: "line", source: "aroute", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#fff", "line-width": 8 } });
+  map.addLayer({ id: "aroute-line", type: "line", source: "aroute", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#0d47a1", "line-width": 5 } });
+  map.addLayer({ id: "facilities", type: "symbol", source: "facilities",
+    layout: { "icon-image": ["coalesce", ["image", ["concat", "fac-", ["get", "kind"]]], ["image", "fac-other"]], "icon-allow-overlap": true,
+      "symbol-sort-key": ["match", ["get", "kind"], "hospital", 6, "depot", 5, "health_centre", 4, "pharmacy", 3, "candidate_site", 2, 1] } });
+  map.addLayer({ id: "compound-names", type: "symbol", source: "compounds", minzoom: 15,
+    layout: { "text-field": ["get", "name"], "text-size": 12, "text-font": ["sans-serif"], "text-max-width": 8 },
+    paint: { "text-color": "#1d2327", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
+  map.addLayer({ id: "facility-names", type: "symbol", source: "facilities", minzoom: 16,
+    layout: { "text-field": ["get", "name"], "text-size": 11, "text-font": ["sans-serif"], "text-offset": [0, 1.3], "text-anchor": "top", "text-max-width": 10, "text-optional": true },
+    paint: { "text-color": "#1d2327", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
+  map.addLayer({ id: "draw-fill", type: "fill", source: "draw", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#1565c0", "fill-opacity": 0.15 } });
+  map.addLayer({ id: "draw-line", type: "line", source: "draw", filter: ["!=", ["geometry-type"], "Point"], paint: { "line-color": "#1565c0", "line-width": 2, "line-dasharray": [3, 1.5] } });
+  map.addLayer({ id: "draw-pts", type: "circle", source: "draw", filter: ["==", ["geometry-type"], "Point"],
+    paint: { "circle-radius": 5, "circle-color": "#fff", "circle-stroke-color": "#1565c0", "circle-stroke-width": 2 } });
+  map.on("mouseenter", "facilities", function () { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "facilities", function () { map.getCanvas().style.cursor = ""; });
+}
+
+function roadName() {
+  return I18N.lang() === "zh" ? ["get", "name"] : ["coalesce", ["get", "name_en"], ["get", "name"]];
+}
+if (map) I18N.onChange(function () { if (map.getLayer("bm-road-names")) map.setLayoutProperty("bm-road-names", "text-field", roadName()); });
+
+// The basemap is optional: the page asks for the TileJSON first and adds
+// the vector source only when the server has one (no failed tile requests,
+// no console errors on a server without tiles).
+var BASEMAP_LAYERS = [];
+function loadBasemap() {
+  return fetch("/tiles/basemap.json", { headers: { Accept: "application/json" } }).then(function (r) {
+    if (!r.ok || !/json/.test(r.headers.get("Content-Type") || "")) return null;
+    return r.json();
+  }).then(function (tj) {
+    if (!tj || !Array.isArray(tj.tiles) || !tj.tiles.length || !map) return;
+    // Keep the {z}/{x}/{y} template as it is (URL() would escape the braces);
+    // a relative template is made absolute, and another host is never asked.
+    var tiles = tj.tiles.map(function (u) { return /^https?:\/\//.test(u) ? u : location.origin + (u.charAt(0) === "/" ? "" : "/") + u; });
+    if (tiles.some(function (u) { return new URL(u.replace(/[{}]/g, "")).host !== location.host; })) return; // never another host
+    map.addSource("basemap", { type: "vector", tiles: tiles, minzoom: tj.minzoom || 0, maxzoom: tj.maxzoom || 14,
+      bounds: tj.bounds, attribution: tj.attribution || "© OpenStreetMap contributors" });
+    var before = "zones-fill";
+    function add(l) { l.source = "basemap"; map.addLayer(l, before); BASEMAP_LAYERS.push(l.id); }
+    add({ id: "bm-green", type: "fill", "source-layer": "green", paint: { "fill-color": "#d3e8c8" } });
+    add({ id: "bm-water", type: "fill", "source-layer": "water", paint: { "fill-color": "#aad3ee" } });
+    add({ id: "bm-buildings", type: "fill", "source-layer": "buildings", minzoom: 14, paint: { "fill-color": "#dcd6ce", "fill-outline-color": "#c9c1b6" } });
+    var cls = ["get", "class"];
+    var width = ["interpolate", ["linear"], ["zoom"], 12,
+      ["match", cls, ["motorway", "trunk"], 3, "primary", 2.5, "secondary", 2, "tertiary", 1.5, ["residential", "service"], 0.7, 0.5], 17,
+      ["match", cls, ["motorway", "trunk"], 16, "primary", 14, "secondary", 12, "tertiary", 10, "residential", 7, "service", 4, 2]];
+    add({ id: "bm-roads-casing", type: "line", "source-layer": "roads", filter: ["!=", cls, "path"], layout: { "line-join": "round", "line-cap": "round" },
+      paint: { "line-color": "#c3c9ce", "line-width": ["+", width, 1.5] } });
+    add({ id: "bm-paths", type: "line", "source-layer": "roads", filter: ["==", cls, "path"], paint: { "line-color": "#9aa5ad", "line-width": 1, "line-dasharray": [2, 2] } });
+    add({ id: "bm-roads", type: "line", "source-layer": "roads", filter: ["!=", cls, "path"], layout: { "line-join": "round", "line-cap": "round" },
+      paint: { "line-color": ["match", cls, ["motorway", "trunk"], "#f6c779", "primary", "#fbe3a3", "#ffffff"], "line-width": width } });
+    add({ id: "bm-places", type: "circle", "source-layer": "places", filter: ["==", ["get", "kind"], "hospital"], minzoom: 13,
+      paint: { "circle-radius": 3, "circle-color": "#b71c1c", "circle-opacity": 0.5 } });
+    // Street names: MapLibre draws the letters with the browser's own fonts
+    // (no glyph server); English names where the map has them in English.
+    before = "facilities";
+    add({ id: "bm-road-names", type: "symbol", "source-layer": "roads", minzoom: 14, filter: ["has", "name"],
+      layout: { "text-field": roadName(), "symbol-placement": "line", "text-size": 12, "text-font": ["sans-serif"], "text-max-angle": 40 },
+      paint: { "text-color": "#37474f", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
+    S.basemap = true;
+    document.getElementById("basemap-layer").hidden = false;
+  }).catch(function () { /* no basemap: the overlays still draw */ });
+}
+
+function setVisible(ids, on) {
+  if (!map || !S.mapReady) return;
+  ids.forEach(function (id) { if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", on ? "visible" : "none"); });
+}
+function applyLayerToggles() {
+  for (var k in OVERLAY_LAYERS) setVisible(OVERLAY_LAYERS[k], S.layers[k]);
+  setVisible(BASEMAP_LAYERS, S.layers.basemap);
+  markersVisible(S.layers.sites, siteMarkers);
+  markersVisible(S.layers.routes, stopMarkers);
+}
+function markersVisible(on, list) { list.forEach(function (m) { m.getElement().hidden = !on; }); }
+Array.prototype.forEach.call(document.querySelectorAll("[data-layer]"), function (cb) {
+  cb.addEventListener("change", function () {
+    S.layers[cb.getAttribute("data-layer")] = cb.checked;
+    applyLayerToggles();
+  });
+});
+
+function setData(id, data) {
+  if (!map || !S.mapReady) return;
+  var src = map.getSource(id);
+  if (src) src.setData(data);
+}
+
+function renderZones() {
+  var list = S.zonesActive.filter(function (z) { return z.geometry; }).map(function (z) {
+    return { type: "Feature", id: fid(z), geometry: z.geometry, properties: { id: fid(z), kind: props(z).kind, name: props(z).name || "" } };
+  });
+  list.sort(function (a, b) { return (KIND_RANK[a.properties.kind] || 0) - (KIND_RANK[b.properties.kind] || 0); });
+  setData("zones", fc(list));
+  renderCompounds();
+}
+function renderCompounds() {
+  setData("compounds", fc(S.compounds.filter(function (c) { return c.geometry; }).map(function (c) {
+    var ctr = centroid(c.geometry), z = ctr ? strictestAt(ctr) : null;
+    return { type: "Feature", geometry: c.geometry, properties: { id: fid(c), name: props(c).name || "", zk: z ? props(z).kind : "none" } };
+  })));
+}
+function renderFacilities() {
+  setData("facilities", fc(S.facilities.filter(function (f) { return f.geometry && f.geometry.type === "Point"; }).map(function (f) {
+    return { type: "Feature", geometry: f.geometry, properties: { id: fid(f), kind: props(f).kind || "other", name: props(f).name || "" } };
+  })));
+}
+function renderDrawing() {
+  var ring = S.draw || S.pendingRing || (S.edit && S.edit.ring);
+  var out = [];
+  if (ring && ring.length) {
+    if (ring.length > 2) out.push({ type: "Feature", geometry: { type: "Polygon", coordinates: [ring.concat([ring[0]])] }, properties: {} });
+    else if (ring.length === 2) out.push({ type: "Feature", geometry: { type: "LineString", coordinates: ring }, properties: {} });
+    if (!S.edit) ring.forEach(function (p) { out.push({ type: "Feature", geometry: { type: "Point", coordinates: p }, properties: {} }); });
+  }
+  setData("draw", fc(out));
+}
+
+var pinMarker = null;
+function renderPin() {
+  if (!map) return;
+  if (pinMarker) { pinMarker.remove(); pinMarker = null; }
+  if (S.pin) pinMarker = new maplibregl.Marker({ color: "#1565c0" }).setLngLat(S.pin).addTo(map);
+}
+
+function numberedMarker(lngLat, text, cls, color, title) {
+  var e = el("div", { class: "nummark " + (cls || ""), style: color ? "background:" + color : null, title: title || null, "aria-hidden": "true", translate: "no" }, String(text));
+  return new maplibregl.Marker({ element: e }).setLngLat(lngLat).addTo(map);
+}
+
+function dataBounds() {
+  var b = null;
+  function add(p) {
+    if (!p || p.length < 2 || !isFinite(p[0]) || !isFinite(p[1])) return;
+    if (!b) b = [p[0], p[1], p[0], p[1]];
+    b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]);
+  }
+  function addGeom(g) {
+    if (!g) return;
+    if (g.type === "Point") add(g.coordinates);
+    polygonsOf(g).forEach(function (poly) { (poly[0] || []).forEach(add); });
+  }
+  S.compounds.forEach(function (f) { addGeom(f.geometry); });
+  S.facilities.forEach(function (f) { addGeom(f.geometry); });
+  (S.zonesAll.length ? S.zonesAll : S.zonesActive).forEach(function (f) { addGeom(f.geometry); });
+  return b;
+}
+function fit() {
+  var b = dataBounds();
+  if (!b || !map) return;
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fitPadding(30), animate: false });
+}
+// fitPadding keeps fitted data clear of the phone's bottom sheet.
+function fitPadding(px) {
+  var pad = { top: px, bottom: px, left: px, right: px };
+  var legend = document.getElementById("legend");
+  if (legend.open && !isPhone()) pad.left += legend.getBoundingClientRect().width + 10;
+  if (isPhone()) {
+    var panel = document.getElementById("panel");
+    if (!panel.classList.contains("collapsed")) pad.bottom += panel.getBoundingClientRect().height;
+  }
+  return pad;
+}
+function zoomToGeometry(g) {
+  if (!map) return;
+  var b = null;
+  polygonsOf(g).forEach(function (poly) {
+    (poly[0] || []).forEach(function (p) {
+      if (!b) b = [p[0], p[1], p[0], p[1]];
+      b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]);
+    });
+  });
+  if (b) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: fitPadding(60), maxZoom: 17, duration: 300 });
+}
+
+// ---- map clicks: drawing, picking, look-ups ----
+
+function clickAt(p) {
+  p = round7(p);
+  if (S.pick) {
+    var pk = S.pick;
+    stopPick();
+    pk.cb(p);
+    return;
+  }
+  if (S.draw) {
+    S.draw.push(p);
+    showDrawbar();
+    renderDrawing();
+    return;
+  }
+  if (S.edit) return;
+  lookup(p);
+}
+if (map) {
+  map.on("click", function (e) {
+    if (!S.pick && !S.draw && !S.edit) {
+      var hit = map.queryRenderedFeatures(e.point, { layers: ["facilities"] });
+      if (hit.length) { showFacility(String(props(hit[0]).id)); return; }
+    }
+    clickAt([e.lngLat.lng, e.lngLat.lat]);
+  });
+}
+function mapCentre() { var c = map.getCenter(); return [c.lng, c.lat]; }
+
+// ---- drawing and editing bar ----
+
+var drawBar = document.getElementById("drawbar");
+function showDrawbar() {
+  drawBar.hidden = false;
+  var txt = document.getElementById("drawbar-text");
+  clear(txt);
+  var centreBtn = el("button", { type: "button", id: "draw-centre", text: t("draw.centre"), onclick: function () { if (map) clickAt(mapCentre()); } });
+  if (S.draw) {
+    txt.appendChild(document.createTextNode(t("draw.help", { n: S.draw.length }) + " "));
+    txt.appendChild(centreBtn);
+    document.getElementById("draw-undo").hidden = false;
+    document.getElementById("draw-finish").textContent = t("draw.finish");
+  } else if (S.edit) {
+    txt.appendChild(document.createTextNode(t("edit.help")));
+    document.getElementById("draw-undo").hidden = true;
+    document.getElementById("draw-finish").textContent = t("edit.save");
+  }
+}
+function hideDrawbar() { drawBar.hidden = true; }
+
+function startDraw() {
+  stopEdit();
+  S.draw = [];
+  S.pendingRing = null;
+  zoneForm.hidden = true;
+  if (map) map.getCanvas().style.cursor = "crosshair";
+  showDrawbar();
+  renderDrawing();
+}
+function stopDraw() {
+  S.draw = null;
+  hideDrawbar();
+  if (map) map.getCanvas().style.cursor = "";
+  renderDrawing();
+}
+
+// Vertex editing: each corner of the zone's outer ring is a draggable
+// marker (also moved with the arrow keys when focused); Save sends the new
+// shape with PUT /v1/zones/{id}.
+function startEdit(z) {
+  if (!map) return;
+  stopDraw();
+  stopEdit();
+  var polys = polygonsOf(z.geometry);
+  if (!polys.length) return;
+  var ring = polys[0][0].slice(0, -1).map(function (p) { return p.slice(0, 2); });
+  S.edit = { zone: z, ring: ring, markers: [] };
+  ring.forEach(function (p, i) {
+    var e = el("div", { class: "vertex", tabindex: "0", role: "button", "aria-label": t("edit.vertex", { n: i + 1 }) });
+    var m = new maplibregl.Marker({ element: e, draggable: true }).setLngLat(p).addTo(map);
+    m.on("drag", function () { var ll = m.getLngLat(); S.edit.ring[i] = round7([ll.lng, ll.lat]); renderDrawing(); });
+    e.addEventListener("keydown", function (ev) {
+      var d = { ArrowLeft: [-6, 0], ArrowRight: [6, 0], ArrowUp: [0, -6], ArrowDown: [0, 6] }[ev.key];
+      if (!d) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      var pt = map.project(m.getLngLat());
+      var ll = map.unproject([pt.x + d[0], pt.y + d[1]]);
+      m.setLngLat(ll);
+      S.edit.ring[i] = round7([ll.lng, ll.lat]);
+      renderDrawing();
+    });
+    S.edit.markers.push(m);
+  });
+  zoomToGeometry(z.geometry);
+  showDrawbar();
+  renderDrawing();
+  S.edit.markers[0].getElement().focus();
+}
+function stopEdit() {
+  if (!S.edit) return;
+  S.edit.markers.forEach(function (m) { m.remove(); });
+  S.edit = null;
+  hideDrawbar();
+  renderDrawing();
+}
+function saveEdit() {
+  var z = S.edit.zone, p = props(z);
+  var polys = polygonsOf(z.geometry).slice();
+  var first = polys[0].slice();
+  first[0] = closedCCW(S.edit.ring);
+  polys[0] = first;
+  var feature = {
+    type: "Feature",
+    geometry: polys.length === 1 ? { type: "Polygon", coordinates: polys[0] } : { type: "MultiPolygon", coordinates: polys },
+    properties: { kind: p.kind, name: p.name, reason: p.reason || "", effective_from: p.effective_from }
   };
+  if (p.effective_until) feature.properties.effective_until = p.effective_until;
+  LL.api("PUT", "/v1/zones/" + encodeURIComponent(fid(z)), feature, { contentType: "application/geo+json" }).then(function () {
+    stopEdit();
+    showInfo(t("edit.saved", { name: p.name || fid(z) }));
+    return zonesChanged();
+  }, function (err) { showError(t("edit.failed"), err); });
+}
 
-  var S = {
-    asOf: new Date(),
-    zonesActive: [], // GeoJSON features of zones active at asOf
-    zonesAll: [], // every zone, for the list and history
-    compounds: [],
-    facilities: [],
-    streets: [], // optional GeoJSON street lines (GET /v1/streets?format=geojson, when the server has it)
-    plan: null, // FeatureCollection of the last site plan
-    vanRoutes: [], // [{color, lines: [[[lon, lat], ...], ...], stops: [[lon, lat], ...]}] of the last optimization
-    origin: null, // {lon, lat, cos}
-    view: { cx: 0, cy: 0, k: 0.25 }, // world centre (m) and pixels per metre
-    draw: null, // [[lon, lat], ...] while drawing a zone
-    pendingRing: null, // finished drawing, waiting for the form
-    pin: null, // [lon, lat] of the last look-up
-    layers: { zones: true, compounds: true, facilities: true, labels: true, sites: true, streets: true, routes: true },
-    fitted: false
-  };
-
-  var svg = document.getElementById("map");
-  var gWorld = svgEl("g");
-  var gStreets = svgEl("g", { class: "streets" });
-  var gZones = svgEl("g", { class: "zones" });
-  var gCompounds = svgEl("g", { class: "compounds" });
-  var gPlanLines = svgEl("g", { class: "planlines" });
-  var gDraw = svgEl("g", { class: "drawing" });
-  var gMarks = svgEl("g", { class: "marks" });
-  gWorld.appendChild(gStreets);
-  gWorld.appendChild(gZones);
-  gWorld.appendChild(gCompounds);
-  gWorld.appendChild(gPlanLines);
-  svg.appendChild(gWorld);
-  svg.appendChild(gDraw);
-  svg.appendChild(gMarks);
-
-  function svgEl(tag, attrs) {
-    var e = document.createElementNS(SVGNS, tag);
-    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
-    return e;
+document.getElementById("draw-undo").addEventListener("click", function () {
+  if (S.draw && S.draw.length) S.draw.pop();
+  showDrawbar();
+  renderDrawing();
+});
+document.getElementById("draw-cancel").addEventListener("click", function () {
+  if (S.edit) { stopEdit(); return; }
+  S.pendingRing = null;
+  stopDraw();
+});
+document.getElementById("draw-finish").addEventListener("click", function () {
+  if (S.edit) { saveEdit(); return; }
+  if (!S.draw || S.draw.length < 3) {
+    showError(t("draw.title"), new Error(t("draw.need3")));
+    return;
   }
+  S.pendingRing = S.draw.slice();
+  stopDraw();
+  zoneForm.hidden = false;
+  zoneForm.elements.from.value = LL.localInput(new Date());
+  zoneForm.elements.name.focus();
+});
+document.addEventListener("keydown", function (e) {
+  if (e.key !== "Escape") return;
+  if (S.pick) stopPick();
+  else if (S.edit) stopEdit();
+  else if (S.draw) { S.pendingRing = null; stopDraw(); }
+});
 
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+// ---- picking a place on the map (vans form, route tool) ----
 
-  // ---- toast and busy indicator ----
+var pickBar = document.getElementById("pickbar");
+function showPickbar() {
+  pickBar.hidden = false;
+  var txt = document.getElementById("pickbar-text");
+  clear(txt);
+  txt.appendChild(document.createTextNode(S.pick.text + " "));
+  txt.appendChild(el("button", { type: "button", id: "pick-centre", text: t("draw.centre"), onclick: function () { if (map) clickAt(mapCentre()); } }));
+}
+function startPick(text, cb) {
+  if (S.draw) stopDraw();
+  S.pick = { text: text, cb: cb };
+  if (map) map.getCanvas().style.cursor = "crosshair";
+  showPickbar();
+  if (isPhone()) setSheet(false);
+}
+function stopPick() {
+  S.pick = null;
+  pickBar.hidden = true;
+  if (map) map.getCanvas().style.cursor = "";
+  if (isPhone()) setSheet(true);
+}
+document.getElementById("pick-cancel").addEventListener("click", stopPick);
 
-  var toast = document.getElementById("toast");
-  var toastTimer = null;
-  function showError(prefix, err) {
-    document.getElementById("toast-text").textContent = prefix + ": " + LL.describe(err);
-    toast.className = "toast error";
-    toast.hidden = false;
-    if (toastTimer) clearTimeout(toastTimer);
-  }
-  function showInfo(text) {
-    document.getElementById("toast-text").textContent = text;
-    toast.className = "toast info";
-    toast.hidden = false;
-    if (toastTimer) clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { toast.hidden = true; }, 4000);
-  }
-  document.getElementById("toast-close").addEventListener("click", function () { toast.hidden = true; });
-  LL.onBusy(function (busy) { document.getElementById("busy").hidden = !busy; });
+// ---- data loading ----
 
-  // ---- geometry ----
-
-  function setOrigin(lon, lat) {
-    S.origin = { lon: lon, lat: lat, cos: Math.cos(lat * Math.PI / 180) };
-  }
-
-  // project maps [lon, lat] to world metres (x east, y down the screen).
-  function project(p) {
-    return [(p[0] - S.origin.lon) * S.origin.cos * M_PER_DEG, -(p[1] - S.origin.lat) * M_PER_DEG];
-  }
-  function unproject(x, y) {
-    return [x / (S.origin.cos * M_PER_DEG) + S.origin.lon, -y / M_PER_DEG + S.origin.lat];
-  }
-  function size() {
-    var r = svg.getBoundingClientRect();
-    return { w: r.width || 800, h: r.height || 600 };
-  }
-  function toScreen(p) {
-    var w = project(p), sz = size();
-    return [(w[0] - S.view.cx) * S.view.k + sz.w / 2, (w[1] - S.view.cy) * S.view.k + sz.h / 2];
-  }
-  function fromScreen(sx, sy) {
-    var sz = size();
-    return unproject((sx - sz.w / 2) / S.view.k + S.view.cx, (sy - sz.h / 2) / S.view.k + S.view.cy);
-  }
-
-  // polygonsOf returns the polygons (arrays of rings) of a GeoJSON geometry.
-  function polygonsOf(g) {
-    if (!g) return [];
-    if (g.type === "Polygon") return [g.coordinates];
-    if (g.type === "MultiPolygon") return g.coordinates;
-    if (g.type === "GeometryCollection") {
-      var out = [];
-      (g.geometries || []).forEach(function (x) { out = out.concat(polygonsOf(x)); });
-      return out;
+function asOfParam() { return encodeURIComponent(LL.rfc3339(S.asOf)); }
+function loadActiveZones() {
+  return LL.api("GET", "/v1/zones?active_at=" + asOfParam() + "&format=geojson").then(function (r) {
+    S.zonesActive = features(r);
+    renderZones();
+  }, function (err) { showError(t("err.zonemap"), err); });
+}
+function loadAllZones() {
+  return LL.api("GET", "/v1/zones?format=geojson").then(function (r) {
+    S.zonesAll = features(r);
+    renderZoneList();
+  }, function (err) { showError(t("err.zonelist"), err); });
+}
+function loadPlaces() {
+  var a = LL.api("GET", "/v1/compounds?format=geojson").then(function (r) { S.compounds = features(r); renderCompounds(); },
+    function (err) { showError(t("err.compounds"), err); });
+  var b = LL.api("GET", "/v1/facilities?format=geojson").then(function (r) { S.facilities = features(r); renderFacilities(); },
+    function (err) { showError(t("err.facilities"), err); });
+  return Promise.all([a, b]);
+}
+function reloadZones() { return Promise.all([loadActiveZones(), loadAllZones()]); }
+// zonesChanged reloads the zones and re-asks for the route of the route
+// tool, which the new zones may have changed (sealed roads are avoided).
+function zonesChanged() {
+  return reloadZones().then(function () {
+    // The server re-seals its roads in the background: ask again shortly.
+    if (S.route.from && S.route.to) {
+      setTimeout(fetchRoute, 2500);
+      return new Promise(function (res) { setTimeout(res, 500); }).then(fetchRoute);
     }
-    return [];
-  }
-
-  function ringPath(ring, close) {
-    var d = "";
-    for (var i = 0; i < ring.length; i++) {
-      var w = project(ring[i]);
-      d += (i === 0 ? "M" : "L") + w[0].toFixed(1) + " " + w[1].toFixed(1);
-    }
-    return close ? d + "Z" : d;
-  }
-
-  function geometryPath(g) {
-    if (!g) return "";
-    switch (g.type) {
-      case "Polygon":
-      case "MultiPolygon":
-        return polygonsOf(g).map(function (poly) { return poly.map(function (r) { return ringPath(r, true); }).join(""); }).join("");
-      case "LineString":
-        return ringPath(g.coordinates, false);
-      case "MultiLineString":
-        return g.coordinates.map(function (l) { return ringPath(l, false); }).join("");
-      case "GeometryCollection":
-        return (g.geometries || []).map(geometryPath).join("");
-    }
-    return "";
-  }
-
-  function inRing(ring, p) {
-    var inside = false;
-    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      var a = ring[i], b = ring[j];
-      if ((a[1] > p[1]) !== (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
-    }
-    return inside;
-  }
-  function inGeometry(g, p) {
-    var polys = polygonsOf(g);
-    for (var i = 0; i < polys.length; i++) {
-      var poly = polys[i];
-      if (!poly.length || !inRing(poly[0], p)) continue;
-      var inHole = false;
-      for (var h = 1; h < poly.length; h++) if (inRing(poly[h], p)) inHole = true;
-      if (!inHole) return true;
-    }
-    return false;
-  }
-  function centroid(g) {
-    var polys = polygonsOf(g);
-    if (!polys.length || !polys[0].length) return null;
-    var r = polys[0][0], n = r.length > 1 && r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1] ? r.length - 1 : r.length;
-    var x = 0, y = 0;
-    for (var i = 0; i < n; i++) { x += r[i][0]; y += r[i][1]; }
-    return n ? [x / n, y / n] : null;
-  }
-  function signedArea(ring) {
-    var s = 0;
-    for (var i = 0; i + 1 < ring.length; i++) s += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-    return s / 2;
-  }
-
-  // ---- data access ----
-
-  function props(f) { return (f && f.properties) || {}; }
-  function fid(f) {
-    var p = props(f);
-    return p.id !== undefined ? p.id : f.id;
-  }
-  function features(fc) {
-    if (!fc) return [];
-    if (Array.isArray(fc)) return fc;
-    if (fc.type === "FeatureCollection" && Array.isArray(fc.features)) return fc.features;
-    return [];
-  }
-  function mentionsOSM(fc) {
-    if (!fc) return false;
-    var re = /openstreetmap|\bosm\b/i;
-    if (typeof fc.attribution === "string" && re.test(fc.attribution)) return true;
-    return features(fc).some(function (f) {
-      var p = props(f);
-      return (typeof p.source === "string" && re.test(p.source)) || (typeof p.attribution === "string" && re.test(p.attribution));
-    });
-  }
-  var osmSources = {};
-  function noteAttribution(name, fc) {
-    osmSources[name] = mentionsOSM(fc);
-    var any = false;
-    for (var k in osmSources) if (osmSources[k]) any = true;
-    document.getElementById("attribution").hidden = !any;
-  }
-
-  function asOfParam() { return encodeURIComponent(LL.rfc3339(S.asOf)); }
-
-  function loadActiveZones() {
-    return LL.api("GET", "/v1/zones?active_at=" + asOfParam() + "&format=geojson").then(function (fc) {
-      S.zonesActive = features(fc);
-      noteAttribution("zones", fc);
-      render();
-    }, function (err) { showError("Could not load the zone map", err); });
-  }
-  function loadAllZones() {
-    return LL.api("GET", "/v1/zones?format=geojson").then(function (fc) {
-      S.zonesAll = features(fc);
-      renderZoneList();
-    }, function (err) { showError("Could not load the list of zones", err); });
-  }
-  function loadPlaces() {
-    var a = LL.api("GET", "/v1/compounds?format=geojson").then(function (fc) {
-      S.compounds = features(fc);
-      noteAttribution("compounds", fc);
-    }, function (err) { showError("Could not load compounds", err); });
-    var b = LL.api("GET", "/v1/facilities?format=geojson").then(function (fc) {
-      S.facilities = features(fc);
-      noteAttribution("facilities", fc);
-    }, function (err) { showError("Could not load facilities", err); });
-    // Streets are optional: no endpoint is planned, so a 404 is silent.
-    var c = LL.api("GET", "/v1/streets?format=geojson").then(function (fc) {
-      S.streets = features(fc);
-      noteAttribution("streets", fc);
-      document.getElementById("streets-layer").hidden = S.streets.length === 0;
-    }, function (err) {
-      if (!(err instanceof LL.ApiError) || (err.status !== 404 && err.status !== 405)) showError("Could not load streets", err);
-    });
-    return Promise.all([a, b, c]);
-  }
-  function reloadZones() { return Promise.all([loadActiveZones(), loadAllZones()]); }
-
-  // ---- view ----
-
-  function dataBounds() {
-    var minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
-    function add(p) {
-      if (!p || p.length < 2 || !isFinite(p[0]) || !isFinite(p[1])) return;
-      if (p[0] < minx) minx = p[0];
-      if (p[0] > maxx) maxx = p[0];
-      if (p[1] < miny) miny = p[1];
-      if (p[1] > maxy) maxy = p[1];
-    }
-    function addGeom(g) {
-      if (!g) return;
-      if (g.type === "Point") add(g.coordinates);
-      polygonsOf(g).forEach(function (poly) { (poly[0] || []).forEach(add); });
-    }
-    S.compounds.forEach(function (f) { addGeom(f.geometry); });
-    S.facilities.forEach(function (f) { addGeom(f.geometry); });
-    (S.zonesAll.length ? S.zonesAll : S.zonesActive).forEach(function (f) { addGeom(f.geometry); });
-    if (minx === Infinity) return null;
-    return [minx, miny, maxx, maxy];
-  }
-
-  function fit() {
-    var b = dataBounds();
-    if (!b) {
-      if (!S.origin) setOrigin(104.07, 30.65);
-      return;
-    }
-    if (!S.origin) setOrigin((b[0] + b[2]) / 2, (b[1] + b[3]) / 2);
-    var p0 = project([b[0], b[3]]), p1 = project([b[2], b[1]]);
-    var sz = size();
-    var wm = Math.max(p1[0] - p0[0], 50), hm = Math.max(p1[1] - p0[1], 50);
-    S.view.cx = (p0[0] + p1[0]) / 2;
-    S.view.cy = (p0[1] + p1[1]) / 2;
-    S.view.k = Math.min((sz.w - 40) / wm, (sz.h - 40) / hm);
-    S.fitted = true;
-    render();
-  }
-
-  function zoomAt(factor, sx, sy) {
-    var sz = size();
-    if (sx === undefined) { sx = sz.w / 2; sy = sz.h / 2; }
-    var k = Math.max(0.005, Math.min(50, S.view.k * factor));
-    // keep the world point under (sx, sy) fixed
-    var wx = (sx - sz.w / 2) / S.view.k + S.view.cx, wy = (sy - sz.h / 2) / S.view.k + S.view.cy;
-    S.view.k = k;
-    S.view.cx = wx - (sx - sz.w / 2) / k;
-    S.view.cy = wy - (sy - sz.h / 2) / k;
-    renderView();
-  }
-
-  // ---- rendering ----
-
-  var rafPending = false;
-  function renderView() {
-    if (rafPending) return;
-    rafPending = true;
-    requestAnimationFrame(function () {
-      rafPending = false;
-      applyTransform();
-      renderMarks();
-    });
-  }
-
-  function applyTransform() {
-    var sz = size();
-    var tx = sz.w / 2 - S.view.cx * S.view.k, ty = sz.h / 2 - S.view.cy * S.view.k;
-    gWorld.setAttribute("transform", "translate(" + tx.toFixed(2) + " " + ty.toFixed(2) + ") scale(" + S.view.k + ")");
-    renderScale();
-  }
-
-  function renderScale() {
-    // a bar of a round number of metres about 100 px long
-    var target = 100 / S.view.k, steps = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
-    var m = steps[0];
-    for (var i = 0; i < steps.length; i++) if (steps[i] <= target) m = steps[i];
-    var px = m * S.view.k;
-    var s = document.getElementById("scale");
-    s.style.width = px.toFixed(0) + "px";
-    s.textContent = m >= 1000 ? m / 1000 + " km" : m + " m";
-  }
-
-  function strictestAt(p) {
-    var best = null;
-    S.zonesActive.forEach(function (z) {
-      var k = props(z).kind;
-      if ((KIND_RANK[k] || 0) > (best ? KIND_RANK[props(best).kind] : 0) && inGeometry(z.geometry, p)) best = z;
-    });
-    return best;
-  }
-
-  function render() {
-    if (!S.origin) return;
-    clear(gStreets);
-    clear(gZones);
-    clear(gCompounds);
-    if (S.layers.streets) {
-      S.streets.forEach(function (f) {
-        if (!f.geometry || !/LineString/.test(f.geometry.type)) return;
-        var p = props(f);
-        var path = svgEl("path", { d: geometryPath(f.geometry), class: "street " + (p.highway || ""), "vector-effect": "non-scaling-stroke" });
-        if (p.name) {
-          var t = svgEl("title");
-          t.textContent = p.name + (p.highway ? " (" + p.highway + ")" : "") + (p.oneway === true || p.oneway === "yes" ? ", one-way" : "");
-          path.appendChild(t);
-        }
-        gStreets.appendChild(path);
-      });
-    }
-    clear(gPlanLines);
-    if (S.layers.zones) {
-      S.zonesActive.slice().sort(function (a, b) { return (KIND_RANK[props(a).kind] || 0) - (KIND_RANK[props(b).kind] || 0); })
-        .forEach(function (z) {
-          var p = props(z);
-          var path = svgEl("path", { d: geometryPath(z.geometry), class: "zone " + (p.kind || ""), "fill-rule": "evenodd", "vector-effect": "non-scaling-stroke" });
-          var t = svgEl("title");
-          t.textContent = (p.kind || "zone") + ": " + (p.name || "") + (p.reason ? "\n" + p.reason : "");
-          path.appendChild(t);
-          gZones.appendChild(path);
-        });
-    }
-    if (S.layers.compounds) {
-      S.compounds.forEach(function (c) {
-        var p = props(c), ctr = centroid(c.geometry);
-        var z = ctr ? strictestAt(ctr) : null;
-        var kind = z ? props(z).kind : "none";
-        var path = svgEl("path", { d: geometryPath(c.geometry), class: "compound " + kind, "fill-rule": "evenodd", "vector-effect": "non-scaling-stroke" });
-        var t = svgEl("title");
-        t.textContent = (p.name || "compound") + "\npopulation " + (p.population || 0) + ", aged 60+ " + (p.aged_60_plus || 0) +
-          (p.households ? ", households " + p.households : "") + "\nzone: " + (z ? kind + " (" + (props(z).name || "") + ")" : "none");
-        path.appendChild(t);
-        gCompounds.appendChild(path);
-      });
-    }
-    if (S.layers.sites && S.plan) {
-      features(S.plan).forEach(function (f) {
-        if (!f.geometry || f.geometry.type === "Point" || f.geometry.type === "MultiPoint") return;
-        var isLine = /LineString/.test(f.geometry.type);
-        var path = svgEl("path", { d: geometryPath(f.geometry), class: isLine ? "assign" : "planarea", "vector-effect": "non-scaling-stroke" });
-        gPlanLines.appendChild(path);
-      });
-    }
-    if (S.layers.routes) {
-      S.vanRoutes.forEach(function (r) {
-        r.lines.forEach(function (line) {
-          gPlanLines.appendChild(svgEl("path", { d: ringPath(line, false), class: "vanroute", stroke: r.color, "vector-effect": "non-scaling-stroke" }));
-        });
-      });
-    }
-    applyTransform();
-    renderMarks();
-  }
-
-  function marker(kind) {
-    var g = svgEl("g", { class: "mark " + kind });
-    switch (kind) {
-      case "hospital":
-        g.appendChild(svgEl("rect", { x: -8, y: -8, width: 16, height: 16, rx: 2 }));
-        g.appendChild(svgEl("path", { d: "M-2 -6H2V-2H6V2H2V6H-2V2H-6V-2H-2Z", class: "glyph" }));
-        break;
-      case "pharmacy":
-        g.appendChild(svgEl("circle", { r: 7 }));
-        g.appendChild(svgEl("path", { d: "M-1.5 -4.5H1.5V-1.5H4.5V1.5H1.5V4.5H-1.5V1.5H-4.5V-1.5H-1.5Z", class: "glyph" }));
-        break;
-      case "health_centre":
-        g.appendChild(svgEl("rect", { x: -7, y: -7, width: 14, height: 14, rx: 7 }));
-        g.appendChild(svgEl("path", { d: "M-4 -4V4M4 -4V4M-4 0H4", class: "glyph-line" }));
-        break;
-      case "supply_point":
-        g.appendChild(svgEl("rect", { x: -3.5, y: -3.5, width: 7, height: 7 }));
-        break;
-      case "depot":
-        g.appendChild(svgEl("path", { d: "M0 -9L9 7H-9Z" }));
-        break;
-      case "candidate_site":
-        g.appendChild(svgEl("path", { d: "M0 -6L6 0L0 6L-6 0Z" }));
-        break;
-      case "site":
-        g.appendChild(svgEl("circle", { r: 10 }));
-        break;
-      default:
-        g.appendChild(svgEl("circle", { r: 4 }));
-    }
-    return g;
-  }
-
-  function renderMarks() {
-    clear(gMarks);
-    clear(gDraw);
-    if (!S.origin) return;
-    var sz = size();
-    function visible(s) { return s[0] > -20 && s[1] > -20 && s[0] < sz.w + 20 && s[1] < sz.h + 20; }
-    if (S.layers.labels && S.layers.compounds && S.view.k > 0.45) {
-      S.compounds.forEach(function (c) {
-        var ctr = centroid(c.geometry);
-        if (!ctr) return;
-        var s = toScreen(ctr);
-        if (!visible(s)) return;
-        var t = svgEl("text", { x: s[0].toFixed(1), y: s[1].toFixed(1), class: "label" });
-        t.textContent = props(c).name || "";
-        gMarks.appendChild(t);
-      });
-    }
-    if (S.layers.facilities) {
-      var order = ["supply_point", "candidate_site", "pharmacy", "health_centre", "depot", "hospital"];
-      var facs = S.facilities.slice().sort(function (a, b) { return order.indexOf(props(a).kind) - order.indexOf(props(b).kind); });
-      facs.forEach(function (f) {
-        if (!f.geometry || f.geometry.type !== "Point") return;
-        var p = props(f), s = toScreen(f.geometry.coordinates);
-        if (!visible(s)) return;
-        if (p.kind === "supply_point" && S.view.k < 0.3) return; // too many at a low zoom
-        var g = marker(p.kind || "other");
-        g.setAttribute("transform", "translate(" + s[0].toFixed(1) + " " + s[1].toFixed(1) + ")");
-        g.setAttribute("data-facility", String(fid(f)));
-        var t = svgEl("title");
-        t.textContent = (p.name || "") + " (" + (FACILITY_LABEL[p.kind] || p.kind) + ")";
-        g.appendChild(t);
-        gMarks.appendChild(g);
-      });
-    }
-    if (S.layers.sites && S.plan) {
-      var n = 0;
-      features(S.plan).forEach(function (f) {
-        if (!f.geometry || f.geometry.type !== "Point") return;
-        if (!isSite(f)) {
-          var ds = toScreen(f.geometry.coordinates);
-          if (!visible(ds)) return;
-          var dot = svgEl("circle", { cx: ds[0].toFixed(1), cy: ds[1].toFixed(1), r: 3, class: "demand" });
-          var dt = svgEl("title");
-          dt.textContent = describeProps(props(f));
-          dot.appendChild(dt);
-          gMarks.appendChild(dot);
-          return;
-        }
-        n++;
-        var s = toScreen(f.geometry.coordinates);
-        var g = marker("site");
-        g.setAttribute("transform", "translate(" + s[0].toFixed(1) + " " + s[1].toFixed(1) + ")");
-        var num = svgEl("text", { class: "sitenum", y: 4 });
-        num.textContent = String(n);
-        g.appendChild(num);
-        var t = svgEl("title");
-        t.textContent = describeProps(props(f));
-        g.appendChild(t);
-        gMarks.appendChild(g);
-      });
-    }
-    if (S.pin) {
-      var ps = toScreen(S.pin);
-      var pin = svgEl("g", { class: "pin", transform: "translate(" + ps[0].toFixed(1) + " " + ps[1].toFixed(1) + ")" });
-      pin.appendChild(svgEl("path", { d: "M0 0L-6 -14A7 7 0 1 1 6 -14Z" }));
-      gMarks.appendChild(pin);
-    }
-    var ring = S.draw || S.pendingRing;
-    if (ring && ring.length) {
-      var d = "";
-      ring.forEach(function (p, i) {
-        var s = toScreen(p);
-        d += (i ? "L" : "M") + s[0].toFixed(1) + " " + s[1].toFixed(1);
-      });
-      if (ring.length > 2) d += "Z";
-      gDraw.appendChild(svgEl("path", { d: d, class: "drawpoly" }));
-      ring.forEach(function (p) {
-        var s = toScreen(p);
-        gDraw.appendChild(svgEl("circle", { cx: s[0].toFixed(1), cy: s[1].toFixed(1), r: 4, class: "drawvertex" }));
-      });
-    }
-  }
-
-  // isSite tells planned sites from other points of a plan (demand points):
-  // a point is a site unless a kind/role/type property says otherwise.
-  function isSite(f) {
-    var p = props(f), role = p.kind || p.role || p.type || p.layer;
-    return typeof role !== "string" || /site|facility|open/i.test(role);
-  }
-
-  function describeProps(p) {
-    var parts = [];
-    for (var k in p) {
-      if (!Object.prototype.hasOwnProperty.call(p, k)) continue;
-      var v = p[k];
-      if (v !== null && typeof v === "object") v = JSON.stringify(v);
-      parts.push(k + ": " + v);
-    }
-    return parts.join("\n");
-  }
-
-  // ---- pointer interaction: pan, click, wheel ----
-
-  var drag = null;
-  svg.addEventListener("pointerdown", function (e) {
-    if (e.button !== 0) return;
-    var fac = e.target.closest ? e.target.closest("[data-facility]") : null;
-    drag = { x: e.clientX, y: e.clientY, cx: S.view.cx, cy: S.view.cy, moved: false, facility: fac ? fac.getAttribute("data-facility") : null };
-    svg.setPointerCapture(e.pointerId);
   });
-  svg.addEventListener("pointermove", function (e) {
-    if (!drag) return;
-    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
-    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 5) return;
-    drag.moved = true;
-    svg.classList.add("panning");
-    S.view.cx = drag.cx - dx / S.view.k;
-    S.view.cy = drag.cy - dy / S.view.k;
-    renderView();
+}
+
+// ---- day slider and date picker ----
+
+var asOfInput = document.getElementById("asof");
+var daySlider = document.getElementById("day");
+function todayNoon() { return LL.parseLocal(LL.localInput(new Date()).slice(0, 10) + "T12:00"); }
+function dayOffset(d) {
+  var a = LL.parseLocal(LL.localInput(d).slice(0, 10) + "T12:00"), b = todayNoon();
+  return Math.round((a.getTime() - b.getTime()) / 86400000);
+}
+function renderDay() {
+  var off = dayOffset(S.asOf);
+  daySlider.value = String(Math.max(-14, Math.min(14, off)));
+  var label = I18N.formatDate(S.asOf) + (off === 0 ? " · " + t("zones.today") : "");
+  document.getElementById("day-out").textContent = label;
+  daySlider.setAttribute("aria-valuetext", label);
+  asOfInput.value = LL.localInput(S.asOf);
+}
+function setAsOf(d) {
+  S.asOf = d;
+  renderDay();
+  renderZoneList();
+  return loadActiveZones();
+}
+daySlider.addEventListener("input", function () {
+  var time = LL.localInput(S.asOf).slice(11);
+  var day = new Date(todayNoon().getTime() + parseInt(daySlider.value, 10) * 86400000);
+  var d = LL.parseLocal(LL.localInput(day).slice(0, 10) + "T" + time);
+  if (d) setAsOf(d);
+});
+asOfInput.addEventListener("change", function () {
+  var d = LL.parseLocal(asOfInput.value);
+  if (d) setAsOf(d);
+});
+document.getElementById("asof-now").addEventListener("click", function () { setAsOf(new Date()); });
+
+// ---- tabs (ARIA tablist, arrow keys) and the phone's bottom sheet ----
+
+var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));
+function visibleTabs() { return tabs.filter(function (b) { return !b.hidden; }); }
+function showTab(name, focus) {
+  tabs.forEach(function (b) {
+    var on = b.getAttribute("data-tab") === name;
+    b.setAttribute("aria-selected", on ? "true" : "false");
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
   });
-  svg.addEventListener("pointerup", function (e) {
-    if (!drag) return;
-    var d = drag;
-    drag = null;
-    svg.classList.remove("panning");
-    if (d.moved || !S.origin) return;
-    var r = svg.getBoundingClientRect();
-    var p = fromScreen(e.clientX - r.left, e.clientY - r.top);
-    p = [Math.round(p[0] * 1e7) / 1e7, Math.round(p[1] * 1e7) / 1e7];
-    if (S.draw) {
-      S.draw.push(p);
-      document.getElementById("draw-count").textContent = String(S.draw.length);
-      renderMarks();
-      return;
-    }
-    if (d.facility !== null) {
-      showFacility(d.facility);
-      return;
-    }
-    lookup(p);
+  Array.prototype.forEach.call(document.querySelectorAll("[role=tabpanel]"), function (s) {
+    s.hidden = s.id !== "tab-" + name || s.hasAttribute("data-role-hidden");
   });
-  svg.addEventListener("pointercancel", function () { drag = null; svg.classList.remove("panning"); });
-  svg.addEventListener("wheel", function (e) {
+  if (isPhone()) setSheet(true);
+}
+tabs.forEach(function (b) {
+  b.addEventListener("click", function () { showTab(b.getAttribute("data-tab")); });
+  b.addEventListener("keydown", function (e) {
+    var vis = visibleTabs(), i = vis.indexOf(b), j = -1;
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") j = (i + 1) % vis.length;
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") j = (i - 1 + vis.length) % vis.length;
+    else if (e.key === "Home") j = 0;
+    else if (e.key === "End") j = vis.length - 1;
+    if (j < 0) return;
     e.preventDefault();
-    var r = svg.getBoundingClientRect();
-    zoomAt(Math.pow(1.0015, -e.deltaY * (e.deltaMode === 1 ? 30 : 1)), e.clientX - r.left, e.clientY - r.top);
-  }, { passive: false });
-  document.getElementById("zoom-in").addEventListener("click", function () { zoomAt(1.5); });
-  document.getElementById("zoom-out").addEventListener("click", function () { zoomAt(1 / 1.5); });
-  document.getElementById("zoom-fit").addEventListener("click", fit);
-  window.addEventListener("resize", function () { render(); });
-  svg.setAttribute("tabindex", "0");
-  svg.addEventListener("keydown", function (e) {
-    var step = 80 / S.view.k, handled = true;
-    switch (e.key) {
-      case "+": case "=": zoomAt(1.5); break;
-      case "-": case "_": zoomAt(1 / 1.5); break;
-      case "ArrowLeft": S.view.cx -= step; renderView(); break;
-      case "ArrowRight": S.view.cx += step; renderView(); break;
-      case "ArrowUp": S.view.cy -= step; renderView(); break;
-      case "ArrowDown": S.view.cy += step; renderView(); break;
-      case "0": fit(); break;
-      default: handled = false;
-    }
-    if (handled) e.preventDefault();
+    showTab(vis[j].getAttribute("data-tab"), true);
   });
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "Escape" && S.draw) { S.pendingRing = null; stopDraw(); }
+});
+var phoneQuery = window.matchMedia("(max-width: 760px)");
+function isPhone() { return phoneQuery.matches; }
+var sheetBtn = document.getElementById("sheet-toggle");
+function setSheet(open) {
+  document.getElementById("panel").classList.toggle("collapsed", !open);
+  sheetBtn.setAttribute("aria-expanded", open ? "true" : "false");
+}
+sheetBtn.addEventListener("click", function () { setSheet(sheetBtn.getAttribute("aria-expanded") !== "true"); });
+// The legend starts open only where it leaves room (a tall desktop window);
+// fitted views keep the data clear of it while it is open.
+document.getElementById("legend").open = !isPhone() && window.innerHeight >= 900;
+
+// ---- legend ----
+
+function renderLegend() {
+  var zk = document.getElementById("zone-keys");
+  clear(zk);
+  ["sealed", "controlled", "prevention"].forEach(function (k) {
+    var c = document.createElement("canvas");
+    c.width = c.height = 16;
+    c.className = "keyswatch";
+    c.setAttribute("aria-hidden", "true");
+    var g = c.getContext("2d");
+    g.fillStyle = "#fff"; g.fillRect(0, 0, 16, 16);
+    g.putImageData(patternImage(k), 0, 0);
+    g.strokeStyle = KIND_COLOR[k]; g.lineWidth = 2;
+    if (k === "prevention") g.setLineDash([3, 2]);
+    g.strokeRect(1, 1, 14, 14);
+    zk.appendChild(el("span", { class: "keyrow" }, [c, kindName(k)]));
   });
-
-  Array.prototype.forEach.call(document.querySelectorAll("[data-layer]"), function (cb) {
-    cb.addEventListener("change", function () {
-      S.layers[cb.getAttribute("data-layer")] = cb.checked;
-      render();
-    });
+  var fk = document.getElementById("facility-keys");
+  clear(fk);
+  FACILITY_KINDS.forEach(function (k) {
+    var c = facilityCanvas(k, 20);
+    c.className = "keyswatch";
+    c.setAttribute("aria-hidden", "true");
+    fk.appendChild(el("span", { class: "keyrow" }, [c, facilityName(k)]));
   });
+}
 
-  // facility legend
-  (function () {
-    var keys = document.getElementById("facility-keys");
-    ["hospital", "pharmacy", "health_centre", "depot", "candidate_site", "supply_point"].forEach(function (k) {
-      var s = svgEl("svg", { width: 20, height: 20, viewBox: "-10 -10 20 20", class: "keysvg" });
-      s.appendChild(marker(k));
-      keys.appendChild(s);
-      keys.appendChild(document.createTextNode(FACILITY_LABEL[k]));
-      keys.appendChild(el("br"));
-    });
-  })();
+// ---- point look-up, facility details ----
 
-  // ---- tabs ----
-
-  function showTab(name) {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) {
-      b.classList.toggle("active", b.getAttribute("data-tab") === name);
-    });
-    Array.prototype.forEach.call(document.querySelectorAll(".tab"), function (s) { s.hidden = s.id !== "tab-" + name; });
-  }
-  Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) {
-    b.addEventListener("click", function () { showTab(b.getAttribute("data-tab")); });
+function table(rows) {
+  var tb = el("table", { class: "kv" });
+  rows.forEach(function (r) {
+    if (r[1] === undefined || r[1] === null || r[1] === "") return;
+    tb.appendChild(el("tr", null, [el("th", { text: r[0], translate: r[2] ? "no" : null }), el("td", { text: String(r[1]), translate: "no" })]));
   });
-
-  // ---- point look-up and facility details ----
-
-  function zoneCard(z) {
-    // z is either a zone view (fields at the top) or a GeoJSON feature
-    var p = z && z.properties ? z.properties : z || {};
-    var id = p.id !== undefined ? p.id : z.id;
-    return el("div", { class: "card zonecard " + (p.kind || "") }, [
-      el("div", null, [el("span", { class: "badge " + (p.kind || ""), text: p.kind || "zone" }), " ", el("b", { text: p.name || "zone " + id })]),
-      p.reason ? el("div", { class: "muted", text: p.reason }) : null,
-      el("div", { class: "small", text: "from " + LL.shortTime(p.effective_from) + (p.effective_until ? " until " + LL.shortTime(p.effective_until) : "") + (id !== undefined ? " · id " + id : "") })
-    ]);
-  }
-
-  function lookup(p) {
-    S.pin = p;
-    renderMarks();
-    showTab("point");
-    var out = document.getElementById("point-result");
+  return tb;
+}
+function zoneCard(z) {
+  var p = z && z.properties ? z.properties : z || {};
+  var id = p.id !== undefined ? p.id : z.id;
+  return el("div", { class: "card zonecard " + (p.kind || "") }, [
+    el("div", null, [el("span", { class: "badge " + (p.kind || ""), text: kindName(p.kind) }), " ", el("b", { text: p.name || "#" + id, translate: "no" })]),
+    p.reason ? el("div", { class: "muted", text: p.reason, translate: "no" }) : null,
+    el("div", { class: "small", text: t("zones.span", { from: I18N.formatDateTime(p.effective_from), until: p.effective_until ? I18N.formatDateTime(p.effective_until) : t("zones.open") }) })
+  ]);
+}
+function lookup(p) {
+  S.pin = p;
+  renderPin();
+  showTab("point");
+  var out = document.getElementById("point-result");
+  clear(out);
+  out.appendChild(el("p", { class: "muted", text: t("point.looking") }));
+  LL.api("GET", "/v1/lookup?lon=" + p[0] + "&lat=" + p[1] + "&at=" + asOfParam()).then(function (r) {
     clear(out);
-    out.appendChild(el("p", { class: "muted", text: "Looking up " + p[0].toFixed(6) + ", " + p[1].toFixed(6) + "…" }));
-    LL.api("GET", "/v1/lookup?lon=" + p[0] + "&lat=" + p[1] + "&at=" + asOfParam()).then(function (r) {
-      clear(out);
-      out.appendChild(el("p", { class: "small", text: "[" + p[0].toFixed(6) + ", " + p[1].toFixed(6) + "] as of " + LL.shortTime(LL.rfc3339(S.asOf)) }));
-      if (!r || !r.strictest) {
-        out.appendChild(el("div", { class: "card none" }, [el("b", { text: "No zone here" }), el("div", { class: "muted", text: "Normal rules apply at this point." })]));
-      } else {
-        out.appendChild(el("h3", { text: "Strictest zone" }));
-        out.appendChild(zoneCard(r.strictest));
-      }
-      var matches = (r && r.matches) || [];
-      if (matches.length > 1) {
-        out.appendChild(el("h3", { text: "All zones here (" + matches.length + ")" }));
-        matches.forEach(function (m) { out.appendChild(zoneCard(m)); });
-      }
-    }, function (err) {
-      clear(out);
-      out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
-      showError("Look-up failed", err);
-    });
-  }
-
-  function showFacility(id) {
-    var f = null;
-    S.facilities.forEach(function (x) { if (String(fid(x)) === id) f = x; });
-    if (!f) return;
-    var p = props(f);
-    showTab("point");
-    var out = document.getElementById("point-result");
-    clear(out);
-    var rows = [
-      ["Kind", FACILITY_LABEL[p.kind] || p.kind],
-      ["Capacity", p.capacity],
-      ["Opening hours", p.opening_hours],
-      ["Accepts health codes", Array.isArray(p.accepts) ? p.accepts.join(", ") : p.accepts],
-      ["Compound", p.compound_id ? compoundName(p.compound_id) : null],
-      ["Position", f.geometry.coordinates[0].toFixed(6) + ", " + f.geometry.coordinates[1].toFixed(6)]
-    ];
-    out.appendChild(el("div", { class: "card" }, [el("h3", { text: p.name || "facility " + id }), table(rows)]));
-    var z = strictestAt(f.geometry.coordinates);
-    out.appendChild(el("p", { class: "small", text: "Zone here: " + (z ? props(z).kind + " (" + (props(z).name || "") + ")" : "none") }));
-  }
-
-  function compoundName(id) {
-    var n = "#" + id;
-    S.compounds.forEach(function (c) { if (String(fid(c)) === String(id)) n = props(c).name || n; });
-    return n;
-  }
-
-  function table(rows) {
-    var t = el("table", { class: "kv" });
-    rows.forEach(function (r) {
-      if (r[1] === undefined || r[1] === null || r[1] === "") return;
-      t.appendChild(el("tr", null, [el("th", { text: r[0] }), el("td", { text: String(r[1]) })]));
-    });
-    return t;
-  }
-
-  // ---- zones list, lift, create ----
-
-  function zoneStatus(p) {
-    var t = S.asOf.getTime();
-    var from = new Date(p.effective_from).getTime();
-    var until = p.effective_until ? new Date(p.effective_until).getTime() : Infinity;
-    if (t < from) return "scheduled";
-    if (t >= until) return "lifted";
-    return "active";
-  }
-
-  function renderZoneList() {
-    var list = document.getElementById("zone-list");
-    clear(list);
-    var zs = S.zonesAll.slice();
-    var statusOrder = { active: 0, scheduled: 1, lifted: 2 };
-    zs.sort(function (a, b) {
-      var pa = props(a), pb = props(b);
-      var sa = statusOrder[zoneStatus(pa)], sb = statusOrder[zoneStatus(pb)];
-      if (sa !== sb) return sa - sb;
-      var ra = KIND_RANK[pa.kind] || 0, rb = KIND_RANK[pb.kind] || 0;
-      if (ra !== rb) return rb - ra;
-      return (fid(a) || 0) - (fid(b) || 0);
-    });
-    var counts = { active: 0, scheduled: 0, lifted: 0 };
-    zs.forEach(function (z) {
-      var p = props(z), st = zoneStatus(p), id = fid(z);
-      counts[st]++;
-      var li = el("li", { class: "zoneitem " + st }, [
-        el("div", null, [el("span", { class: "badge " + (p.kind || ""), text: p.kind || "?" }), " ", el("b", { text: p.name || "zone " + id }), " ", el("span", { class: "status " + st, text: st })]),
-        p.reason ? el("div", { class: "muted", text: p.reason }) : null,
-        el("div", { class: "small", text: "from " + LL.shortTime(p.effective_from) + (p.effective_until ? " until " + LL.shortTime(p.effective_until) : " (open)") + " · id " + id })
-      ]);
-      var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: "Show", onclick: function () { zoomTo(z); } })]);
-      if (!p.effective_until) {
-        buttons.appendChild(el("button", { type: "button", class: "danger", text: "Lift…", onclick: function () { liftForm(li, z); } }));
-      }
-      li.appendChild(buttons);
-      list.appendChild(li);
-    });
-    document.getElementById("zone-summary").textContent = zs.length ?
-      "As of " + LL.shortTime(LL.rfc3339(S.asOf)) + ": " + counts.active + " active, " + counts.scheduled + " scheduled, " + counts.lifted + " lifted." :
-      "No zones yet.";
-  }
-
-  function zoomTo(z) {
-    var polys = polygonsOf(z.geometry);
-    if (!polys.length) return;
-    var minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
-    polys.forEach(function (poly) {
-      (poly[0] || []).forEach(function (p) {
-        var w = project(p);
-        minx = Math.min(minx, w[0]); maxx = Math.max(maxx, w[0]);
-        miny = Math.min(miny, w[1]); maxy = Math.max(maxy, w[1]);
-      });
-    });
-    var sz = size();
-    S.view.cx = (minx + maxx) / 2;
-    S.view.cy = (miny + maxy) / 2;
-    S.view.k = Math.min(20, Math.min((sz.w - 80) / Math.max(maxx - minx, 30), (sz.h - 80) / Math.max(maxy - miny, 30)));
-    renderView();
-  }
-
-  function liftForm(li, z) {
-    if (li.querySelector("form")) return;
-    var input = el("input", { type: "datetime-local", step: "60", required: "required", value: LL.localInput(new Date()) });
-    var form = el("form", { class: "form inline" }, [
-      el("label", null, ["Lift at ", input]),
-      el("button", { type: "submit", class: "danger", text: "Lift zone" }),
-      el("button", { type: "button", text: "Cancel", onclick: function () { li.removeChild(form); } })
-    ]);
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var at = new Date(input.value);
-      if (isNaN(at.getTime())) { showError("Lift", new Error("choose a date and time")); return; }
-      var btn = form.querySelector("button[type=submit]");
-      btn.disabled = true;
-      LL.api("POST", "/v1/zones/" + encodeURIComponent(fid(z)) + "/lift", { at: LL.rfc3339(at) }).then(function () {
-        showInfo("Zone " + (props(z).name || fid(z)) + " lifted.");
-        return reloadZones();
-      }, function (err) {
-        btn.disabled = false;
-        showError("Could not lift the zone", err);
-      });
-    });
-    li.appendChild(form);
-  }
-
-  var drawBar = document.getElementById("drawbar");
-  var zoneForm = document.getElementById("zone-form");
-
-  function startDraw() {
-    S.draw = [];
-    S.pendingRing = null;
-    zoneForm.hidden = true;
-    drawBar.hidden = false;
-    svg.classList.add("drawing");
-    document.getElementById("draw-count").textContent = "0";
-    renderMarks();
-  }
-  function stopDraw() {
-    S.draw = null;
-    drawBar.hidden = true;
-    svg.classList.remove("drawing");
-    renderMarks();
-  }
-  document.getElementById("draw-start").addEventListener("click", function () { showTab("zones"); startDraw(); });
-  document.getElementById("draw-undo").addEventListener("click", function () {
-    if (S.draw && S.draw.length) S.draw.pop();
-    document.getElementById("draw-count").textContent = String(S.draw ? S.draw.length : 0);
-    renderMarks();
-  });
-  document.getElementById("draw-cancel").addEventListener("click", function () { S.pendingRing = null; stopDraw(); });
-  document.getElementById("draw-finish").addEventListener("click", function () {
-    if (!S.draw || S.draw.length < 3) {
-      showError("Drawing", new Error("a zone needs at least 3 corners"));
-      return;
-    }
-    S.pendingRing = S.draw.slice();
-    stopDraw();
-    zoneForm.hidden = false;
-    zoneForm.elements.from.value = LL.localInput(new Date());
-    zoneForm.elements.name.focus();
-  });
-  document.getElementById("zone-form-cancel").addEventListener("click", function () {
-    zoneForm.hidden = true;
-    S.pendingRing = null;
-    renderMarks();
-  });
-  document.getElementById("zones-reload").addEventListener("click", function () { reloadZones(); });
-
-  // closedCCW closes the ring and makes it counter-clockwise (GeoJSON RFC 7946 shells).
-  function closedCCW(pts) {
-    var r = pts.slice();
-    r.push(r[0]);
-    if (signedArea(r) < 0) r.reverse();
-    return r;
-  }
-
-  zoneForm.addEventListener("submit", function (e) {
-    e.preventDefault();
-    if (!S.pendingRing) { showError("New zone", new Error("draw the zone on the map first")); return; }
-    var from = new Date(zoneForm.elements.from.value);
-    if (isNaN(from.getTime())) { showError("New zone", new Error("choose when the zone takes effect")); return; }
-    var feature = {
-      type: "Feature",
-      geometry: { type: "Polygon", coordinates: [closedCCW(S.pendingRing)] },
-      properties: {
-        kind: zoneForm.elements.kind.value,
-        name: zoneForm.elements.name.value.trim(),
-        reason: zoneForm.elements.reason.value.trim(),
-        effective_from: LL.rfc3339(from)
-      }
-    };
-    var btn = zoneForm.querySelector("button[type=submit]");
-    btn.disabled = true;
-    LL.api("POST", "/v1/zones", feature, { contentType: "application/geo+json" }).then(function (z) {
-      btn.disabled = false;
-      zoneForm.hidden = true;
-      zoneForm.reset();
-      S.pendingRing = null;
-      showInfo("Zone created" + (z && (z.id || (z.properties && z.properties.id)) ? " (id " + (z.id || z.properties.id) + ")" : "") + ".");
-      return reloadZones();
-    }, function (err) {
-      btn.disabled = false;
-      showError("Could not create the zone", err);
-    });
-  });
-
-  // ---- sampling sites ----
-
-  var sitesForm = document.getElementById("sites-form");
-  // The request body: "model" and the site count come from the form; the
-  // count is sent as "sites" (routing/siteplan.Request) and, if the server
-  // rejects that field, once more as "p".
-  var countField = "sites";
-  function sitesBody() {
-    var body = {};
-    try {
-      body = JSON.parse(sitesForm.elements.body.value || "{}");
-      if (!body || typeof body !== "object" || Array.isArray(body)) body = {};
-    } catch (e) {
-      throw new Error("the request JSON is not valid: " + e.message);
-    }
-    delete body.p;
-    delete body.sites;
-    body.model = sitesForm.elements.model.value;
-    var p = parseInt(sitesForm.elements.p.value, 10);
-    if (!(p >= 1)) throw new Error("the number of sites must be a positive number");
-    body[countField] = p;
-    return body;
-  }
-  function syncSitesBody() {
-    try {
-      sitesForm.elements.body.value = JSON.stringify(sitesBody(), null, 1);
-    } catch (e) { /* leave the user's text alone until it parses */ }
-  }
-  sitesForm.elements.model.addEventListener("change", syncSitesBody);
-  sitesForm.elements.p.addEventListener("input", syncSitesBody);
-  sitesForm.elements.body.value = JSON.stringify({ model: "p-median", sites: 8 }, null, 1);
-
-  function unknownField(err, name) {
-    return err instanceof LL.ApiError && err.status >= 400 && err.status < 500 &&
-      new RegExp("unknown field \"?" + name + "\"?|" + name + ".*(unknown|not allowed)", "i").test(err.message + " " + JSON.stringify(err.details || ""));
-  }
-
-  sitesForm.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var body;
-    try {
-      body = sitesBody();
-    } catch (x) {
-      showError("Sampling sites", x);
-      return;
-    }
-    sitesForm.elements.body.value = JSON.stringify(body, null, 1);
-    var btn = document.getElementById("sites-run");
-    var out = document.getElementById("sites-result");
-    btn.disabled = true;
-    clear(out);
-    out.appendChild(el("p", { class: "muted" }, [el("span", { class: "spinner" }), " Planning " + body[countField] + " sites (this can take a while)…"]));
-    var send = function (b) { return LL.api("POST", "/v1/sites/plan", b, { timeoutMs: 660000 }); };
-    send(body).catch(function (err) {
-      // The request shape was still being designed: retry once with the other name for p.
-      var other = countField === "sites" ? "p" : "sites";
-      if (!unknownField(err, countField)) throw err;
-      var b2 = {};
-      for (var k in body) if (k !== countField) b2[k] = body[k];
-      b2[other] = body[countField];
-      return send(b2).then(function (r) {
-        countField = other;
-        syncSitesBody();
-        return r;
-      });
-    }).then(function (r) {
-      btn.disabled = false;
-      renderPlan(r);
-    }, function (err) {
-      btn.disabled = false;
-      clear(out);
-      out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
-      showError("Site planning failed", err);
-    });
-  });
-  document.getElementById("sites-clear").addEventListener("click", function () {
-    S.plan = null;
-    clear(document.getElementById("sites-result"));
-    render();
-  });
-
-  // findCollection returns the first GeoJSON FeatureCollection in a response:
-  // the response itself, its "geojson" member, or any member that is one.
-  function findCollection(r) {
-    if (!r || typeof r !== "object") return null;
-    if (r.type === "FeatureCollection") return r;
-    if (r.geojson && r.geojson.type === "FeatureCollection") return r.geojson;
-    for (var k in r) if (r[k] && typeof r[k] === "object" && r[k].type === "FeatureCollection") return r[k];
-    return null;
-  }
-
-  function renderPlan(r) {
-    var out = document.getElementById("sites-result");
-    clear(out);
-    S.plan = findCollection(r);
-    noteAttribution("plan", S.plan);
-    var card = el("div", { class: "card" }, [el("h3", { text: "Plan" })]);
-    function scalarRows(o) {
-      var rows = [];
-      for (var k in o) {
-        if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-        var v = o[k];
-        if (v === null || v === undefined) continue;
-        if (Array.isArray(v)) rows.push([k.replace(/_/g, " "), v.length + " items"]);
-        else if (typeof v !== "object") rows.push([k.replace(/_/g, " "), typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v]);
-      }
-      return rows;
-    }
-    if (r && typeof r === "object" && !Array.isArray(r)) {
-      card.appendChild(table(scalarRows(r)));
-      for (var k in r) {
-        var v = r[k];
-        if (!Object.prototype.hasOwnProperty.call(r, k) || !v || typeof v !== "object" || Array.isArray(v) || v.type === "FeatureCollection") continue;
-        var sub = scalarRows(v);
-        if (sub.length) {
-          card.appendChild(el("h4", { text: k.replace(/_/g, " ") }));
-          card.appendChild(table(sub));
-        }
-      }
-    }
-    out.appendChild(card);
-    var sites = features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point" && isSite(f); });
-    var lines = features(S.plan).filter(function (f) { return f.geometry && /LineString/.test(f.geometry.type); });
-    if (!S.plan) {
-      out.appendChild(el("p", { class: "muted", text: "The response has no GeoJSON to draw." }));
+    out.appendChild(el("p", { class: "small" }, [t("point.at", { when: I18N.formatDateTime(S.asOf) }) + " ", el("span", { translate: "no", text: p[1].toFixed(5) + ", " + p[0].toFixed(5) })]));
+    if (!r || !r.strictest) {
+      out.appendChild(el("div", { class: "card none" }, [el("b", { text: t("point.nozone") }), el("div", { class: "muted", text: t("point.normal") })]));
     } else {
-      out.appendChild(el("p", { class: "small", text: sites.length + " sites, " + lines.length + " assignment lines." }));
-      var ol = el("ol", { class: "list sites" });
-      sites.forEach(function (f) {
-        var p = props(f);
-        var name = p.name || p.site || ("site " + (fid(f) !== undefined ? fid(f) : ""));
-        var extra = [];
-        ["demand", "population", "assigned", "load", "capacity", "compounds", "served", "max_distance_m", "mean_distance_m"].forEach(function (k) {
-          if (p[k] !== undefined && typeof p[k] !== "object") extra.push(k.replace(/_/g, " ") + " " + p[k]);
-        });
-        ol.appendChild(el("li", null, [el("b", { text: name }), extra.length ? el("div", { class: "small", text: extra.join(" · ") }) : null]));
-      });
-      out.appendChild(ol);
+      out.appendChild(el("h3", { text: t("point.strictest") }));
+      out.appendChild(zoneCard(r.strictest));
     }
-    S.layers.sites = true;
-    document.querySelector("[data-layer=sites]").checked = true;
-    render();
-  }
-
-  // ---- vans: shuttles and deliveries (POST /v1/optimize, VROOM format) ----
-
-  var vansForm = document.getElementById("vans-form");
-  var ROUTE_COLORS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
-
-  // exampleProblem builds a small problem on the district's own facilities:
-  // two vans from the depot, deliveries to the first supply points, and two
-  // dialysis shuttles of different risk classes that must not share a ride.
-  function exampleProblem() {
-    function pt(f) { return f.geometry && f.geometry.coordinates ? [f.geometry.coordinates[0], f.geometry.coordinates[1]] : null; }
-    function ofKind(k) { return S.facilities.filter(function (f) { return props(f).kind === k && pt(f); }); }
-    var depot = ofKind("depot")[0] || ofKind("health_centre")[0] || S.facilities[0];
-    var hospitals = ofKind("hospital");
-    var supply = ofKind("supply_point").slice(0, 8);
-    var d = depot ? pt(depot) : [0, 0];
-    var body = {
-      vehicles: [1, 2].map(function (id) {
-        return { id: id, description: "Van " + id, start: d, end: d, capacity: [12, 2], time_window: [25200, 64800] };
-      }),
-      jobs: supply.map(function (f, i) {
-        return { id: i + 1, description: (props(f).name || "supply point") + ": medicine boxes", location: pt(f), service: 180, delivery: [3, 0], time_windows: [[32400, 43200]] };
-      }),
-      shipments: [],
-      incompatible: [[1, 2]],
-      cleaning_time: 900
-    };
-    // class 1: a green-code patient to the dialysis centre; class 2: a
-    // red-code patient to a hospital that accepts red codes
-    function hospitalFor(colour, word) {
-      var ok = hospitals.filter(function (h) { return (props(h).accepts || []).indexOf(colour) >= 0; });
-      return ok.filter(function (h) { return (props(h).name || "").toLowerCase().indexOf(word) >= 0; })[0] || ok[0] || hospitals[0];
+    var matches = (r && r.matches) || [];
+    if (matches.length > 1) {
+      out.appendChild(el("h3", { text: t("point.all", { n: matches.length }) }));
+      matches.forEach(function (m) { out.appendChild(zoneCard(m)); });
     }
-    var patients = [{ colour: "green", word: "dialysis" }, { colour: "red", word: "designated" }];
-    var gates = S.compounds.filter(function (c) { return (props(c).gates || []).length; }).slice(0, 2);
-    gates.forEach(function (c, i) {
-      var target = hospitalFor(patients[i].colour, patients[i].word);
-      if (!target) return;
-      body.shipments.push({ amount: [0, 1], class: i + 1, max_ride_time: 1800,
-        pickup: { id: 101 + 2 * i, description: (props(c).name || "compound") + ", gate 1: dialysis patient (" + patients[i].colour + " code)", location: props(c).gates[0], service: 300 },
-        delivery: { id: 102 + 2 * i, description: props(target).name || "hospital", location: pt(target), service: 120, time_windows: [[28800, 30600]] } });
-    });
-    return body;
-  }
-  document.getElementById("vans-example").addEventListener("click", function () {
-    vansForm.elements.body.value = JSON.stringify(exampleProblem(), null, 1);
-  });
-
-  function hhmm(sec) {
-    sec = Math.max(0, Math.round(sec));
-    return ("0" + Math.floor(sec / 3600) % 24).slice(-2) + ":" + ("0" + Math.floor(sec / 60) % 60).slice(-2);
-  }
-
-  // legLines asks the road engine for the streets between consecutive
-  // stops; a leg it cannot route is drawn straight.
-  function legLines(stops) {
-    var legs = [];
-    for (var i = 0; i + 1 < stops.length; i++) {
-      (function (a, b) {
-        legs.push(LL.api("GET", "/v1/route?from=" + a[0] + "," + a[1] + "&to=" + b[0] + "," + b[1]).then(function (r) {
-          return r && r.geometry && r.geometry.coordinates ? r.geometry.coordinates : [a, b];
-        }, function () { return [a, b]; }));
-      })(stops[i], stops[i + 1]);
-    }
-    return Promise.all(legs);
-  }
-
-  function renderSolution(sol) {
-    var out = document.getElementById("vans-result");
+  }, function (err) {
     clear(out);
-    var sum = sol.summary || {};
-    out.appendChild(el("div", { class: "card" }, [
-      el("h3", { text: "Plan" }),
-      table([["routes", sum.routes], ["unassigned", sum.unassigned], ["travel time", Math.round((sum.duration || 0) / 60) + " min"],
-        ["distance", sum.distance !== undefined ? (sum.distance / 1000).toFixed(1) + " km" : "–"], ["waiting", Math.round((sum.waiting_time || 0) / 60) + " min"]])
+    out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
+    showError(t("point.failed"), err);
+  });
+}
+function compoundName(id) {
+  var n = "#" + id;
+  S.compounds.forEach(function (c) { if (String(fid(c)) === String(id)) n = props(c).name || n; });
+  return n;
+}
+function showFacility(id) {
+  var f = null;
+  S.facilities.forEach(function (x) { if (String(fid(x)) === id) f = x; });
+  if (!f) return;
+  var p = props(f);
+  showTab("point");
+  var out = document.getElementById("point-result");
+  clear(out);
+  out.appendChild(el("div", { class: "card" }, [el("h3", { text: p.name || "#" + id, translate: "no" }), table([
+    [t("fac.kind"), facilityName(p.kind)],
+    [t("fac.capacity"), p.capacity],
+    [t("fac.hours"), p.opening_hours],
+    [t("fac.accepts"), Array.isArray(p.accepts) ? p.accepts.map(function (c) { return t("colour." + c); }).join(", ") : p.accepts],
+    [t("fac.compound"), p.compound_id ? compoundName(p.compound_id) : null],
+    [t("fac.position"), f.geometry.coordinates[1].toFixed(5) + ", " + f.geometry.coordinates[0].toFixed(5)]
+  ])]));
+  var z = strictestAt(f.geometry.coordinates);
+  out.appendChild(el("p", { class: "small", text: t("fac.zone", { zone: z ? kindName(props(z).kind) + " (" + (props(z).name || "") + ")" : t("zones.none") }) }));
+}
+
+// ---- the route tool: the road engine's route between two picked points ----
+
+var routeMarkers = [];
+function fetchRoute() {
+  var out = document.getElementById("route-result");
+  var a = S.route.from, b = S.route.to;
+  routeMarkers.forEach(function (m) { m.remove(); });
+  routeMarkers = [];
+  if (map && a) routeMarkers.push(numberedMarker(a, "A", "routeend"));
+  if (map && b) routeMarkers.push(numberedMarker(b, "B", "routeend"));
+  if (!a || !b) { setData("aroute", fc([])); return Promise.resolve(); }
+  return LL.api("GET", "/v1/route?from=" + a[0] + "," + a[1] + "&to=" + b[0] + "," + b[1]).then(function (r) {
+    S.route.geometry = r && r.geometry ? r.geometry : null;
+    S.route.summary = r;
+    S.route.version = (S.route.version || 0) + 1;
+    setData("aroute", fc(S.route.geometry ? [{ type: "Feature", geometry: S.route.geometry, properties: {} }] : []));
+    clear(out);
+    var rp = r && r.type === "Feature" && r.properties ? r.properties : r || {}; // GeoJSON Feature or plain JSON
+    var dist = rp.distance_m, dur = rp.time_s;
+    out.appendChild(el("div", { class: "card", id: "route-card", "data-version": String(S.route.version), "data-coords": S.route.geometry ? String(S.route.geometry.coordinates.length) : "0" }, [
+      el("b", { text: t("route.title") }),
+      el("div", { class: "small", text: t("route.summary", { km: dist !== undefined ? (dist / 1000).toFixed(2) : "?", min: dur !== undefined ? Math.round(dur / 60) : "?" }) })
     ]));
-    S.vanRoutes = [];
-    var pending = [];
-    (sol.routes || []).forEach(function (r, i) {
-      var color = ROUTE_COLORS[i % ROUTE_COLORS.length];
-      var stops = (r.steps || []).filter(function (s) { return s.location; }).map(function (s) { return s.location; });
-      var vr = { color: color, lines: [stops], stops: stops };
-      S.vanRoutes.push(vr);
-      pending.push(legLines(stops).then(function (lines) { vr.lines = lines; }));
-      var ol = el("ol");
-      (r.steps || []).forEach(function (s) {
-        var what = s.type === "start" || s.type === "end" ? s.type + " (depot)" : s.type + " " + (s.id !== undefined ? s.id : "");
-        ol.appendChild(el("li", { text: hhmm(s.arrival) + " " + what + (s.description ? " · " + s.description : "") }));
+  }, function (err) {
+    setData("aroute", fc([]));
+    clear(out);
+    out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
+  });
+}
+document.getElementById("route-from").addEventListener("click", function () {
+  startPick(t("route.pickfrom"), function (p) { S.route.from = p; fetchRoute(); });
+});
+document.getElementById("route-to").addEventListener("click", function () {
+  startPick(t("route.pickto"), function (p) { S.route.to = p; fetchRoute(); });
+});
+document.getElementById("route-clear").addEventListener("click", function () {
+  S.route = { from: null, to: null, geometry: null };
+  clear(document.getElementById("route-result"));
+  fetchRoute();
+});
+
+// ---- zones list, lift, create, edit, import, export ----
+
+function zoneStatus(p) {
+  var now = S.asOf.getTime();
+  var from = new Date(p.effective_from).getTime();
+  var until = p.effective_until ? new Date(p.effective_until).getTime() : Infinity;
+  if (now < from) return "scheduled";
+  if (now >= until) return "lifted";
+  return "active";
+}
+function renderZoneList() {
+  var list = document.getElementById("zone-list");
+  clear(list);
+  var zs = S.zonesAll.slice();
+  var order = { active: 0, scheduled: 1, lifted: 2 };
+  zs.sort(function (a, b) {
+    var pa = props(a), pb = props(b), sa = order[zoneStatus(pa)], sb = order[zoneStatus(pb)];
+    if (sa !== sb) return sa - sb;
+    var ra = KIND_RANK[pa.kind] || 0, rb = KIND_RANK[pb.kind] || 0;
+    if (ra !== rb) return rb - ra;
+    return (fid(a) || 0) - (fid(b) || 0);
+  });
+  var counts = { active: 0, scheduled: 0, lifted: 0 };
+  zs.forEach(function (z) {
+    var p = props(z), st = zoneStatus(p), id = fid(z);
+    counts[st]++;
+    var li = el("li", { class: "zoneitem " + st, "data-zone": String(id) }, [
+      el("div", null, [el("span", { class: "badge " + (p.kind || ""), text: kindName(p.kind) }), " ", el("b", { text: p.name || "#" + id, translate: "no" }), " ",
+        el("span", { class: "status " + st, text: t("status." + st) })]),
+      p.reason ? el("div", { class: "muted", text: p.reason, translate: "no" }) : null,
+      el("div", { class: "small", text: t("zones.span", { from: I18N.formatDateTime(p.effective_from), until: p.effective_until ? I18N.formatDateTime(p.effective_until) : t("zones.open") }) })
+    ]);
+    var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: t("zones.show"), onclick: function () { zoomToGeometry(z.geometry); } })]);
+    var planner = el("span", { class: "row inline", "data-roles": "planner" }, [
+      el("button", { type: "button", class: "edit", text: t("zones.edit"), onclick: function () { startEdit(z); } }),
+      !p.effective_until ? el("button", { type: "button", class: "danger", text: t("zones.lift"), onclick: function () { liftForm(li, z); } }) : null
+    ]);
+    buttons.appendChild(planner);
+    li.appendChild(buttons);
+    list.appendChild(li);
+  });
+  if (ME) LL.applyRoles(ME, list);
+  document.getElementById("zone-summary").textContent = zs.length ?
+    t("zones.counts", { when: I18N.formatDateTime(S.asOf), active: counts.active, scheduled: counts.scheduled, lifted: counts.lifted }) : t("zones.empty");
+}
+function liftForm(li, z) {
+  if (li.querySelector("form")) return;
+  var input = el("input", { type: "datetime-local", step: "60", required: "required", value: LL.localInput(new Date()) });
+  var form = el("form", { class: "form inline" }, [
+    el("label", null, [t("zones.liftat") + " ", input]),
+    el("button", { type: "submit", class: "danger", text: t("zones.liftgo") }),
+    el("button", { type: "button", text: t("common.cancel"), onclick: function () { li.removeChild(form); } })
+  ]);
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var at = LL.parseLocal(input.value);
+    if (!at) { showError(t("zones.liftgo"), new Error(t("zones.pickdate"))); return; }
+    var btn = form.querySelector("button[type=submit]");
+    btn.disabled = true;
+    LL.api("POST", "/v1/zones/" + encodeURIComponent(fid(z)) + "/lift", { at: LL.rfc3339(at) }).then(function () {
+      showInfo(t("zones.lifted", { name: props(z).name || fid(z) }));
+      return zonesChanged();
+    }, function (err) {
+      btn.disabled = false;
+      showError(t("zones.liftfailed"), err);
+    });
+  });
+  li.appendChild(form);
+  input.focus();
+}
+
+var zoneForm = document.getElementById("zone-form");
+document.getElementById("draw-start").addEventListener("click", function () { showTab("zones"); startDraw(); });
+document.getElementById("zone-form-cancel").addEventListener("click", function () {
+  zoneForm.hidden = true;
+  S.pendingRing = null;
+  renderDrawing();
+});
+document.getElementById("zones-reload").addEventListener("click", function () { reloadZones(); });
+zoneForm.addEventListener("submit", function (e) {
+  e.preventDefault();
+  if (!S.pendingRing) { showError(t("zones.new"), new Error(t("zones.drawfirst"))); return; }
+  var from = LL.parseLocal(zoneForm.elements.from.value);
+  if (!from) { showError(t("zones.new"), new Error(t("zones.pickdate"))); return; }
+  var feature = {
+    type: "Feature",
+    geometry: { type: "Polygon", coordinates: [closedCCW(S.pendingRing)] },
+    properties: {
+      kind: zoneForm.elements.kind.value,
+      name: zoneForm.elements.name.value.trim(),
+      reason: zoneForm.elements.reason.value.trim(),
+      effective_from: LL.rfc3339(from)
+    }
+  };
+  var btn = zoneForm.querySelector("button[type=submit]");
+  btn.disabled = true;
+  LL.api("POST", "/v1/zones", feature, { contentType: "application/geo+json" }).then(function (z) {
+    btn.disabled = false;
+    zoneForm.hidden = true;
+    zoneForm.reset();
+    S.pendingRing = null;
+    renderDrawing();
+    showInfo(t("zones.created", { id: z && (z.id || (z.properties && z.properties.id)) || "" }));
+    return zonesChanged();
+  }, function (err) {
+    btn.disabled = false;
+    showError(t("zones.createfailed"), err);
+  });
+});
+document.getElementById("zones-import").addEventListener("change", function (e) {
+  var file = e.target.files && e.target.files[0];
+  if (!file) return;
+  file.text().then(function (text) {
+    return LL.api("POST", "/v1/zones/import", text, { contentType: "application/geo+json" });
+  }).then(function (r) {
+    showInfo(t("zones.imported", { n: r && r.created !== undefined ? r.created : "?" }));
+    return zonesChanged();
+  }, function (err) { showError(t("zones.importfailed"), err); }).finally(function () { e.target.value = ""; });
+});
+
+// ---- sampling sites ----
+
+var sitesForm = document.getElementById("sites-form");
+function numberOrNull(v) { var n = parseFloat(v); return isFinite(n) ? n : null; }
+function syncSitesForm() {
+  var cap = sitesForm.elements.model.value === "capacitated";
+  var cover = /cover/.test(sitesForm.elements.model.value);
+  sitesForm.elements.deadline.required = cap;
+  sitesForm.elements.throughput.required = cap;
+  document.getElementById("sites-round").classList.toggle("needed", cap);
+  sitesForm.querySelector(".covermin").hidden = !cover;
+  sitesForm.elements.p.disabled = sitesForm.elements.model.value === "set-cover";
+}
+function sitesBody() {
+  var body = {};
+  try {
+    body = JSON.parse(sitesForm.elements.body.value || "{}");
+    if (!body || typeof body !== "object" || Array.isArray(body)) body = {};
+  } catch (e) {
+    throw new Error(t("sites.badjson", { why: e.message }));
+  }
+  body.model = sitesForm.elements.model.value;
+  delete body.sites;
+  if (body.model !== "set-cover") {
+    var p = parseInt(sitesForm.elements.p.value, 10);
+    if (!(p >= 1)) throw new Error(t("sites.badp"));
+    body.sites = p;
+  }
+  var round = Object.assign({}, body.round || {});
+  var dl = numberOrNull(sitesForm.elements.deadline.value), th = numberOrNull(sitesForm.elements.throughput.value), md = numberOrNull(sitesForm.elements.maxdesks.value);
+  if (dl !== null) round.deadline_hours = dl; else delete round.deadline_hours;
+  if (th !== null) round.people_per_desk_hour = th; else delete round.people_per_desk_hour;
+  if (md !== null) round.max_desks_per_site = md; else delete round.max_desks_per_site;
+  if (Object.keys(round).length) body.round = round; else delete body.round;
+  var cm = numberOrNull(sitesForm.elements.cover.value);
+  if (cm !== null && /cover/.test(body.model)) body.cover_minutes = cm; else delete body.cover_minutes;
+  return body;
+}
+function syncSitesBody() {
+  syncSitesForm();
+  try { sitesForm.elements.body.value = JSON.stringify(sitesBody(), null, 1); } catch (e) { /* leave the user's text until it parses */ }
+}
+["model", "p", "deadline", "throughput", "maxdesks", "cover"].forEach(function (n) {
+  sitesForm.elements[n].addEventListener("input", syncSitesBody);
+  sitesForm.elements[n].addEventListener("change", syncSitesBody);
+});
+sitesForm.elements.body.value = JSON.stringify({ model: "p-median", sites: 8 }, null, 1);
+syncSitesForm();
+
+var siteMarkers = [];
+function isSite(f) {
+  var p = props(f), role = p.kind || p.role || p.type || p.layer;
+  return typeof role !== "string" || /site|facility|open/i.test(role);
+}
+function findCollection(r) {
+  if (!r || typeof r !== "object") return null;
+  if (r.type === "FeatureCollection") return r;
+  if (r.geojson && r.geojson.type === "FeatureCollection") return r.geojson;
+  for (var k in r) if (r[k] && typeof r[k] === "object" && r[k].type === "FeatureCollection") return r[k];
+  return null;
+}
+function renderPlanLayers() {
+  siteMarkers.forEach(function (m) { m.remove(); });
+  siteMarkers = [];
+  var feats = features(S.plan).map(function (f) {
+    var g = f.geometry;
+    if (g && g.type === "MultiLineString") g = g; // drawn as is
+    var p = Object.assign({}, props(f));
+    p._site = !!(g && g.type === "Point" && isSite(f));
+    return { type: "Feature", geometry: g, properties: p };
+  }).filter(function (f) { return f.geometry; });
+  setData("plan", fc(feats));
+  if (!map) return;
+  var n = 0;
+  feats.forEach(function (f) {
+    if (!f.properties._site) return;
+    n++;
+    var m = numberedMarker(f.geometry.coordinates, n, "sitenum", null, f.properties.name || "");
+    m.getElement().hidden = !S.layers.sites;
+    siteMarkers.push(m);
+  });
+}
+function renderPlan(r) {
+  var out = document.getElementById("sites-result");
+  clear(out);
+  S.plan = findCollection(r);
+  renderPlanLayers();
+  var card = el("div", { class: "card", id: "plan-card" }, [el("h3", { text: t("sites.plan") })]);
+  function scalarRows(o) {
+    var rows = [];
+    for (var k in o) {
+      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      var v = o[k];
+      if (v === null || v === undefined) continue;
+      if (Array.isArray(v)) rows.push([k.replace(/_/g, " "), t("sites.items", { n: v.length }), true]);
+      else if (typeof v !== "object") rows.push([k.replace(/_/g, " "), typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v, true]);
+    }
+    return rows;
+  }
+  if (r && typeof r === "object" && !Array.isArray(r)) {
+    card.appendChild(table(scalarRows(r)));
+    for (var k in r) {
+      var v = r[k];
+      if (!Object.prototype.hasOwnProperty.call(r, k) || !v || typeof v !== "object" || Array.isArray(v) || v.type === "FeatureCollection") continue;
+      var sub = scalarRows(v);
+      if (sub.length) {
+        card.appendChild(el("h4", { text: k.replace(/_/g, " "), translate: "no" }));
+        card.appendChild(table(sub));
+      }
+    }
+  }
+  out.appendChild(card);
+  var sites = features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point" && isSite(f); });
+  var lines = features(S.plan).filter(function (f) { return f.geometry && /LineString/.test(f.geometry.type); });
+  if (!S.plan) {
+    out.appendChild(el("p", { class: "muted", text: t("sites.nogeo") }));
+  } else {
+    out.appendChild(el("p", { class: "small", id: "plan-count", text: t("sites.count", { sites: sites.length, lines: lines.length }) }));
+    var ol = el("ol", { class: "list sites" });
+    sites.forEach(function (f) {
+      var p = props(f);
+      var name = p.name || p.site || "#" + (fid(f) !== undefined ? fid(f) : "");
+      var extra = [];
+      ["demand", "population", "assigned", "load", "capacity", "desks", "compounds", "served", "max_distance_m", "mean_distance_m"].forEach(function (key) {
+        if (p[key] !== undefined && typeof p[key] !== "object") extra.push(key.replace(/_/g, " ") + " " + p[key]);
       });
-      var link = r.route_list ? el("a", { href: "driver.html?id=" + encodeURIComponent(r.route_list), target: "_blank", text: r.route_list }) : null;
-      out.appendChild(el("div", { class: "card routecard" }, [
-        el("div", null, [el("span", { class: "swatch", style: "background:" + color }), el("b", { text: r.description || "vehicle " + r.vehicle }),
-          " · " + Math.round((r.duration || 0) / 60) + " min driving"]),
-        link ? el("div", { class: "small" }, ["Driver's route list: ", link]) : null,
-        ol
+      ol.appendChild(el("li", null, [el("b", { text: name, translate: "no" }), extra.length ? el("div", { class: "small", text: extra.join(" · "), translate: "no" }) : null]));
+    });
+    out.appendChild(ol);
+  }
+  S.layers.sites = true;
+  document.querySelector("[data-layer=sites]").checked = true;
+  applyLayerToggles();
+  out.scrollIntoView({ block: "start" });
+}
+sitesForm.addEventListener("submit", function (e) {
+  e.preventDefault();
+  var body;
+  try { body = sitesBody(); } catch (x) { showError(t("sites.title"), x); return; }
+  sitesForm.elements.body.value = JSON.stringify(body, null, 1);
+  var btn = document.getElementById("sites-run");
+  var out = document.getElementById("sites-result");
+  btn.disabled = true;
+  clear(out);
+  out.appendChild(el("p", { class: "muted" }, [el("span", { class: "spinner" }), " " + t("sites.running")]));
+  LL.api("POST", "/v1/sites/plan", body, { timeoutMs: 660000 }).then(function (r) {
+    btn.disabled = false;
+    renderPlan(r);
+  }, function (err) {
+    btn.disabled = false;
+    clear(out);
+    out.appendChild(el("div", { class: "card error", id: "sites-error", role: "alert", text: LL.describe(err) }));
+    showError(t("sites.failed"), err);
+  });
+});
+document.getElementById("sites-clear").addEventListener("click", function () {
+  S.plan = null;
+  clear(document.getElementById("sites-result"));
+  renderPlanLayers();
+});
+
+// ---- vans: the dispatcher's form, writing VROOM JSON ----
+
+var vansForm = document.getElementById("vans-form");
+var V = { vehicles: [], shipments: [], jobs: [], cleaning: 15 };
+function secOf(v) { var m = /^(\d{1,2}):(\d{2})/.exec(v || ""); return m ? +m[1] * 3600 + +m[2] * 60 : null; }
+function facilitiesOf(kind) { return S.facilities.filter(function (f) { return props(f).kind === kind && f.geometry && f.geometry.type === "Point"; }); }
+function ptOf(f) { return [f.geometry.coordinates[0], f.geometry.coordinates[1]]; }
+
+// exampleForm fills the form with a small day on the district's own
+// places: two vans from the depot, deliveries to supply points, and two
+// dialysis rides of different colour classes that must not share a van.
+function exampleForm() {
+  var depot = facilitiesOf("depot")[0] || facilitiesOf("health_centre")[0] || S.facilities[0];
+  var d = depot ? ptOf(depot) : mapCentre();
+  var dn = depot ? props(depot).name : "";
+  V.vehicles = [1, 2].map(function (i) { return { desc: t("vans.van", { n: i }), start: d, startName: dn, people: 2, boxes: 12, from: "07:00", until: "18:00" }; });
+  V.jobs = facilitiesOf("supply_point").slice(0, 6).map(function (f) {
+    return { desc: props(f).name || "", loc: ptOf(f), boxes: 3, from: "09:00", until: "12:00" };
+  });
+  var hospitals = facilitiesOf("hospital");
+  function hospitalFor(colour, word) {
+    var ok = hospitals.filter(function (h) { return (props(h).accepts || []).indexOf(colour) >= 0; });
+    return ok.filter(function (h) { return (props(h).name || "").toLowerCase().indexOf(word) >= 0; })[0] || ok[0] || hospitals[0];
+  }
+  var gates = S.compounds.filter(function (c) { return (props(c).gates || []).length; }).slice(0, 2);
+  var rides = [{ colour: "green", word: "dialysis" }, { colour: "red", word: "designated" }];
+  V.shipments = [];
+  gates.forEach(function (c, i) {
+    var h = hospitalFor(rides[i].colour, rides[i].word);
+    if (!h) return;
+    V.shipments.push({ pdesc: (props(c).name || "") + " · " + t("vans.gate", { n: 1 }), ploc: props(c).gates[0], ddesc: props(h).name || "", dloc: ptOf(h),
+      colour: rides[i].colour, from: "08:00", until: "08:30", ride: 30 });
+  });
+  renderVanForm();
+  writeVansJSON();
+}
+
+function vroomProblem() {
+  var body = { vehicles: [], jobs: [], shipments: [] };
+  V.vehicles.forEach(function (v, i) {
+    if (!v.start) throw new Error(t("vans.needstart", { n: i + 1 }));
+    var tw = [secOf(v.from), secOf(v.until)];
+    var veh = { id: i + 1, description: v.desc || t("vans.van", { n: i + 1 }), start: v.start, end: v.start, capacity: [Math.max(0, v.boxes | 0), Math.max(0, v.people | 0)] };
+    if (tw[0] !== null && tw[1] !== null) veh.time_window = tw;
+    body.vehicles.push(veh);
+  });
+  V.jobs.forEach(function (j, i) {
+    if (!j.loc) throw new Error(t("vans.needjob", { n: i + 1 }));
+    var job = { id: i + 1, description: j.desc || t("vans.delivery", { n: i + 1 }), location: j.loc, service: 180, delivery: [Math.max(0, j.boxes | 0), 0] };
+    var a = secOf(j.from), b = secOf(j.until);
+    if (a !== null && b !== null) job.time_windows = [[a, b]];
+    body.jobs.push(job);
+  });
+  var classes = {};
+  V.shipments.forEach(function (s, i) {
+    if (!s.ploc || !s.dloc) throw new Error(t("vans.needride", { n: i + 1 }));
+    var cls = CLASS_COLOURS.indexOf(s.colour) + 1;
+    classes[cls] = true;
+    var sh = { amount: [0, 1], class: cls,
+      pickup: { id: 1001 + 2 * i, description: s.pdesc || t("vans.pickup"), location: s.ploc, service: 300 },
+      delivery: { id: 1002 + 2 * i, description: s.ddesc || t("vans.dropoff"), location: s.dloc, service: 120 } };
+    if (s.ride) sh.max_ride_time = Math.round(s.ride * 60);
+    var a = secOf(s.from), b = secOf(s.until);
+    if (a !== null && b !== null) sh.delivery.time_windows = [[a, b]];
+    body.shipments.push(sh);
+  });
+  var used = Object.keys(classes).map(Number).sort();
+  if (vansForm.elements.separate.checked && used.length > 1) {
+    body.incompatible = [];
+    for (var x = 0; x < used.length; x++) for (var y = x + 1; y < used.length; y++) body.incompatible.push([used[x], used[y]]);
+    body.cleaning_time = 900;
+  }
+  return body;
+}
+function writeVansJSON() {
+  try { vansForm.elements.body.value = JSON.stringify(vroomProblem(), null, 1); } catch (e) { /* incomplete form: keep the last JSON */ }
+}
+
+function placeButton(label, current, name, onPick) {
+  var txt = current ? (name || current[1].toFixed(5) + ", " + current[0].toFixed(5)) : t("vans.notpicked");
+  return el("button", { type: "button", class: "pick" + (current ? "" : " missing"), "aria-label": label + ": " + txt, onclick: function () {
+    startPick(label, function (p) { onPick(p, placeNear(p)); renderVanForm(); writeVansJSON(); });
+  } }, [el("span", { class: "picklabel", text: label }), " ", el("span", { class: "pickval", text: txt, translate: "no" })]);
+}
+function field(label, input) { return el("label", { class: "f" }, [el("span", { text: label }), input]); }
+function bindInput(obj, key, attrs) {
+  var a = Object.assign({ value: obj[key] === undefined || obj[key] === null ? "" : String(obj[key]) }, attrs || {});
+  var i = el("input", a);
+  i.addEventListener("input", function () { obj[key] = attrs && attrs.type === "number" ? parseFloat(i.value) : i.value; writeVansJSON(); });
+  return i;
+}
+function removeButton(list, idx, label) {
+  return el("button", { type: "button", class: "danger small-btn", "aria-label": label, title: label, text: "×", onclick: function () { list.splice(idx, 1); renderVanForm(); writeVansJSON(); } });
+}
+function renderVanForm() {
+  var vr = document.getElementById("van-rows");
+  clear(vr);
+  V.vehicles.forEach(function (v, i) {
+    vr.appendChild(el("fieldset", { class: "rowcard" }, [
+      el("legend", { text: t("vans.van", { n: i + 1 }) }),
+      field(t("vans.name"), bindInput(v, "desc", { maxlength: "100" })),
+      placeButton(t("vans.start"), v.start, v.startName, function (p, n) { v.start = p; v.startName = n; }),
+      el("div", { class: "frow" }, [
+        field(t("vans.boxes"), bindInput(v, "boxes", { type: "number", min: "0", max: "1000" })),
+        field(t("vans.seats"), bindInput(v, "people", { type: "number", min: "0", max: "20" }))
+      ]),
+      el("div", { class: "frow" }, [
+        field(t("vans.from"), bindInput(v, "from", { type: "time" })),
+        field(t("vans.until"), bindInput(v, "until", { type: "time" }))
+      ]),
+      removeButton(V.vehicles, i, t("vans.remove"))
+    ]));
+  });
+  var sr = document.getElementById("ship-rows");
+  clear(sr);
+  V.shipments.forEach(function (s, i) {
+    var sel = el("select", null, CLASS_COLOURS.map(function (c) { return el("option", { value: c, text: t("colour." + c) }); }));
+    sel.value = s.colour || "green";
+    sel.addEventListener("change", function () { s.colour = sel.value; writeVansJSON(); });
+    sr.appendChild(el("fieldset", { class: "rowcard ride " + (s.colour || "") }, [
+      el("legend", { text: t("vans.ride", { n: i + 1 }) }),
+      placeButton(t("vans.pickup"), s.ploc, s.pdesc, function (p, n) { s.ploc = p; s.pdesc = n || s.pdesc; }),
+      field(t("vans.pickupname"), bindInput(s, "pdesc", { maxlength: "200" })),
+      placeButton(t("vans.dropoff"), s.dloc, s.ddesc, function (p, n) { s.dloc = p; s.ddesc = n || s.ddesc; }),
+      field(t("vans.dropoffname"), bindInput(s, "ddesc", { maxlength: "200" })),
+      field(t("vans.class"), sel),
+      el("div", { class: "frow" }, [
+        field(t("vans.arrivefrom"), bindInput(s, "from", { type: "time" })),
+        field(t("vans.arriveuntil"), bindInput(s, "until", { type: "time" })),
+        field(t("vans.maxride"), bindInput(s, "ride", { type: "number", min: "1", max: "600" }))
+      ]),
+      removeButton(V.shipments, i, t("vans.remove"))
+    ]));
+  });
+  var jr = document.getElementById("job-rows");
+  clear(jr);
+  V.jobs.forEach(function (j, i) {
+    jr.appendChild(el("fieldset", { class: "rowcard" }, [
+      el("legend", { text: t("vans.delivery", { n: i + 1 }) }),
+      placeButton(t("vans.place"), j.loc, j.desc, function (p, n) { j.loc = p; j.desc = n || j.desc; }),
+      field(t("vans.name"), bindInput(j, "desc", { maxlength: "200" })),
+      el("div", { class: "frow" }, [
+        field(t("vans.boxes"), bindInput(j, "boxes", { type: "number", min: "0", max: "1000" })),
+        field(t("vans.from"), bindInput(j, "from", { type: "time" })),
+        field(t("vans.until"), bindInput(j, "until", { type: "time" }))
+      ]),
+      removeButton(V.jobs, i, t("vans.remove"))
+    ]));
+  });
+}
+document.getElementById("van-add").addEventListener("click", function () {
+  var depot = facilitiesOf("depot")[0];
+  V.vehicles.push({ desc: t("vans.van", { n: V.vehicles.length + 1 }), start: depot ? ptOf(depot) : null, startName: depot ? props(depot).name : "", people: 2, boxes: 12, from: "07:00", until: "18:00" });
+  renderVanForm(); writeVansJSON();
+});
+document.getElementById("ship-add").addEventListener("click", function () {
+  V.shipments.push({ pdesc: "", ploc: null, ddesc: "", dloc: null, colour: "green", from: "", until: "", ride: 30 });
+  renderVanForm(); writeVansJSON();
+});
+document.getElementById("job-add").addEventListener("click", function () {
+  V.jobs.push({ desc: "", loc: null, boxes: 1, from: "", until: "" });
+  renderVanForm(); writeVansJSON();
+});
+vansForm.elements.separate.addEventListener("change", writeVansJSON);
+document.getElementById("vans-example").addEventListener("click", exampleForm);
+
+var stopMarkers = [];
+function legLines(stops) {
+  var legs = [];
+  for (var i = 0; i + 1 < stops.length; i++) {
+    (function (a, b) {
+      legs.push(LL.api("GET", "/v1/route?from=" + a[0] + "," + a[1] + "&to=" + b[0] + "," + b[1]).then(function (r) {
+        return r && r.geometry && r.geometry.coordinates ? r.geometry.coordinates : [a, b];
+      }, function () { return [a, b]; }));
+    })(stops[i], stops[i + 1]);
+  }
+  return Promise.all(legs);
+}
+function renderRouteLayers() {
+  var feats = [];
+  S.vanRoutes.forEach(function (r) {
+    r.lines.forEach(function (line) { if (line.length > 1) feats.push({ type: "Feature", geometry: { type: "LineString", coordinates: line }, properties: { color: r.color } }); });
+  });
+  setData("routes", fc(feats));
+  stopMarkers.forEach(function (m) { m.remove(); });
+  stopMarkers = [];
+  if (!map) return;
+  S.vanRoutes.forEach(function (r) {
+    r.stops.forEach(function (s) {
+      var m = numberedMarker(s.loc, s.n, "vanstop", r.color, s.label);
+      m.getElement().hidden = !S.layers.routes;
+      stopMarkers.push(m);
+    });
+  });
+}
+function stepName(s) {
+  if (s.type === "start") return t("step.start");
+  if (s.type === "end") return t("step.end");
+  return s.description || t("step." + s.type) + " " + (s.id !== undefined ? s.id : "");
+}
+function renderSolution(sol) {
+  var out = document.getElementById("vans-result");
+  clear(out);
+  var sum = sol.summary || {};
+  out.appendChild(el("div", { class: "card", id: "vans-summary" }, [
+    el("h3", { text: t("vans.plan") }),
+    table([[t("vans.routes"), sum.routes], [t("vans.unassigned"), sum.unassigned], [t("vans.travel"), t("unit.min", { n: Math.round((sum.duration || 0) / 60) })],
+      [t("vans.distance"), sum.distance !== undefined ? t("unit.km", { n: (sum.distance / 1000).toFixed(1) }) : "–"], [t("vans.waiting"), t("unit.min", { n: Math.round((sum.waiting_time || 0) / 60) })]])
+  ]));
+  S.vanRoutes = [];
+  var pending = [];
+  (sol.routes || []).forEach(function (r, i) {
+    var color = ROUTE_COLORS[i % ROUTE_COLORS.length];
+    var steps = (r.steps || []).filter(function (s) { return s.location; });
+    var locs = steps.map(function (s) { return s.location; });
+    var n = 0;
+    var vr = { color: color, lines: [locs], stops: steps.filter(function (s) { return s.type !== "start" && s.type !== "end"; }).map(function (s) { n++; return { loc: s.location, n: n, label: stepName(s) }; }) };
+    S.vanRoutes.push(vr);
+    pending.push(legLines(locs).then(function (lines) { vr.lines = lines; }));
+    var ol = el("ol", { class: "steps" });
+    var k = 0;
+    (r.steps || []).forEach(function (s) {
+      var numbered = s.type !== "start" && s.type !== "end";
+      if (numbered) k++;
+      ol.appendChild(el("li", { class: numbered ? "" : "depot" }, [
+        el("span", { class: "stepnum", style: numbered ? "background:" + color : null, text: numbered ? String(k) : "·", "aria-hidden": "true" }),
+        el("span", { class: "steptime", text: LL.clock(s.arrival), translate: "no" }), " ",
+        el("span", { text: numbered ? t("step." + s.type) + ": " : "" }),
+        el("span", { text: stepName(s), translate: "no" }),
+        s.waiting_time ? el("span", { class: "small", text: " · " + t("vans.wait", { n: Math.round(s.waiting_time / 60) }) }) : null
       ]));
     });
-    if ((sol.unassigned || []).length) {
-      out.appendChild(el("div", { class: "card error" }, [el("b", { text: "Not served" }),
-        el("ul", null, sol.unassigned.map(function (u) { return el("li", { text: u.type + " " + u.id + ": " + (u.reason || "no room") }); }))]));
-    }
-    render();
-    Promise.all(pending).then(render);
+    var link = r.route_list ? el("a", { href: "driver?id=" + encodeURIComponent(r.route_list), target: "_blank", class: "routelist", text: r.route_list, translate: "no" }) : null;
+    out.appendChild(el("div", { class: "card routecard" }, [
+      el("div", null, [el("span", { class: "swatch", style: "background:" + color }), el("b", { text: r.description || t("vans.van", { n: r.vehicle }), translate: "no" }),
+        " · " + t("vans.driving", { n: Math.round((r.duration || 0) / 60) })]),
+      link ? el("div", { class: "small" }, [t("vans.list") + " ", link]) : null,
+      ol
+    ]));
+  });
+  if ((sol.unassigned || []).length) {
+    out.appendChild(el("div", { class: "card error" }, [el("b", { text: t("vans.notserved") }),
+      el("ul", null, sol.unassigned.map(function (u) { return el("li", { text: t("step." + u.type) + " " + u.id + ": " + (u.reason || t("vans.noroom")) }); }))]));
   }
+  renderRouteLayers();
+  S.layers.routes = true;
+  document.querySelector("[data-layer=routes]").checked = true;
+  Promise.all(pending).then(renderRouteLayers);
+  out.scrollIntoView({ block: "start" });
+}
 
-  vansForm.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var body;
-    try {
-      body = JSON.parse(vansForm.elements.body.value);
-    } catch (x) {
-      showError("Vans", new Error("the problem JSON is not valid: " + x.message));
-      return;
-    }
-    var limit = parseInt(vansForm.elements.limit.value, 10) || 5;
-    var btn = document.getElementById("vans-run");
-    var out = document.getElementById("vans-result");
-    btn.disabled = true;
+var currentJob = null;
+vansForm.addEventListener("submit", function (e) {
+  e.preventDefault();
+  var body;
+  try {
+    body = JSON.parse(vansForm.elements.body.value);
+  } catch (x) {
+    showError(t("vans.title"), new Error(t("vans.badjson", { why: x.message })));
+    return;
+  }
+  var limit = parseInt(vansForm.elements.limit.value, 10) || 5;
+  var btn = document.getElementById("vans-run");
+  var cancel = document.getElementById("vans-cancel");
+  var bar = document.getElementById("vans-progress");
+  var out = document.getElementById("vans-result");
+  btn.disabled = true;
+  clear(out);
+  var status = el("p", { class: "muted", id: "vans-status" }, [el("span", { class: "spinner" }), el("span", { text: " " + t("vans.running", { n: limit }) })]);
+  out.appendChild(status);
+  function done() { btn.disabled = false; cancel.hidden = true; bar.hidden = true; currentJob = null; }
+  function failed(err) {
+    done();
     clear(out);
-    var status = el("p", { class: "muted" }, [el("span", { class: "spinner" }), " Optimizing for up to " + limit + " s…"]);
-    out.appendChild(status);
-    function done() { btn.disabled = false; }
-    function failed(err) {
-      done();
-      clear(out);
-      out.appendChild(el("div", { class: "card error", text: LL.describe(err) }));
-      showError("Optimization failed", err);
-    }
-    LL.api("POST", "/v1/optimize?async=true&time_limit=" + limit + "s", body).then(function (j) {
-      function poll() {
-        LL.api("GET", "/v1/jobs/" + encodeURIComponent(j.id)).then(function (st) {
-          if (st.state === "running") {
-            var p = st.progress;
-            status.lastChild.textContent = p ? " " + p.elapsed_s.toFixed(1) + " s: " + p.vehicles + " vans, cost " + Math.round(p.cost) + " (iteration " + p.iteration + ")" : " Optimizing…";
-            setTimeout(poll, 500);
-            return;
+    out.appendChild(el("div", { class: "card error", role: "alert", text: LL.describe(err) }));
+    showError(t("vans.failed"), err);
+  }
+  LL.api("POST", "/v1/optimize?async=true&time_limit=" + limit + "s", body).then(function (j) {
+    currentJob = j.id;
+    cancel.hidden = false;
+    bar.hidden = false;
+    bar.value = 0;
+    function poll() {
+      LL.api("GET", "/v1/jobs/" + encodeURIComponent(j.id), null, { quiet: true }).then(function (st) {
+        if (cancelled[j.id]) return; // the cancel button has answered already
+        if (st.state === "running") {
+          var p = st.progress;
+          if (p) {
+            bar.value = Math.min(100, 100 * p.elapsed_s / limit);
+            status.lastChild.textContent = " " + t("vans.progress", { s: p.elapsed_s.toFixed(1), vans: p.vehicles, cost: Math.round(p.cost), it: p.iteration });
           }
-          done();
-          if (st.state === "done") renderSolution(st.result);
-          else failed(st.error ? new LL.ApiError(st.error.status || 422, st.error.code, st.error.message, st.error.details) : new Error("the job " + st.state));
-        }, failed);
-      }
-      poll();
-    }, failed);
-  });
-  document.getElementById("vans-clear").addEventListener("click", function () {
-    S.vanRoutes = [];
-    clear(document.getElementById("vans-result"));
-    render();
-  });
+          setTimeout(poll, 400);
+          return;
+        }
+        if (st.state === "done") { done(); renderSolution(st.result); }
+        else if (st.state === "cancelled") { done(); clear(out); out.appendChild(el("p", { class: "muted", id: "vans-cancelled", text: t("vans.cancelled") })); }
+        else failed(st.error ? new LL.ApiError(st.error.status || 422, st.error.code, st.error.message, st.error.details) : new Error(st.state));
+      }, failed);
+    }
+    poll();
+  }, failed);
+});
+// Cancel asks the server to stop the solve (DELETE /v1/jobs/{id}); the
+// page stops polling and says so at once.
+var cancelled = {};
+document.getElementById("vans-cancel").addEventListener("click", function () {
+  var id = currentJob;
+  if (!id) return;
+  LL.api("DELETE", "/v1/jobs/" + encodeURIComponent(id)).then(function () {
+    cancelled[id] = true;
+    document.getElementById("vans-run").disabled = false;
+    document.getElementById("vans-cancel").hidden = true;
+    document.getElementById("vans-progress").hidden = true;
+    currentJob = null;
+    var out = document.getElementById("vans-result");
+    clear(out);
+    out.appendChild(el("p", { class: "muted", id: "vans-cancelled", text: t("vans.cancelled") }));
+  }, function (err) { showError(t("vans.cancel"), err); });
+});
+document.getElementById("vans-clear").addEventListener("click", function () {
+  S.vanRoutes = [];
+  clear(document.getElementById("vans-result"));
+  renderRouteLayers();
+});
 
-  // ---- date picker ----
+// ---- roles ----
 
-  var asOf = document.getElementById("asof");
-  asOf.value = LL.localInput(S.asOf);
-  asOf.addEventListener("change", function () {
-    var d = new Date(asOf.value);
-    if (isNaN(d.getTime())) return;
-    S.asOf = d;
-    renderZoneList();
-    loadActiveZones();
-  });
-  document.getElementById("asof-now").addEventListener("click", function () {
-    S.asOf = new Date();
-    asOf.value = LL.localInput(S.asOf);
-    renderZoneList();
-    loadActiveZones();
-  });
+var ME = null;
+function applyMe(me) {
+  if (me.signedOut) { location.assign("/signin.html?next=" + encodeURIComponent(location.pathname + location.search)); return; }
+  ME = me;
+  LL.applyRoles(me);
+  document.getElementById("whoami").textContent = me.username ? me.username + " · " + t("role." + me.role) : "";
+  var sel = tabs.filter(function (b) { return b.getAttribute("aria-selected") === "true" && !b.hidden; })[0] || visibleTabs()[0];
+  if (sel) showTab(sel.getAttribute("data-tab"));
+}
 
-  // ---- start ----
+// ---- start ----
 
-  Promise.all([loadPlaces(), loadAllZones(), loadActiveZones()]).then(function () {
-    if (!S.fitted) fit();
-    render();
-    if (!vansForm.elements.body.value) vansForm.elements.body.value = JSON.stringify(exampleProblem(), null, 1);
+renderDay();
+renderLegend();
+I18N.apply();
+var mapLoaded = new Promise(function (res) {
+  if (!map) { res(); return; }
+  map.on("load", function () {
+    setupLayers();
+    S.mapReady = true;
+    loadBasemap().then(res, res);
   });
-})();
+});
+var meLoaded = LL.me().then(applyMe, function (err) { applyMe({ username: "", role: "*" }); showError(t("err.me"), err); });
+var dataLoaded = Promise.all([loadPlaces(), loadAllZones(), loadActiveZones()]);
+Promise.all([mapLoaded, dataLoaded, meLoaded]).then(function () {
+  renderZones();
+  renderFacilities();
+  applyLayerToggles();
+  fit();
+  exampleForm();
+  document.body.setAttribute("data-ready", "true");
+});
+
+// A handle for the browser tests and the console.
+window.lifeline = {
+  map: map, S: S, mapErrors: [],
+  setZones: function (list) { S.zonesActive = list; renderZones(); },
+  applyMe: applyMe
+};

@@ -1,196 +1,313 @@
-// driver.js: the phone-sized route list for drivers. Enter a route-list id,
-// see the stops in order; ticks are kept in localStorage on the phone.
-// Reads GET /v1/route-lists/{id}; tolerant of the exact response shape
-// (an object with "stops", a "route"/"routes" wrapper, a plain array, or a
-// GeoJSON FeatureCollection of stop points).
-"use strict";
+// driver.js: the driver's phone page for GET /v1/route-lists/{code}: the
+// route on a map, the stops in order with their place names, planned
+// arrival, waits and time windows, a geo: navigation link per stop, big
+// buttons, and a print view. Done marks are kept in localStorage.
+import * as maplibregl from "./vendor/maplibre-gl.mjs";
 
-(function () {
-  var el = LL.el;
-  var form = document.getElementById("lookup");
-  var input = document.getElementById("list-id");
-  var errorBox = document.getElementById("error");
-  var summary = document.getElementById("summary");
-  var list = document.getElementById("stops");
+var el = LL.el;
+var t = I18N.t;
+var form = document.getElementById("lookup");
+var input = document.getElementById("list-id");
+var errorBox = document.getElementById("error");
+var summary = document.getElementById("summary");
+var list = document.getElementById("stops");
+var mapDiv = document.getElementById("drivermap");
+var current = null; // {id, r}
 
-  LL.onBusy(function (busy) { document.getElementById("busy").hidden = !busy; });
+LL.onBusy(function (busy) { document.getElementById("busy").hidden = !busy; });
+var langSel = document.getElementById("lang");
+langSel.value = I18N.lang();
+langSel.addEventListener("change", function () { I18N.setLang(langSel.value); });
+I18N.onChange(function () { if (current) render(current.id, current.r); });
+I18N.apply();
+document.getElementById("print").addEventListener("click", function () { window.print(); });
 
-  function pick(o, names) {
-    for (var i = 0; i < names.length; i++) if (o && o[names[i]] !== undefined && o[names[i]] !== null && o[names[i]] !== "") return o[names[i]];
-    return undefined;
+function pick(o, names) {
+  for (var i = 0; i < names.length; i++) if (o && o[names[i]] !== undefined && o[names[i]] !== null && o[names[i]] !== "") return o[names[i]];
+  return undefined;
+}
+
+// clock shows a time: numbers are seconds after midnight (the plan's clock),
+// strings RFC 3339 instants shown in the district's zone.
+function clock(v) {
+  if (v === undefined || v === null || v === "") return "";
+  if (typeof v === "number") return LL.clock(v);
+  var d = new Date(v);
+  if (isNaN(d.getTime())) return String(v);
+  return I18N.formatTime(d);
+}
+function windowText(w) {
+  if (!w) return "";
+  if (Array.isArray(w) && w.length && Array.isArray(w[0])) return w.map(windowText).filter(Boolean).join(", ");
+  if (Array.isArray(w) && w.length === 2) return clock(w[0]) + "–" + clock(w[1]);
+  var a = pick(w, ["start", "from", "earliest", "open"]), b = pick(w, ["end", "until", "latest", "close"]);
+  return a !== undefined || b !== undefined ? clock(a) + "–" + clock(b) : "";
+}
+function pointOf(s) {
+  var p = pick(s, ["point", "location", "position", "coordinates"]);
+  if (Array.isArray(p) && p.length >= 2) return [Number(p[0]), Number(p[1])];
+  if (p && typeof p === "object" && p.lon !== undefined) return [Number(p.lon), Number(p.lat)];
+  return null;
+}
+function stopsOf(r) {
+  if (Array.isArray(r)) return r;
+  if (!r || typeof r !== "object") return [];
+  if (r.type === "FeatureCollection" && Array.isArray(r.features)) {
+    return r.features.map(function (f) {
+      var s = Object.assign({}, f.properties || {});
+      if (f.geometry && f.geometry.type === "Point" && !s.point) s.point = f.geometry.coordinates;
+      return s;
+    });
   }
+  if (Array.isArray(r.stops)) return r.stops;
+  if (r.route_list) return stopsOf(r.route_list);
+  if (r.route) return stopsOf(r.route);
+  return [];
+}
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+function doneKey(id) { return "lifeline.done." + id; }
+function loadDone(id) {
+  try { return JSON.parse(localStorage.getItem(doneKey(id)) || "{}") || {}; } catch (e) { return {}; }
+}
+function saveDone(id, done) {
+  try { localStorage.setItem(doneKey(id), JSON.stringify(done)); } catch (e) { /* private mode: marks are not kept */ }
+}
 
-  // clock shows a time: RFC3339 strings as HH:MM, numbers as seconds after midnight.
-  function clock(v) {
-    if (v === undefined || v === null || v === "") return "";
-    if (typeof v === "number") {
-      var s = Math.max(0, Math.round(v));
-      return pad(Math.floor(s / 3600) % 24) + ":" + pad(Math.floor(s / 60) % 60);
-    }
-    var d = new Date(v);
-    if (isNaN(d.getTime())) return String(v);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+// kindText says what the driver does at a stop.
+function kindText(kind) {
+  switch (kind) {
+    case "start": return t("stop.start");
+    case "end": return t("stop.end");
+    case "pickup": return t("stop.pickup");
+    case "delivery": case "job": return t("stop.delivery");
+    case "break": return t("stop.break");
   }
+  return kind || t("stop.stop");
+}
 
-  function windowText(w) {
-    if (!w) return "";
-    if (Array.isArray(w) && w.length === 2) return clock(w[0]) + "–" + clock(w[1]);
-    var a = pick(w, ["start", "from", "earliest", "open"]), b = pick(w, ["end", "until", "latest", "close"]);
-    return a !== undefined || b !== undefined ? clock(a) + "–" + clock(b) : "";
-  }
+// geoLink is an RFC 5870 geo: URI that phones open in their map app.
+function geoLink(p, name) {
+  var lat = p[1].toFixed(6), lon = p[0].toFixed(6);
+  return "geo:" + lat + "," + lon + "?q=" + lat + "," + lon + (name ? "(" + encodeURIComponent(name) + ")" : "");
+}
 
-  function pointOf(s) {
-    var p = pick(s, ["point", "location", "position", "coordinates"]);
-    if (Array.isArray(p) && p.length >= 2) return [Number(p[0]), Number(p[1])];
-    if (p && typeof p === "object" && p.lon !== undefined) return [Number(p.lon), Number(p.lat)];
-    return null;
-  }
-
-  // stopsOf finds the stop list in a response of any supported shape.
-  function stopsOf(r) {
-    if (Array.isArray(r)) return r;
-    if (!r || typeof r !== "object") return [];
-    if (r.type === "FeatureCollection" && Array.isArray(r.features)) {
-      return r.features.map(function (f) {
-        var s = Object.assign({}, f.properties || {});
-        if (f.geometry && f.geometry.type === "Point" && !s.point) s.point = f.geometry.coordinates;
-        return s;
+var map = null, markers = [];
+function drawMap(stops) {
+  var pts = stops.map(pointOf).filter(Boolean);
+  if (!pts.length) { mapDiv.hidden = true; return; }
+  mapDiv.hidden = false;
+  if (!map) {
+    try {
+      map = new maplibregl.Map({
+        container: mapDiv,
+        style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#eef1f3" } }] },
+        center: pts[0], zoom: 13, attributionControl: false, dragRotate: false, pitchWithRotate: false, maxPitch: 0,
+        locale: I18N.mapLocale(), fadeDuration: 0, cooperativeGestures: false
       });
-    }
-    if (Array.isArray(r.stops)) return r.stops;
-    if (r.route_list) return stopsOf(r.route_list);
-    if (r.route) return stopsOf(r.route);
-    if (Array.isArray(r.routes)) {
-      var all = [];
-      r.routes.forEach(function (x) { all = all.concat(stopsOf(x)); });
-      return all;
-    }
-    return [];
-  }
-
-  function doneKey(id) { return "lifeline.done." + id; }
-  function loadDone(id) {
-    try { return JSON.parse(localStorage.getItem(doneKey(id)) || "{}") || {}; } catch (e) { return {}; }
-  }
-  function saveDone(id, done) {
-    try { localStorage.setItem(doneKey(id), JSON.stringify(done)); } catch (e) { /* private mode: ticks are not kept */ }
-  }
-
-  function render(id, r) {
-    list.textContent = "";
-    var stops = stopsOf(r);
-    var done = loadDone(id);
-    var head = [];
-    var meta = r && !Array.isArray(r) ? r : {};
-    var vehicle = pick(meta, ["vehicle_name", "vehicle", "vehicle_id"]);
-    var driver = pick(meta, ["driver", "driver_name"]);
-    var date = pick(meta, ["date", "day", "start", "starts_at"]);
-    head.push("Route list " + id);
-    if (vehicle !== undefined) head.push("vehicle " + (typeof vehicle === "object" ? JSON.stringify(vehicle) : vehicle));
-    if (driver !== undefined) head.push("driver " + driver);
-    if (date !== undefined) head.push(LL.shortTime(date));
-    head.push(stops.length + (stops.length === 1 ? " stop" : " stops"));
-    summary.textContent = head.join(" · ");
-    if (!stops.length) {
-      list.appendChild(el("li", { class: "muted", text: "This route list has no stops." }));
+      map.touchZoomRotate.disableRotation();
+      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
+      map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
+      map.on("error", function () { /* a missing basemap tile is not the driver's problem */ });
+    } catch (e) {
+      map = null;
+      mapDiv.hidden = true;
       return;
     }
+  }
+  var ready = map.loaded() ? Promise.resolve() : new Promise(function (res) { map.once("load", res); });
+  ready.then(function () {
+    if (!map.getSource("route")) {
+      addBasemap();
+      map.addSource("route", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+      map.addLayer({ id: "route-casing", type: "line", source: "route", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#fff", "line-width": 8 } });
+      map.addLayer({ id: "route-line", type: "line", source: "route", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#1565c0", "line-width": 5 } });
+    }
+    map.getSource("route").setData({ type: "FeatureCollection", features: [{ type: "Feature", geometry: { type: "LineString", coordinates: pts }, properties: {} }] });
+    legs(pts).then(function (lines) {
+      var coords = [];
+      lines.forEach(function (l) { coords = coords.concat(l); });
+      if (map.getSource("route")) map.getSource("route").setData({ type: "FeatureCollection", features: [{ type: "Feature", geometry: { type: "LineString", coordinates: coords }, properties: {} }] });
+      fitTo(coords.concat(pts));
+    });
+    markers.forEach(function (m) { m.remove(); });
+    markers = [];
+    var n = 0;
     stops.forEach(function (s, i) {
-      var key = String(pick(s, ["id", "stop_id", "job_id"]) !== undefined ? pick(s, ["id", "stop_id", "job_id"]) : i);
-      var kind = String(pick(s, ["kind", "type", "action"]) || "");
-      var seq = pick(s, ["seq", "sequence", "order", "index"]);
-      var title = pick(s, ["name", "label", "title", "address", "place"]) || (kind ? kind : "stop") + " " + (i + 1);
-      var lines = [];
-      if (kind) lines.push(kind);
-      var eta = pick(s, ["eta", "arrival", "arrive_at", "arrival_time", "time"]);
-      if (eta !== undefined) lines.push("arrive " + clock(eta));
-      var win = windowText(pick(s, ["time_window", "window", "tw"]));
-      if (win) lines.push("window " + win);
-      var qty = pick(s, ["people", "passengers", "items", "boxes", "quantity", "demand"]);
-      if (Array.isArray(qty)) {
-        // lifeline's route lists: loaded (+) or handed over (-) per capacity dimension
-        var up = qty.filter(function (q) { return q > 0; }).length, down = qty.filter(function (q) { return q < 0; }).length;
-        var amount = qty.map(function (q) { return Math.abs(q); }).join(" / ");
-        if (up && !down) lines.push("load " + amount);
-        else if (down && !up) lines.push("hand over " + amount);
-        else if (up || down) lines.push("items " + qty.join(" / "));
-      } else if (qty !== undefined) lines.push((typeof qty === "object" ? JSON.stringify(qty) : qty) + " " + (pick(s, ["people", "passengers"]) !== undefined ? "people" : "items"));
       var p = pointOf(s);
-      var phone = pick(s, ["phone", "contact"]);
-      var note = pick(s, ["note", "notes", "instructions", "address"]);
-      var zone = pick(s, ["zone", "zone_kind"]);
-      var zoneKind = zone && typeof zone === "object" ? zone.kind : zone;
-      var box = el("input", { type: "checkbox", "aria-label": "stop " + (i + 1) + " done" });
-      box.checked = !!done[key];
-      var li = el("li", { class: "stop " + kind.toLowerCase() + (box.checked ? " done" : "") }, [
-        el("div", { class: "seq", text: String(seq !== undefined ? seq : i + 1) }),
-        el("div", { class: "body" }, [
-          el("div", { class: "title", text: String(title) }),
-          lines.length ? el("div", { class: "meta", text: lines.join(" · ") }) : null,
-          note && note !== title ? el("div", { class: "meta", text: String(note) }) : null,
-          phone ? el("div", { class: "meta" }, [el("a", { href: "tel:" + String(phone), text: String(phone) })]) : null,
-          zoneKind === "sealed" || zoneKind === "controlled" ? el("div", { class: "zonewarn", text: "In a " + zoneKind + " zone: hand over at the gate" }) : null,
-          p ? el("div", { class: "meta", text: p[1].toFixed(5) + ", " + p[0].toFixed(5) }) : null
-        ]),
-        el("label", { class: "done-box" }, [box, "done"])
-      ]);
-      box.addEventListener("change", function () {
-        done[key] = box.checked;
-        if (!box.checked) delete done[key];
-        saveDone(id, done);
-        li.classList.toggle("done", box.checked);
-      });
-      list.appendChild(li);
+      if (!p) return;
+      var k = String(pick(s, ["kind", "type"]) || "");
+      var label = k === "start" || k === "end" ? "◆" : String(++n);
+      var e = el("div", { class: "nummark vanstop " + k, "aria-hidden": "true", translate: "no" }, label);
+      markers.push(new maplibregl.Marker({ element: e }).setLngLat(p).addTo(map));
+      void i;
     });
-  }
-
-  function open(id) {
-    id = String(id).trim();
-    if (!id) return;
-    errorBox.hidden = true;
-    summary.textContent = "";
-    list.textContent = "";
-    LL.api("GET", "/v1/route-lists/" + encodeURIComponent(id)).then(function (r) {
-      render(id, r);
-    }, function (err) {
-      if (err && err.code === "not_available") errorBox.textContent = "Route lists are not available on this server: " + LL.describe(err);
-      else if (err && err.status === 404) errorBox.textContent = "No route list " + id + " (" + LL.describe(err) + ")";
-      else errorBox.textContent = "Could not load route list " + id + ": " + LL.describe(err);
-      errorBox.hidden = false;
-    });
-  }
-
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var id = input.value.trim();
-    if (!id) return;
-    try { history.replaceState(null, "", "?id=" + encodeURIComponent(id)); } catch (x) { /* file: URLs */ }
-    open(id);
+    map.resize();
+    fitTo(pts);
   });
-
-  // A share link (/driver.html#share=TOKEN) opens one list without an
-  // account; the token stays in the fragment, which browsers never send.
-  var share = /(?:^#|&)share=([A-Za-z0-9_-]+)/.exec(location.hash);
-  var q = new URLSearchParams(location.search).get("id");
-  if (share) {
-    LL.api("GET", "/v1/route-lists/shared", null, { headers: { "X-Share-Token": share[1] } }).then(function (r) {
-      render(r.id, r);
-    }, function (err) {
-      errorBox.textContent = "This link does not open a route list: " + LL.describe(err);
-      errorBox.hidden = false;
-    });
-  } else if (q) {
-    input.value = q;
-    open(q);
-  } else {
-    // a signed-in driver: open the newest list assigned to them
-    LL.api("GET", "/v1/route-lists").then(function (r) {
-      var ls = r && r.route_lists;
-      if (ls && ls.length) { input.value = ls[ls.length - 1].id; open(ls[ls.length - 1].id); }
-    }, function (err) {
-      if (err && err.status === 401) location.assign("/signin.html?next=/driver.html");
-    });
+}
+function fitTo(pts) {
+  var b = pts.reduce(function (a, p) { return [Math.min(a[0], p[0]), Math.min(a[1], p[1]), Math.max(a[2], p[0]), Math.max(a[3], p[1])]; }, [Infinity, Infinity, -Infinity, -Infinity]);
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: { top: 30, bottom: 40, left: 56, right: 30 }, maxZoom: 16, animate: false });
+}
+function addBasemap() {
+  fetch("/tiles/basemap.json").then(function (r) {
+    return r.ok && /json/.test(r.headers.get("Content-Type") || "") ? r.json() : null;
+  }).then(function (tj) {
+    if (!tj || !Array.isArray(tj.tiles) || !tj.tiles.length) return;
+    // Keep the {z}/{x}/{y} template as it is (URL() would escape the braces);
+    // a relative template is made absolute, and another host is never asked.
+    var tiles = tj.tiles.map(function (u) { return /^https?:\/\//.test(u) ? u : location.origin + (u.charAt(0) === "/" ? "" : "/") + u; });
+    if (tiles.some(function (u) { return new URL(u.replace(/[{}]/g, "")).host !== location.host; })) return; // never another host
+    map.addSource("basemap", { type: "vector", tiles: tiles, minzoom: tj.minzoom || 0, maxzoom: tj.maxzoom || 14, bounds: tj.bounds,
+      attribution: tj.attribution || "© OpenStreetMap contributors" });
+    map.addLayer({ id: "bm-water", type: "fill", source: "basemap", "source-layer": "water", paint: { "fill-color": "#aad3ee" } }, "route-casing");
+    map.addLayer({ id: "bm-roads", type: "line", source: "basemap", "source-layer": "roads", paint: { "line-color": "#ffffff",
+      "line-width": ["match", ["get", "class"], ["motorway", "trunk", "primary"], 5, ["secondary", "tertiary"], 3.5, 2] } }, "route-casing");
+    // street names in the browser's own fonts (no glyph server)
+    map.addLayer({ id: "bm-road-names", type: "symbol", source: "basemap", "source-layer": "roads", minzoom: 14, filter: ["has", "name"],
+      layout: { "text-field": I18N.lang() === "zh" ? ["get", "name"] : ["coalesce", ["get", "name_en"], ["get", "name"]],
+        "symbol-placement": "line", "text-size": 13, "text-font": ["sans-serif"] },
+      paint: { "text-color": "#263238", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
+  }).catch(function () { /* no basemap */ });
+}
+function legs(pts) {
+  var out = [];
+  for (var i = 0; i + 1 < pts.length; i++) {
+    (function (a, b) {
+      out.push(LL.api("GET", "/v1/route?from=" + a[0] + "," + a[1] + "&to=" + b[0] + "," + b[1], null, { quiet: true }).then(function (r) {
+        return r && r.geometry && r.geometry.coordinates ? r.geometry.coordinates : [a, b];
+      }, function () { return [a, b]; }));
+    })(pts[i], pts[i + 1]);
   }
-})();
+  return Promise.all(out);
+}
+
+function render(id, r) {
+  list.textContent = "";
+  var stops = stopsOf(r);
+  var done = loadDone(id);
+  var meta = r && !Array.isArray(r) ? r : {};
+  clear(summary);
+  var vehicle = pick(meta, ["vehicle_name", "vehicle"]);
+  summary.appendChild(el("h2", { class: "listtitle" }, [t("driver.list", { id: "" }), el("span", { translate: "no", text: id })]));
+  var facts = [];
+  if (vehicle !== undefined) facts.push(t("driver.vehicle", { v: String(vehicle) }));
+  var created = pick(meta, ["created_at", "date"]);
+  if (created) facts.push(t("driver.planned", { when: I18N.formatDateTime(created) }));
+  var n = stops.filter(function (s) { var k = pick(s, ["kind", "type"]); return k !== "start" && k !== "end"; }).length;
+  facts.push(t("driver.stops", { n: n }));
+  if (typeof meta.duration_s === "number") facts.push(t("driver.driving", { n: Math.round(meta.duration_s / 60) }));
+  if (typeof meta.distance_m === "number") facts.push(t("unit.km", { n: (meta.distance_m / 1000).toFixed(1) }));
+  summary.appendChild(el("p", { class: "muted", text: facts.join(" · ") }));
+  document.getElementById("list-actions").hidden = false;
+  if (!stops.length) {
+    list.appendChild(el("li", { class: "muted", text: t("driver.nostops") }));
+    mapDiv.hidden = true;
+    return;
+  }
+  var k = 0;
+  stops.forEach(function (s, i) {
+    var key = String(pick(s, ["seq", "id"]) !== undefined ? pick(s, ["seq", "id"]) : i);
+    var kind = String(pick(s, ["kind", "type", "action"]) || "");
+    var isEnd = kind === "start" || kind === "end";
+    if (!isEnd) k++;
+    var name = pick(s, ["name", "description", "label", "title", "address", "place"]);
+    var p = pointOf(s);
+    var title = name || (isEnd ? t("stop.depot") : kindText(kind));
+    var facts = [];
+    var eta = pick(s, ["arrival", "eta", "arrive_at"]);
+    if (eta !== undefined) facts.push(el("span", { class: "fact eta" }, [t("driver.arrive") + " ", el("b", { text: clock(eta), translate: "no" })]));
+    var win = windowText(pick(s, ["time_windows", "time_window", "window"]));
+    if (win) facts.push(el("span", { class: "fact" }, [t("driver.window") + " ", el("b", { text: win, translate: "no" })]));
+    var wait = pick(s, ["waiting_s", "waiting_time", "waiting"]);
+    if (typeof wait === "number" && wait > 0) facts.push(el("span", { class: "fact wait" }, t("driver.wait", { n: Math.round(wait / 60) })));
+    var service = pick(s, ["service_s", "service"]);
+    if (typeof service === "number" && service > 0 && !isEnd) facts.push(el("span", { class: "fact" }, t("driver.service", { n: Math.round(service / 60) })));
+    var items = pick(s, ["items", "amount", "quantity"]);
+    if (Array.isArray(items) && items.some(function (q) { return q; })) {
+      var up = items.some(function (q) { return q > 0; }), down = items.some(function (q) { return q < 0; });
+      var boxes = Math.abs(items[0] || 0), people = Math.abs(items[1] || 0);
+      var what = [boxes ? t("driver.boxes", { n: boxes }) : null, people ? t("driver.people", { n: people }) : null].filter(Boolean).join(", ");
+      facts.push(el("span", { class: "fact" }, (up && !down ? t("driver.load") : down && !up ? t("driver.handover") : t("driver.items")) + " " + what));
+    }
+    var zone = pick(s, ["zone", "zone_kind"]);
+    var zoneKind = zone && typeof zone === "object" ? zone.kind : zone;
+    var btn = el("button", { type: "button", class: "big donebtn", "aria-pressed": done[key] ? "true" : "false" }, done[key] ? t("driver.undo") : t("driver.done"));
+    var li = el("li", { class: "stop " + kind + (done[key] ? " done" : "") }, [
+      el("div", { class: "seq", "aria-hidden": "true", text: isEnd ? "◆" : String(k) }),
+      el("div", { class: "body" }, [
+        el("div", { class: "kind", text: kindText(kind) + (isEnd ? "" : " · " + t("driver.stopn", { n: k })) }),
+        el("div", { class: "title", text: String(title), translate: name ? "no" : null }),
+        el("div", { class: "facts" }, facts),
+        zoneKind === "sealed" || zoneKind === "controlled" ? el("div", { class: "zonewarn", text: t("driver.zonewarn", { kind: t("kind." + zoneKind) }) }) : null,
+        el("div", { class: "actions noprint" }, [
+          p ? el("a", { class: "button big nav", href: geoLink(p, name), text: t("driver.navigate") }) : null,
+          isEnd ? null : btn
+        ]),
+        p ? el("div", { class: "small printonly", translate: "no", text: p[1].toFixed(5) + ", " + p[0].toFixed(5) }) : null
+      ])
+    ]);
+    btn.addEventListener("click", function () {
+      var on = btn.getAttribute("aria-pressed") !== "true";
+      if (on) done[key] = true; else delete done[key];
+      saveDone(id, done);
+      btn.setAttribute("aria-pressed", on ? "true" : "false");
+      btn.textContent = on ? t("driver.undo") : t("driver.done");
+      li.classList.toggle("done", on);
+    });
+    list.appendChild(li);
+  });
+  drawMap(stops);
+}
+function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+function open(id) {
+  id = String(id).trim();
+  if (!id) return;
+  errorBox.hidden = true;
+  clear(summary);
+  list.textContent = "";
+  current = null;
+  LL.api("GET", "/v1/route-lists/" + encodeURIComponent(id)).then(function (r) {
+    current = { id: id, r: r };
+    render(id, r);
+  }, function (err) {
+    // The server's own message, word for word (e.g. no such code).
+    errorBox.textContent = LL.describe(err);
+    errorBox.hidden = false;
+    mapDiv.hidden = true;
+    document.getElementById("list-actions").hidden = true;
+  });
+}
+
+form.addEventListener("submit", function (e) {
+  e.preventDefault();
+  var id = input.value.trim();
+  if (!id) return;
+  try { history.replaceState(null, "", "?id=" + encodeURIComponent(id)); } catch (x) { /* file: URLs */ }
+  open(id);
+});
+
+// A share link (/driver.html#share=TOKEN) opens one list without an
+// account; the token stays in the fragment, which browsers never send.
+var share = /(?:^#|&)share=([A-Za-z0-9_-]+)/.exec(location.hash);
+var q = new URLSearchParams(location.search).get("id");
+if (share) {
+  LL.api("GET", "/v1/route-lists/shared", null, { headers: { "X-Share-Token": share[1] } }).then(function (r) {
+    current = { id: r.id, r: r };
+    render(r.id, r);
+  }, function (err) {
+    errorBox.textContent = LL.describe(err);
+    errorBox.hidden = false;
+  });
+} else if (q) {
+  input.value = q;
+  open(q);
+} else {
+  // a signed-in driver: open the newest list assigned to them (servers
+  // without accounts have no such list: nothing to open)
+  LL.api("GET", "/v1/route-lists", null, { quiet: true }).then(function (r) {
+    var ls = r && r.route_lists;
+    if (ls && ls.length) { input.value = ls[ls.length - 1].id; open(ls[ls.length - 1].id); }
+  }, function () { /* no list for this phone: the driver types the code */ });
+}
