@@ -17,6 +17,9 @@ export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--
 
 // startServer runs the binary and resolves with {url, stop} once it prints
 // its address.
+// lastURL is the address of the server started last: newPage signs in there.
+let lastURL = "";
+
 export function startServer() {
   const bin = process.env.LIFELINE_BIN;
   if (!bin) throw new Error("LIFELINE_BIN is not set (run the tests with make test-browser)");
@@ -30,6 +33,7 @@ export function startServer() {
       const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
       if (m) {
         clearTimeout(timer);
+        lastURL = m[1];
         resolve({
           url: m[1],
           log: () => log,
@@ -55,7 +59,11 @@ export async function launch() {
 const OPTIONAL = [/\/tiles\/basemap\.json$/, /\/v1\/auth\/me$/];
 
 // newPage opens a page that records console errors, page errors, failed
-// responses and every request to another host (which it aborts).
+// responses and every request to another host (which it aborts). It signs in
+// first through the real sign-in endpoint, as opts.as (default the demo
+// district's demo-admin; each demo account's password is its username), so
+// the page gets the same session cookie a person would; opts.as === null
+// stays signed out.
 export async function newPage(browser, opts = {}) {
   const ctx = await browser.newContext({
     viewport: opts.viewport || { width: 1280, height: 800 },
@@ -63,6 +71,11 @@ export async function newPage(browser, opts = {}) {
     timezoneId: opts.timezoneId || "Europe/Berlin", // not the district's zone: times must still be Shanghai's
     isMobile: !!opts.isMobile, hasTouch: !!opts.isMobile, deviceScaleFactor: 1
   });
+  const as = opts.as === undefined ? "demo-admin" : opts.as;
+  if (as !== null) {
+    const r = await ctx.request.post(lastURL + "/v1/auth/login", { data: { username: as, password: as } });
+    if (r.status() !== 200) throw new Error("sign-in as " + as + ": HTTP " + r.status() + " " + (await r.text()));
+  }
   const page = await ctx.newPage();
   const w = { foreign: [], errors: [], failed: [], expectFail: [] };
   await ctx.route("**/*", (route) => {

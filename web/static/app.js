@@ -620,9 +620,11 @@ function saveEdit() {
   var feature = {
     type: "Feature",
     geometry: polys.length === 1 ? { type: "Polygon", coordinates: polys[0] } : { type: "MultiPolygon", coordinates: polys },
-    properties: { kind: p.kind, name: p.name, reason: p.reason || "", effective_from: p.effective_from }
+    // no effective_from: the new shape is a new version in force from now
+    // (the server keeps every earlier version, so the past stays as it was)
+    properties: { kind: p.kind, name: p.name, reason: p.reason || "" }
   };
-  if (p.effective_until) feature.properties.effective_until = p.effective_until;
+  if (p.external_key) feature.properties.external_key = p.external_key;
   LL.api("PUT", "/v1/zones/" + encodeURIComponent(fid(z)), feature, { contentType: "application/geo+json" }).then(function () {
     stopEdit();
     showInfo(t("edit.saved", { name: p.name || fid(z) }));

@@ -126,6 +126,9 @@ var LL = (function () {
         if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] === undefined || attrs[k] === null || attrs[k] === false) continue;
         if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), attrs[k]);
         else if (k === "text") e.textContent = attrs[k];
+        // through the CSSOM: a style attribute is inline style, which the
+        // Content-Security-Policy (style-src 'self') refuses
+        else if (k === "style") e.style.cssText = attrs[k];
         else e.setAttribute(k, attrs[k]);
       }
     }
