@@ -114,7 +114,9 @@ func (ru *Rules) Facility(id int64) (zones.Facility, bool) {
 func (ru *Rules) IsMaternity(id int64) bool { return ru.maternity[id] }
 
 // IsDialysisCentre reports whether id does dialysis.
-func (ru *Rules) IsDialysisCentre(id int64) bool { return ru.dialysis[id] || id == ru.Designated && id != 0 }
+func (ru *Rules) IsDialysisCentre(id int64) bool {
+	return ru.dialysis[id] || id == ru.Designated && id != 0
+}
 
 // Accepts reports whether facility f accepts colour c (rule 3).
 func (ru *Rules) Accepts(f zones.Facility, c zones.HealthCode) bool {
