@@ -431,6 +431,17 @@ func TestErrorContractEveryRoute(t *testing.T) {
 				{query: "async=maybe", status: 400, path: "query.async"}}},
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"}}},
 		{"PUT", "/v1/zones/" + zid, zone, nil},
+		{"GET", "/v1/riders", "", []bad{{query: "category=surgery", status: 400, path: "query.category"},
+			{query: "compound_id=x", status: 400, path: "query.compound_id"}, {query: "limit=1_0", status: 400, path: "query.limit"}}},
+		{"GET", "/v1/riders/1", "", nil},
+		{"GET", "/v1/riders/1/destination", "", []bad{{query: "date=soon", status: 400, path: "query.date"},
+			{query: "facility_id=-1", status: 400, path: "query.facility_id"}}},
+		{"POST", "/v1/riders", riderJSON("D-017", 1, 3), []bad{{body: riderJSON("D-017", 1, 3, replace("07:30", "25:00")), status: 422, path: "sessions[0].start"},
+			{body: riderJSON("D-017", 1, 3, replace(`"companions":1`, `"companions":1_0`)), status: 400}}},
+		{"POST", "/v1/riders/import", riderCSV, []bad{{body: strings.Replace(riderCSV, "07:30", "25:00", 1), status: 422, path: "rows[2].start"},
+			{body: "pseudonym,shoe\n", status: 422, path: "rows[1].[1]"}}},
+		{"PUT", "/v1/riders/1", riderJSON("D-017", 1, 3), []bad{{body: riderJSON("D-017", 1, 3, replace(`"kind":"building"`, `"kind":"roof"`)), status: 422, path: "boarding.kind"}}},
+		{"DELETE", "/v1/riders/1", "", nil},
 		{"DELETE", "/v1/jobs/x", "", nil},
 	}
 	covered := map[string]bool{}

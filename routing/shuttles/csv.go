@@ -125,6 +125,17 @@ func guessComma(header []byte) rune {
 // many rows) as errors of row 1 or of the row concerned. Pseudonyms must
 // not repeat within the file.
 func DecodeCSV(data []byte) ([]Rider, []int, error) {
+	rs, rows, errs := DecodeCSVRows(data)
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	return rs, rows, nil
+}
+
+// DecodeCSVRows is DecodeCSV that also returns the good rows when some are
+// bad, so that a caller can check them further and report every bad row at
+// once. After a structural error (header, quoting) no rider is returned.
+func DecodeCSVRows(data []byte) ([]Rider, []int, RowErrors) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	first := data
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
@@ -176,8 +187,7 @@ func DecodeCSV(data []byte) ([]Rider, []int, error) {
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
-			errs = append(errs, RowError{Row: line, Message: csvMessage(err)})
-			break // the reader cannot resync reliably after a quoting error
+			return nil, nil, append(errs, RowError{Row: line, Message: csvMessage(err)}) // no resync after a quoting error
 		}
 		line, _ := cr.FieldPos(0)
 		if len(riders)+len(errs) >= MaxImportRows {
@@ -224,13 +234,10 @@ func DecodeCSV(data []byte) ([]Rider, []int, error) {
 		riders = append(riders, r)
 		rows = append(rows, line)
 	}
-	if len(errs) > 0 {
-		return nil, nil, errs
-	}
-	if len(riders) == 0 {
+	if len(riders) == 0 && len(errs) == 0 {
 		return nil, nil, RowErrors{{Row: 2, Message: "no riders: want one row per rider after the header"}}
 	}
-	return riders, rows, nil
+	return riders, rows, errs
 }
 
 func truncate(s string, n int) string {
