@@ -29,9 +29,9 @@ import (
 //     pregnancies (has a dialysis unit).
 //  5. Dialysis, chemotherapy and prenatal riders are followed by their own
 //     facility (Rider.FacilityID): another facility takes them only when
-//     their own refuses their colour, and then only the designated hospital
-//     (for red and orange codes). Labour and other riders may go to any
-//     facility that passes 1-4.
+//     their own does not (their colour; a red code goes to the designated
+//     hospital by rule 3). Labour and other riders may go to any facility
+//     that passes 1-4.
 type Rules struct {
 	facilities map[int64]zones.Facility
 	order      []int64 // facility ids, ascending
@@ -202,8 +202,6 @@ func (ru *Rules) MayTake(id int64, r *Rider, date time.Time) *Refusal {
 			// the own facility is gone: any facility passing 1-4 may take them
 		case ru.Accepts(own, c) && ru.Serves(own, r.Category):
 			return refuse("own_facility_only", "%s riders go to their own facility (%s), which takes them", r.Category, own.Name)
-		case id != ru.Designated:
-			return refuse("own_facility_only", "%s does not take %s codes: %s riders go to the designated hospital instead", own.Name, c, r.Category)
 		}
 	}
 	return nil
@@ -223,9 +221,9 @@ func (ru *Rules) codeCurrent(r *Rider, date time.Time) *Refusal {
 }
 
 // Destination returns the facility that takes r on date: the rider's own
-// facility when it may, otherwise the designated hospital, otherwise (labour
-// and other riders) the lowest-id facility that may. When none may, the
-// refusal is the own facility's.
+// facility when it may; otherwise, for a pregnancy, a maternity hospital;
+// then the designated hospital; then the lowest-id facility that may. When
+// none may, the refusal is the own facility's.
 func (ru *Rules) Destination(r *Rider, date time.Time) (int64, *Refusal) {
 	first := ru.MayTake(r.FacilityID, r, date)
 	if first == nil {
@@ -234,10 +232,19 @@ func (ru *Rules) Destination(r *Rider, date time.Time) (int64, *Refusal) {
 	if first.Code == "code_expired" {
 		return 0, first
 	}
-	if ru.Designated != 0 && ru.MayTake(ru.Designated, r, date) == nil {
-		return ru.Designated, nil
+	var order []int64
+	if r.Category.Pregnancy() {
+		for _, id := range ru.order {
+			if ru.maternity[id] {
+				order = append(order, id)
+			}
+		}
 	}
-	for _, id := range ru.order {
+	if ru.Designated != 0 {
+		order = append(order, ru.Designated)
+	}
+	order = append(order, ru.order...)
+	for _, id := range order {
 		if ru.MayTake(id, r, date) == nil {
 			return id, nil
 		}

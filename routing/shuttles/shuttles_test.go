@@ -193,7 +193,9 @@ func TestMayTake(t *testing.T) {
 		{"labour green not at dialysis centre", 3, rider(CategoryLabour, zones.CodeGreen, 2), "category_not_served"},
 		{"other orange at fever hospital", 7, rider(CategoryOther, zones.CodeOrange, 4), ""},
 		{"chemo orange to designated when own refuses", 1, rider(CategoryChemotherapy, zones.CodeOrange, 4), ""},
-		{"chemo orange at fever hospital, not own", 7, rider(CategoryChemotherapy, zones.CodeOrange, 4), "own_facility_only"},
+		{"chemo orange at fever hospital when own refuses", 7, rider(CategoryChemotherapy, zones.CodeOrange, 4), ""},
+		{"prenatal green followed by designated goes to maternity", 2, rider(CategoryPrenatal, zones.CodeGreen, 1), ""},
+		{"prenatal green followed by designated, not dialysis centre", 3, rider(CategoryPrenatal, zones.CodeGreen, 1), "category_not_served"},
 		{"chemo green elsewhere", 7, rider(CategoryChemotherapy, zones.CodeGreen, 4), "own_facility_only"},
 		{"pharmacy", 6, rider(CategoryOther, zones.CodeGreen, 6), "not_a_care_facility"},
 		{"unknown", 99, rider(CategoryOther, zones.CodeGreen, 4), "unknown_facility"},
@@ -246,6 +248,17 @@ func TestDestination(t *testing.T) {
 	r.HealthCode.SetOn = "2026-10-01"
 	if id, rf := ru.Destination(&r, day); id != 0 || rf == nil || rf.Code != "code_expired" {
 		t.Fatalf("stale code: %d %v", id, rf)
+	}
+	// A green prenatal rider followed by the designated hospital goes to
+	// the maternity hospital; an orange one stays.
+	p := validRider()
+	p.Category, p.Sessions, p.FacilityID = CategoryPrenatal, nil, 1
+	if id, rf := ru.Destination(&p, day); id != 2 || rf != nil {
+		t.Fatalf("green prenatal of the designated: %d %v, want maternity 2", id, rf)
+	}
+	p.HealthCode.Colour = zones.CodeOrange
+	if id, rf := ru.Destination(&p, day); id != 1 || rf != nil {
+		t.Fatalf("orange prenatal of the designated: %d %v, want 1", id, rf)
 	}
 	// A labour rider whose own facility is a health centre goes to the
 	// first hospital that may take her.
