@@ -115,6 +115,7 @@ var Table = []Rule{
 	{Method: "PUT", Path: "/v1/riders/:id", Roles: dispatcher, Entity: "rider", Personal: true},
 	{Method: "DELETE", Path: "/v1/riders/:id", Roles: dispatcher, Entity: "rider", Personal: true},
 	{Method: "GET", Path: "/v1/riders/:id/destination", Roles: plannerOrDisp},
+	{Method: "POST", Path: "/v1/shuttles/plan", Roles: dispatcher, Entity: "shuttle_plan", Expensive: true, Personal: true},
 }
 
 type ruleKey struct{ method, path string }

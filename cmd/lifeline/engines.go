@@ -52,7 +52,7 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) e
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car))
 	sync := newSealedSync(d.Store, e.car, log)
 	d.OnZonesChanged = sync.trigger
 	go sync.loop(ctx, time.Minute)

@@ -179,6 +179,54 @@ type vDoc struct {
 	CleaningTime float64                       `json:"cleaning_time"`
 }
 
+func (v Van) shift() (int, int) {
+	from, to := v.ShiftStart, v.ShiftEnd
+	if from == "" {
+		from = DefaultShiftStart
+	}
+	if to == "" {
+		to = DefaultShiftEnd
+	}
+	a, err1 := ParseClock(from)
+	b, err2 := ParseClock(to)
+	if err1 != nil || err2 != nil {
+		return -1, -1
+	}
+	return a, b
+}
+
+// ValidateVans checks the vans of a plan: 1 to MaxVans, unique positive
+// ids, 1-60 seats, 0-8 wheelchair places, a start, a shift HH:MM-HH:MM.
+func ValidateVans(vans []Van) error {
+	if len(vans) == 0 {
+		return verr("vans", "at least one van")
+	}
+	if len(vans) > MaxVans {
+		return verr("vans", "at most %d vans, got %d", MaxVans, len(vans))
+	}
+	seen := map[uint64]bool{}
+	for i, v := range vans {
+		path := fmt.Sprintf("vans[%d]", i)
+		if v.ID == 0 || seen[v.ID] {
+			return verr(path+".id", "want a positive id, unique among the vans")
+		}
+		seen[v.ID] = true
+		if v.Seats < 1 || v.Seats > 60 {
+			return verr(path+".seats", "want 1 to 60 seats, got %d", v.Seats)
+		}
+		if v.WheelchairPlaces < 0 || v.WheelchairPlaces > 8 {
+			return verr(path+".wheelchair_places", "want 0 to 8, got %d", v.WheelchairPlaces)
+		}
+		if math.IsNaN(v.Start[0]) || math.IsNaN(v.Start[1]) || math.Abs(v.Start[0]) > 180 || math.Abs(v.Start[1]) > 90 || v.Start == (orb.Point{}) {
+			return verr(path+".start", "want [lon, lat]")
+		}
+		if a, b := v.shift(); a < 0 || b <= a {
+			return verr(path+".shift_start", "want a shift HH:MM-HH:MM that ends after it starts")
+		}
+	}
+	return nil
+}
+
 // ColourClass is the VROOM class of a health-code colour (1..4).
 func ColourClass(c zones.HealthCode) int {
 	switch c {
@@ -199,11 +247,8 @@ func ColourClass(c zones.HealthCode) int {
 // left out; trips keeps the rest with MaxRideTime set. Errors: bad vans
 // (*zones.ValidationError with the path) or the matrix function's.
 func Problem(trips []Trip, vans []Van, cleaningMin int, matrix MatrixFunc) (doc []byte, kept []Trip, skipped []Skipped, err error) {
-	if len(vans) == 0 {
-		return nil, nil, nil, verr("vans", "at least one van")
-	}
-	if len(vans) > MaxVans {
-		return nil, nil, nil, verr("vans", "at most %d vans, got %d", MaxVans, len(vans))
+	if err := ValidateVans(vans); err != nil {
+		return nil, nil, nil, err
 	}
 	var pts []orb.Point
 	index := map[orb.Point]int{}
@@ -216,31 +261,8 @@ func Problem(trips []Trip, vans []Van, cleaningMin int, matrix MatrixFunc) (doc 
 		return len(pts) - 1
 	}
 	d := vDoc{Matrices: map[string]map[string]vMatrix{}, CleaningTime: float64(cleaningMin * 60)}
-	seen := map[uint64]bool{}
-	for i, v := range vans {
-		path := fmt.Sprintf("vans[%d]", i)
-		if v.ID == 0 || seen[v.ID] {
-			return nil, nil, nil, verr(path+".id", "want a positive id, unique among the vans")
-		}
-		seen[v.ID] = true
-		if v.Seats < 1 || v.Seats > 60 || v.WheelchairPlaces < 0 || v.WheelchairPlaces > 8 {
-			return nil, nil, nil, verr(path+".seats", "want 1-60 seats and 0-8 wheelchair places")
-		}
-		if math.IsNaN(v.Start[0]) || math.IsNaN(v.Start[1]) || math.Abs(v.Start[0]) > 180 || math.Abs(v.Start[1]) > 90 || v.Start == (orb.Point{}) {
-			return nil, nil, nil, verr(path+".start", "want [lon, lat]")
-		}
-		from, to := v.ShiftStart, v.ShiftEnd
-		if from == "" {
-			from = DefaultShiftStart
-		}
-		if to == "" {
-			to = DefaultShiftEnd
-		}
-		a, err1 := ParseClock(from)
-		b, err2 := ParseClock(to)
-		if err1 != nil || err2 != nil || b <= a {
-			return nil, nil, nil, verr(path+".shift_start", "want a shift HH:MM-HH:MM that ends after it starts")
-		}
+	for _, v := range vans {
+		a, b := v.shift()
 		k := loc(v.Start)
 		d.Vehicles = append(d.Vehicles, vVehicle{ID: v.ID, Profile: "car", Description: fmt.Sprintf("van %d", v.ID),
 			Start: v.Start[:], StartIndex: k, End: v.Start[:], EndIndex: k,
