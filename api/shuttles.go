@@ -20,7 +20,7 @@ import (
 // for the riders' registry on the car network n (nil: 503 no_road_graph).
 //
 // Body: {"date": "YYYY-MM-DD", "vans": [...shuttles.Van] | "van_count": n,
-// "cleaning_min": 15}. Without vans, van_count (default 8) vans of 6 seats
+// "cleaning_min": 15, "max_code_age_days": 7}. Without vans, van_count (default 8) vans of 6 seats
 // and 1 wheelchair place start from the district's depot (else the
 // designated hospital), shift 06:00-21:00. Query: time_limit, seed, async
 // as for /v1/optimize. Every solve goes through the solve queue and every
@@ -42,6 +42,9 @@ type planInput struct {
 	Vans        []shuttles.Van `json:"vans"`
 	VanCount    int            `json:"van_count"`
 	CleaningMin *int           `json:"cleaning_min"`
+	// MaxCodeAgeDays is how old a health code may be (default
+	// shuttles.DefaultMaxCodeAge; 0: no limit).
+	MaxCodeAgeDays *int `json:"max_code_age_days"`
 }
 
 // Default fleet of a plan without vans.
@@ -120,6 +123,13 @@ func (sh *shuttleHandlers) plan(c *gin.Context) {
 		return
 	}
 	ru := shuttles.NewRules(fs)
+	if in.MaxCodeAgeDays != nil {
+		if *in.MaxCodeAgeDays < 0 || *in.MaxCodeAgeDays > 365 {
+			fail(c, errUnprocessable("max_code_age_days", fmt.Sprintf("want 0 (no limit) to 365, got %d", *in.MaxCodeAgeDays)))
+			return
+		}
+		ru.MaxCodeAge = *in.MaxCodeAgeDays
+	}
 	vans := in.Vans
 	if len(vans) == 0 {
 		vans = defaultVans(fs, ru, in.VanCount)

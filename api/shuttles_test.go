@@ -74,6 +74,17 @@ func TestShuttlePlanDemo(t *testing.T) {
 	}
 	t.Logf("%d trips, %d planned on %v vans, %d unplanned", trips, planned, out["vans_used"], len(unplanned))
 
+	// A week later every demo health code is stale: the riders are skipped
+	// with the reason, unless the dispatcher lifts the age limit.
+	code, out = do(t, srv, "POST", "/v1/shuttles/plan?time_limit=1s", `{"date":"2026-12-14","van_count":6}`)
+	if code != 200 || out["trips"].(float64) != 0 || len(out["skipped"].([]any)) < 20 ||
+		out["skipped"].([]any)[0].(map[string]any)["refusal"].(map[string]any)["code"] != "code_expired" {
+		t.Fatalf("stale codes: %d %v", code, out["skipped"])
+	}
+	if code, out := do(t, srv, "POST", "/v1/shuttles/plan?time_limit=1s", `{"date":"2026-12-14","van_count":6,"max_code_age_days":0}`); code != 200 || out["trips"].(float64) < 40 {
+		t.Fatalf("no age limit: %d %v", code, out["trips"])
+	}
+
 	// A Sunday has no sessions: an empty plan, not an error.
 	if code, out := do(t, srv, "POST", "/v1/shuttles/plan?time_limit=1s", `{"date":"2026-12-06"}`); code != 200 || out["trips"].(float64) != 0 {
 		t.Fatalf("sunday: %d %v", code, out)

@@ -5,5 +5,6 @@ FUZZ_TARGETS += fuzz-shuttles
 
 SHUTTLES_FUZZTIME ?= 20s
 
-fuzz-shuttles: ## fuzz the riders' CSV import decoder, $(SHUTTLES_FUZZTIME)
+fuzz-shuttles: ## fuzz the riders' CSV import decoder and rider JSON, $(SHUTTLES_FUZZTIME)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCSV$$' -fuzztime $(SHUTTLES_FUZZTIME) ./routing/shuttles/
+	$(GO) test -run '^$$' -fuzz '^FuzzRiderJSON$$' -fuzztime $(SHUTTLES_FUZZTIME) ./routing/shuttles/

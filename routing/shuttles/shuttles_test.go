@@ -1,6 +1,7 @@
 package shuttles
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -336,4 +337,31 @@ func TestFilterMatches(t *testing.T) {
 	if (RiderFilter{}).Matches(&r) || !(RiderFilter{IncludeArchived: true}).Matches(&r) {
 		t.Error("archived riders are listed only on request")
 	}
+}
+
+// FuzzRiderJSON: any JSON body decoded into a Rider validates without
+// panicking, and a valid rider survives a JSON round trip unchanged.
+func FuzzRiderJSON(f *testing.F) {
+	r := validRider()
+	b, _ := json.Marshal(r)
+	f.Add(b)
+	f.Add([]byte(`{"sessions":[{"weekdays":["mon","mon"],"start":"24:00","duration_min":-1}]}`))
+	f.Add([]byte(`{"boarding":{"point":[1e309,0]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Rider
+		if json.Unmarshal(data, &r) != nil {
+			return
+		}
+		if r.Validate() != nil {
+			return
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Rider
+		if err := json.Unmarshal(b, &back); err != nil || back.Validate() != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
 }
