@@ -112,6 +112,7 @@ func New(d Deps) http.Handler {
 	v1.GET("/jobs/:id", h.getJob)
 	v1.DELETE("/jobs/:id", h.cancelJob)
 	h.routeListRoutes(v1)
+	h.riderRoutes(v1)
 	if d.Auth != nil {
 		d.Auth.Routes(v1)
 	}

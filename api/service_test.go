@@ -77,7 +77,7 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
 		RouteListFile: s.lists, Static: static,
-		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil)}}))
+		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car)}}))
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -437,6 +437,20 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
 			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
 		{"PUT", "/v1/zones/" + zid, zone, []bad{{body: typo, status: 400, path: "properties.efective_until"}}},
+		{"GET", "/v1/riders", "", []bad{{query: "category=surgery", status: 400, path: "query.category"},
+			{query: "compound_id=x", status: 400, path: "query.compound_id"}, {query: "limit=1_0", status: 400, path: "query.limit"}}},
+		{"GET", "/v1/riders/1", "", nil},
+		{"GET", "/v1/riders/1/destination", "", []bad{{query: "date=soon", status: 400, path: "query.date"},
+			{query: "facility_id=-1", status: 400, path: "query.facility_id"}}},
+		{"POST", "/v1/riders", riderJSON("D-017", 1, 3), []bad{{body: riderJSON("D-017", 1, 3, replace("07:30", "25:00")), status: 422, path: "sessions[0].start"},
+			{body: riderJSON("D-017", 1, 3, replace(`"companions":1`, `"companions":1_0`)), status: 400}}},
+		{"POST", "/v1/riders/import", riderCSV, []bad{{body: strings.Replace(riderCSV, "07:30", "25:00", 1), status: 422, path: "rows[2].start"},
+			{body: "pseudonym,shoe\n", status: 422, path: "rows[1].[1]"}}},
+		{"PUT", "/v1/riders/1", riderJSON("D-017", 1, 3), []bad{{body: riderJSON("D-017", 1, 3, replace(`"kind":"building"`, `"kind":"roof"`)), status: 422, path: "boarding.kind"}}},
+		{"DELETE", "/v1/riders/1", "", nil},
+		{"POST", "/v1/shuttles/plan", `{"date":"2026-11-30","van_count":2}`, []bad{{query: "time_limit=soon", status: 400, path: "query.time_limit"},
+			{body: `{"date":"Monday"}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","van_count":"two"}`, status: 400, path: "van_count"},
+			{body: `{"date":"2026-11-30","vans":[{"id":1,"start":[104.07,30.65],"seats":0}]}`, status: 422, path: "vans[0].seats"}}},
 		{"DELETE", "/v1/jobs/x", "", nil},
 	}
 	covered := map[string]bool{}

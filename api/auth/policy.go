@@ -45,6 +45,7 @@ var (
 //	dispatcher  optimisation, route lists, matrices, the map and roads (and patient data)
 //	driver      their own route lists (and status updates), nothing else
 //	viewer      the map and roads, no personal data
+//	            (planners and viewers list shuttle riders masked)
 var Table = []Rule{
 	// sign-in
 	{Method: "POST", Path: "/v1/auth/login", Public: true, Entity: "session"},
@@ -105,6 +106,17 @@ var Table = []Rule{
 	{Method: "POST", Path: "/v1/route-lists/:id/share", Roles: dispatcher, Entity: "route_list"},
 	{Method: "PUT", Path: "/v1/route-lists/:id/stops/:seq/status", Roles: driverOrDisp, Entity: "route_list"},
 	{Method: "GET", Path: "/v1/route-lists/shared", Public: true},
+
+	// shuttle riders (dispatchers see personal data; planners and viewers a
+	// masked list; drivers nothing)
+	{Method: "GET", Path: "/v1/riders", Roles: mapRoles},
+	{Method: "POST", Path: "/v1/riders", Roles: dispatcher, Entity: "rider", Personal: true},
+	{Method: "POST", Path: "/v1/riders/import", Roles: dispatcher, Entity: "rider", Personal: true},
+	{Method: "GET", Path: "/v1/riders/:id", Roles: dispatcher},
+	{Method: "PUT", Path: "/v1/riders/:id", Roles: dispatcher, Entity: "rider", Personal: true},
+	{Method: "DELETE", Path: "/v1/riders/:id", Roles: dispatcher, Entity: "rider", Personal: true},
+	{Method: "GET", Path: "/v1/riders/:id/destination", Roles: plannerOrDisp},
+	{Method: "POST", Path: "/v1/shuttles/plan", Roles: dispatcher, Entity: "shuttle_plan", Expensive: true, Personal: true},
 }
 
 type ruleKey struct{ method, path string }

@@ -70,7 +70,7 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car))
 	sync := newSealedSync(d.Store, e.car, log)
 	sync.metrics = d.Metrics
 	d.OnZonesChanged = sync.trigger

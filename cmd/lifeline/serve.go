@@ -198,6 +198,9 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 				return nil, err
 			}
 			log.Warn("created the demo accounts (demo-admin, demo-planner, demo-dispatcher, demo-driver, demo-viewer; each one's password is its username): revoke them with 'lifeline user revoke' before real use")
+			if err := loadDemoRiders(ctx, st, time.Now(), log); err != nil {
+				log.Warn("no demo riders' registry", "err", err) // the district and accounts are fine without it
+			}
 		}
 	}
 	return st, nil

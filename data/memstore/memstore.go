@@ -45,6 +45,8 @@ type Store struct {
 	index      *zones.Index
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
+
+	riders riderState // shuttle riders (riders.go)
 }
 
 // New returns an empty store that keeps nothing on disk.

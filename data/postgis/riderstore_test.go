@@ -1,0 +1,12 @@
+package postgis
+
+import (
+	"testing"
+
+	"lifeline/data/storetest"
+	"lifeline/routing/shuttles"
+)
+
+func TestRidersConformance(t *testing.T) {
+	storetest.RunRiders(t, func(t *testing.T) shuttles.RiderStore { return openTestStore(t) })
+}
