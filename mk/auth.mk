@@ -4,3 +4,8 @@ AUTH_FUZZTIME ?= 20s
 fuzz-auth: ## fuzz the auth decoders (sign-in and account bodies, the optimiser's driver extension)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeStrict$$' -fuzztime $(AUTH_FUZZTIME) ./api/auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzExtractDrivers$$' -fuzztime $(AUTH_FUZZTIME) ./api/
+
+BENCH_TARGETS += bench-auth
+.PHONY: bench-auth
+bench-auth: ## look-ups through HTTP with and without auth, interleaved A/B (run on a quiet machine)
+	bash bench/http/auth_ab.sh
