@@ -994,6 +994,10 @@ function liftForm(li, z) {
     e.preventDefault();
     var at = LL.parseLocal(input.value);
     if (!at) { showError(t("zones.liftgo"), new Error(t("zones.pickdate"))); return; }
+    // the field holds whole minutes: "this minute" means now, not its start
+    // (which may fall before a version saved a few seconds ago)
+    var now = new Date();
+    if (at <= now && now - at < 60000) at = now;
     var btn = form.querySelector("button[type=submit]");
     btn.disabled = true;
     LL.api("POST", "/v1/zones/" + encodeURIComponent(fid(z)) + "/lift", { at: LL.rfc3339(at) }).then(function () {
