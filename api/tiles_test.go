@@ -214,7 +214,7 @@ func TestTileJSON(t *testing.T) {
 	if resp, _ := get(t, u, nil); resp.StatusCode != 200 {
 		t.Errorf("%s: status %d", u, resp.StatusCode)
 	}
-	resp, body = get(t, srv.URL+"/tiles/basemap.json", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "map.example"})
+	_, body = get(t, srv.URL+"/tiles/basemap.json", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "map.example"})
 	if !strings.Contains(string(body), `"https://map.example/tiles/{z}/{x}/{y}.pbf"`) {
 		t.Errorf("behind a proxy: %s", body)
 	}

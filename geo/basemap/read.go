@@ -16,6 +16,7 @@
 package basemap
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -141,7 +142,7 @@ func boundArea(b orb.Bound) float64 { return (b.Max[0] - b.Min[0]) * (b.Max[1] -
 
 // readOSM reads the whole file into memory (the demo extract is a few MB).
 func readOSM(r io.Reader) (*osm.OSM, *osm.Bounds, error) {
-	sc := osmxml.New(nil, r)
+	sc := osmxml.New(context.Background(), r)
 	defer sc.Close()
 	o := &osm.OSM{}
 	var bounds *osm.Bounds

@@ -304,9 +304,7 @@ func riderFromRow(get func(string) string) (Rider, *RowError) {
 	wd, start, dur := get("weekdays"), get("start"), get("duration_min")
 	if wd != "" || start != "" || dur != "" {
 		s := Session{Start: start}
-		for _, w := range strings.FieldsFunc(strings.ToLower(wd), func(c rune) bool { return c == ' ' || c == ',' || c == ';' || c == '/' }) {
-			s.Weekdays = append(s.Weekdays, w)
-		}
+		s.Weekdays = append(s.Weekdays, strings.FieldsFunc(strings.ToLower(wd), func(c rune) bool { return c == ' ' || c == ',' || c == ';' || c == '/' })...)
 		if dur == "" {
 			return bad("duration_min", "required with weekdays and start")
 		}
