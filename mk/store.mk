@@ -1,0 +1,13 @@
+# Embedded store under writes (data/memstore on data/wal): acknowledged
+# writes/s with 50 clients, one write in a 100,000-zone store, look-ups
+# idle vs during writes. Every write is fsynced: run on the real disk.
+.PHONY: bench-store
+
+BENCH_TARGETS += bench-store
+
+STORE_BENCHCOUNT ?= 3
+
+bench-store: ## embedded store: writes/s (50 clients), write latency at 100k zones, look-ups idle vs during writes
+	$(GO) test -run '^$$' -bench '^BenchmarkCreate50$$' -benchtime 3s -count $(STORE_BENCHCOUNT) ./data/memstore/
+	$(GO) test -run '^$$' -bench '^BenchmarkCreateAt100k$$' -benchtime 200x -count $(STORE_BENCHCOUNT) ./data/memstore/
+	$(GO) test -run '^$$' -bench '^BenchmarkLookupDuringWrites$$' -benchtime 3s -count $(STORE_BENCHCOUNT) ./data/memstore/
