@@ -3,8 +3,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -40,36 +38,10 @@ func (s *Store) reindexLocked() {
 	s.index = zones.NewIndex(flat)
 }
 
-// state is what a zone write may change, kept to undo it when the
-// snapshot cannot be written.
-type state struct {
-	zones [][]zones.Zone
-	keys  map[string]int64
-}
-
-func (s *Store) saveState() state {
-	keys := maps.Clone(s.keys)
-	if keys == nil {
-		keys = map[string]int64{}
-	}
-	return state{zones: slices.Clone(s.zones), keys: keys}
-}
-
-// commitLocked persists the change; on failure it restores st. On success
-// it rebuilds the index.
-func (s *Store) commitLocked(st state) error {
-	if err := s.persistLocked(); err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return err
-	}
-	s.reindexLocked()
-	return nil
-}
-
 // CreateZone validates z and stores it with the next ID as version 1;
 // CreatedAt and UpdatedAt are now, a zero EffectiveFrom becomes now.
 // Errors: a *zones.ValidationError, zones.ErrConflict for an external key
-// already used, ErrClosed, a snapshot write error.
+// already used, ErrClosed, a log write error.
 func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	out, err := s.CreateZones(ctx, []zones.Zone{z})
 	if err != nil {
@@ -93,42 +65,29 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 		}
 		prepared[i] = p
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return nil, err
-	}
-	st := s.saveState()
-	out, err := s.createLocked(prepared, now)
+	out := make([]zones.Zone, len(prepared))
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		for i, p := range prepared {
+			z, err := t.create(p, now)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = cloneZone(z)
+		}
+		return &logRecord{}, nil
+	})
 	if err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return nil, err
-	}
-	if err := s.commitLocked(st); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// createLocked appends prepared zones (caller restores state on error).
-func (s *Store) createLocked(prepared []zones.Zone, now time.Time) ([]zones.Zone, error) {
-	out := make([]zones.Zone, len(prepared))
-	for i, p := range prepared {
-		if p.ExternalKey != "" {
-			if id, dup := s.keys[p.ExternalKey]; dup {
-				return nil, fmt.Errorf("external key %q is already zone %d: %w", p.ExternalKey, id, zones.ErrConflict)
-			}
-		}
-		p.ID = int64(len(s.zones) + 1)
-		p.Version = 1
-		p.CreatedAt, p.UpdatedAt = now, now
-		s.zones = append(s.zones, []zones.Zone{p})
-		if p.ExternalKey != "" {
-			s.keys[p.ExternalKey] = p.ID
-		}
-		out[i] = cloneZone(p)
-	}
-	return out, nil
+// create puts prepared zone p as version 1 of the next id.
+func (t *txn) create(p zones.Zone, now time.Time) (zones.Zone, error) {
+	p.ID = t.n + 1
+	p.Version = 1
+	p.CreatedAt, p.UpdatedAt = now, now
+	return p, t.put(p)
 }
 
 // GetZone returns the current version of zone id or zones.ErrNotFound.
@@ -231,50 +190,29 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 // *zones.ValidationError.
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Zone{}, err
-	}
-	cur := s.current(z.ID)
-	if cur == nil {
-		return zones.Zone{}, fmt.Errorf("update zone %d: %w", z.ID, zones.ErrNotFound)
-	}
-	ended, next, err := zones.PlanUpdate(*cur, z, now)
+	var out zones.Zone
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		cur := t.current(z.ID)
+		if cur == nil {
+			return nil, fmt.Errorf("update zone %d: %w", z.ID, zones.ErrNotFound)
+		}
+		ended, next, err := zones.PlanUpdate(*cur, z, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.put(ended); err != nil {
+			return nil, err
+		}
+		if err := t.put(next); err != nil {
+			return nil, err
+		}
+		out = cloneZone(next)
+		return &logRecord{}, nil
+	})
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	st := s.saveState()
-	if err := s.applyUpdateLocked(ended, &next); err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return zones.Zone{}, err
-	}
-	if err := s.commitLocked(st); err != nil {
-		return zones.Zone{}, err
-	}
-	return cloneZone(next), nil
-}
-
-// applyUpdateLocked replaces the last version of zone ended.ID with ended
-// and appends next (if any). The version slice is copied, never changed in
-// place, so a saved state stays intact.
-func (s *Store) applyUpdateLocked(ended zones.Zone, next *zones.Zone) error {
-	vs := slices.Clone(s.zones[ended.ID-1])
-	vs[len(vs)-1] = ended
-	if next != nil {
-		if next.ExternalKey != ended.ExternalKey {
-			if id, dup := s.keys[next.ExternalKey]; dup && id != next.ID {
-				return fmt.Errorf("external key %q is already zone %d: %w", next.ExternalKey, id, zones.ErrConflict)
-			}
-			delete(s.keys, ended.ExternalKey)
-			if next.ExternalKey != "" {
-				s.keys[next.ExternalKey] = next.ID
-			}
-		}
-		vs = append(vs, *next)
-	}
-	s.zones[ended.ID-1] = vs
-	return nil
+	return out, nil
 }
 
 // LiftZone ends zone id (its last version) at `at`, truncated to the
@@ -285,30 +223,26 @@ func (s *Store) applyUpdateLocked(ended zones.Zone, next *zones.Zone) error {
 // of range or not after the last version's EffectiveFrom.
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Zone{}, err
-	}
-	cur := s.current(id)
-	if cur == nil {
-		return zones.Zone{}, fmt.Errorf("lift zone %d: %w", id, zones.ErrNotFound)
-	}
-	z, changed, err := zones.PlanLift(*cur, at, now)
+	var out zones.Zone
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		cur := t.current(id)
+		if cur == nil {
+			return nil, fmt.Errorf("lift zone %d: %w", id, zones.ErrNotFound)
+		}
+		z, changed, err := zones.PlanLift(*cur, at, now)
+		if err != nil {
+			return nil, err
+		}
+		out = cloneZone(z)
+		if !changed {
+			return nil, nil
+		}
+		return &logRecord{}, t.put(z)
+	})
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	if !changed {
-		return cloneZone(z), nil
-	}
-	st := s.saveState()
-	if err := s.applyUpdateLocked(z, nil); err != nil {
-		return zones.Zone{}, err
-	}
-	if err := s.commitLocked(st); err != nil {
-		return zones.Zone{}, err
-	}
-	return cloneZone(z), nil
+	return out, nil
 }
 
 // ImportZones applies zones.PlanImport to every zone of zs in order, all
@@ -319,65 +253,61 @@ func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportR
 		return zones.ImportResult{}, err
 	}
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.ImportResult{}, err
-	}
-	st := s.saveState()
-	res, changed, err := s.importLocked(zs, now)
-	if err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return zones.ImportResult{}, err
-	}
-	if changed {
-		if err := s.commitLocked(st); err != nil {
-			return zones.ImportResult{}, err
+	var res zones.ImportResult
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		var err error
+		res, err = t.importZones(zs, now)
+		if err != nil || len(t.puts) == 0 {
+			return nil, err
 		}
+		return &logRecord{}, nil
+	})
+	if err != nil {
+		return zones.ImportResult{}, err
 	}
 	return res, nil
 }
 
-func (s *Store) importLocked(zs []zones.Zone, now time.Time) (zones.ImportResult, bool, error) {
+func (t *txn) importZones(zs []zones.Zone, now time.Time) (zones.ImportResult, error) {
 	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
-	changed := false
 	for i, in := range zs {
 		pfx := fmt.Sprintf("features[%d].", i)
 		var cur *zones.Zone
 		if in.ExternalKey != "" {
-			if id, ok := s.keys[in.ExternalKey]; ok {
-				cur = s.current(id)
+			if id, ok := t.keyOwner(in.ExternalKey); ok {
+				cur = t.current(id)
 			}
 		} else if in.ID > 0 {
-			cur = s.current(in.ID)
+			cur = t.current(in.ID)
 		}
 		plan, err := zones.PlanImport(cur, in, now)
 		if err != nil {
-			return res, false, zones.PrefixError(err, pfx)
+			return res, zones.PrefixError(err, pfx)
 		}
 		switch plan.Action {
 		case zones.ImportCreated:
-			out, err := s.createLocked([]zones.Zone{plan.New}, now)
+			z, err := t.create(plan.New, now)
 			if err != nil {
-				return res, false, zones.PrefixError(err, pfx)
+				return res, zones.PrefixError(err, pfx)
 			}
-			res.Add(out[0], plan.Action)
-			changed = true
+			res.Add(z, plan.Action)
 		case zones.ImportUpdated:
-			if err := s.applyUpdateLocked(plan.Ended, plan.Next); err != nil {
-				return res, false, err
+			if err := t.put(plan.Ended); err != nil {
+				return res, err
 			}
 			if plan.Next != nil {
+				if err := t.put(*plan.Next); err != nil {
+					return res, err
+				}
 				res.Add(*plan.Next, plan.Action)
 			} else {
 				res.Add(plan.Ended, plan.Action)
 			}
-			changed = true
 		default:
 			res.Add(plan.Ended, plan.Action)
 		}
 	}
-	return res, changed, nil
+	return res, nil
 }
 
 // Lookup returns the zones active at t covering p, strictest first (ties by
