@@ -337,8 +337,10 @@ func chained(prev, next zones.Zone) bool {
 }
 
 // applyLocked installs a planned write (s.mu held for writing, or during
-// Open): the txn's zones and keys, and the record's compound or facility.
-func (s *Store) applyLocked(t *txn, rec *logRecord, reindex bool) {
+// Open): the txn's zones and keys, and the record's compound or facility;
+// with index, the versions put go into the look-up index's delta (replay
+// leaves that to one build at the end).
+func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 	old := int64(len(s.zones))
 	for id := old + 1; id <= t.n; id++ {
 		s.zones = append(s.zones, t.vs[id])
@@ -363,8 +365,10 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, reindex bool) {
 	if f := rec.Facility; f != nil {
 		s.facilities = append(s.facilities, *f)
 	}
-	if reindex && len(t.puts) > 0 {
-		s.reindexLocked()
+	if index {
+		for _, v := range t.puts {
+			s.ix.put(v)
+		}
 	}
 }
 
@@ -402,6 +406,7 @@ func (s *Store) write(ctx context.Context, plan func(t *txn) (*logRecord, error)
 	s.mu.Lock()
 	s.applyLocked(t, rec, true)
 	s.mu.Unlock()
+	s.maybeRebuildLocked()
 	s.maybeCompactLocked()
 	s.wmu.Unlock()
 	if s.persist != nil {

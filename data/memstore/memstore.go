@@ -5,8 +5,10 @@
 // concurrent use: reads in parallel, writes serialised, and a write holds
 // the readers' lock only to apply its change in memory, never during I/O.
 //
-// Zone look-ups go through a zones.Index rebuilt on every zone write
-// (O(total vertices), a few milliseconds for a district).
+// Zone look-ups go through an immutable zones.Index built over the zone
+// versions at some point plus a small delta of the versions written since
+// (liveindex.go); the index is rebuilt in the background, outside every
+// lock, when the delta grows.
 //
 // Every time kept is truncated to the microsecond in UTC (PostgreSQL
 // precision), so both stores return the same values.
@@ -23,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -54,10 +57,10 @@ type Store struct {
 	closed     bool
 	zones      [][]zones.Zone // zones[i]: the versions of zone i+1, oldest first; never changed in place
 	keys       map[string]int64
-	flat       []zones.Zone // every version; item i of index
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	index      *zones.Index
+	ix         *liveIndex  // look-ups: base index + delta (liveindex.go)
+	rebuilding atomic.Bool // a background rebuild of ix's base runs
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
@@ -71,7 +74,7 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{index: zones.NewIndex(nil), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: newLiveIndex(nil, 0), keys: map[string]int64{}, now: time.Now}
 }
 
 // Open is OpenWith(path, Options{}): see there.

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -24,18 +25,36 @@ func (s *Store) current(id int64) *zones.Zone {
 	return &vs[len(vs)-1]
 }
 
-// reindexLocked rebuilds the flat version list and the look-up index.
+// reindexLocked rebuilds the look-up index over every version (at Open).
 func (s *Store) reindexLocked() {
-	n := 0
-	for _, vs := range s.zones {
-		n += len(vs)
+	s.ix = newLiveIndex(s.zones, 0)
+}
+
+// maybeRebuildLocked starts a background rebuild of the index's base when
+// its delta has grown past rebuildAt (s.wmu held): the version lists are
+// copied here (slice headers: they are never changed in place), the base
+// is built outside every lock, the delta entries put meanwhile are carried
+// over under the writer lock, and the new index swapped in under the
+// readers' lock (a pointer).
+func (s *Store) maybeRebuildLocked() {
+	if len(s.ix.delta) < rebuildAt || s.rebuilding.Load() {
+		return
 	}
-	flat := make([]zones.Zone, 0, n)
-	for _, vs := range s.zones {
-		flat = append(flat, vs...)
-	}
-	s.flat = flat
-	s.index = zones.NewIndex(flat)
+	s.rebuilding.Store(true)
+	vs := slices.Clone(s.zones)
+	since := s.ix.seq
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		defer s.rebuilding.Store(false)
+		nb := newLiveIndex(vs, since)
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		nb = s.ix.rebased(nb)
+		s.mu.Lock()
+		s.ix = nb
+		s.mu.Unlock()
+	}()
 }
 
 // CreateZone validates z and stores it with the next ID as version 1;
@@ -312,7 +331,8 @@ func (t *txn) importZones(zs []zones.Zone, now time.Time) (zones.ImportResult, e
 
 // Lookup returns the zones active at t covering p, strictest first (ties by
 // ascending ID), each as its version in force at t; a point on a boundary
-// is inside. O(candidates in p's grid cell); the result is a deep copy.
+// is inside. O(candidates in p's grid cell + delta entries in p's cell);
+// the result is a deep copy.
 func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -320,10 +340,11 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 		return nil, err
 	}
 	var buf [16]int32
-	items := s.index.LookupInto(buf[:0], p, at)
-	out := make([]zones.Zone, len(items))
-	for i, it := range items {
-		out[i] = cloneZone(s.flat[it])
+	var hbuf [16]hit
+	hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+	out := make([]zones.Zone, len(hits))
+	for i, h := range hits {
+		out[i] = cloneZone(*s.ix.zone(h))
 	}
 	return out, nil
 }
@@ -338,8 +359,9 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 		return nil, err
 	}
 	out := make([][]zones.Zone, len(ps))
-	copies := make(map[int32]zones.Zone)
+	copies := make(map[hit]zones.Zone)
 	var buf [16]int32
+	var hbuf [16]hit
 	// Results are carved out of one backing slice to keep allocations low.
 	var backing []zones.Zone
 	for i, p := range ps {
@@ -348,20 +370,20 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 				return nil, err
 			}
 		}
-		items := s.index.LookupInto(buf[:0], p, at)
-		if len(items) == 0 {
+		hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+		if len(hits) == 0 {
 			out[i] = []zones.Zone{}
 			continue
 		}
-		if cap(backing)-len(backing) < len(items) {
-			backing = make([]zones.Zone, 0, max(256, len(items)))
+		if cap(backing)-len(backing) < len(hits) {
+			backing = make([]zones.Zone, 0, max(256, len(hits)))
 		}
 		start := len(backing)
-		for _, it := range items {
-			z, ok := copies[it]
+		for _, h := range hits {
+			z, ok := copies[h]
 			if !ok {
-				z = cloneZone(s.flat[it])
-				copies[it] = z
+				z = cloneZone(*s.ix.zone(h))
+				copies[h] = z
 			}
 			backing = append(backing, z)
 		}
