@@ -54,9 +54,20 @@ const (
 	maxDeltaCells = 64
 )
 
-// rebuildAt is the delta size that starts a background rebuild of the
-// base (a variable for tests).
-var rebuildAt = 256
+// A background rebuild of the base starts when the delta holds rebuildAt
+// entries plus one per rebuildPer versions in the base, so that the
+// rebuild's cost, O(versions), spreads over a number of writes that grows
+// with it (a constant cost per write), while the delta stays a small
+// fraction of the base (variables for tests).
+var (
+	rebuildAt  = 256
+	rebuildPer = 32
+)
+
+// wantsRebuild reports whether the delta is past the threshold.
+func (ix *liveIndex) wantsRebuild() bool {
+	return len(ix.delta) >= rebuildAt+ix.base.Len()/rebuildPer
+}
 
 // newLiveIndex builds the base over every version of vs (the zones'
 // version lists); seq is the number of versions put before the copy.

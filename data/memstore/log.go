@@ -46,6 +46,9 @@ type logWriter interface {
 	Close() error
 }
 
+// maxRecord is the largest write (wal.MaxRecord; a variable for tests).
+var maxRecord = wal.MaxRecord
+
 // persistence is the log of a store opened by OpenWith.
 type persistence struct {
 	dir  string
@@ -74,6 +77,11 @@ func (p *persistence) fail(err error) error {
 func (p *persistence) write(rec []byte) (uint64, error) {
 	if err := p.failed(); err != nil {
 		return 0, err
+	}
+	if len(rec) > maxRecord {
+		// Refused before anything is written: the log stays usable.
+		return 0, &zones.ValidationError{Path: "features", Message: fmt.Sprintf(
+			"this write is %d MiB as a log record, more than the %d MiB one write may be: split it", len(rec)>>20, maxRecord>>20)}
 	}
 	seq, err := p.log.Write(rec)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -378,4 +379,31 @@ func childCreates(path string) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestTooLargeWriteRefused: a write too large for one log record is a
+// validation error that changes nothing, and the store goes on.
+func TestTooLargeWriteRefused(t *testing.T) {
+	old := maxRecord
+	maxRecord = 4000
+	defer func() { maxRecord = old }()
+	ctx := context.Background()
+	s := quietOpen(t, filepath.Join(t.TempDir(), "store.json"), Options{})
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 1))
+	var zs []zones.Zone
+	for i := range 20 {
+		zs = append(zs, cityZone(i, rng))
+	}
+	_, err := s.CreateZones(ctx, zs)
+	var ve *zones.ValidationError
+	if !errors.As(err, &ve) || ve.Path != "features" {
+		t.Fatalf("too large a write = %v, want a validation error", err)
+	}
+	if !s.Empty() || s.Ping(ctx) != nil {
+		t.Fatalf("after a refused write: empty %v, ping %v", s.Empty(), s.Ping(ctx))
+	}
+	if _, err := s.CreateZones(ctx, zs[:2]); err != nil {
+		t.Fatalf("small write after a refused one: %v", err)
+	}
 }

@@ -31,13 +31,13 @@ func (s *Store) reindexLocked() {
 }
 
 // maybeRebuildLocked starts a background rebuild of the index's base when
-// its delta has grown past rebuildAt (s.wmu held): the version lists are
+// its delta has grown past the threshold (wantsRebuild; s.wmu held): the version lists are
 // copied here (slice headers: they are never changed in place), the base
 // is built outside every lock, the delta entries put meanwhile are carried
 // over under the writer lock, and the new index swapped in under the
 // readers' lock (a pointer).
 func (s *Store) maybeRebuildLocked() {
-	if len(s.ix.delta) < rebuildAt || s.rebuilding.Load() {
+	if !s.ix.wantsRebuild() || s.rebuilding.Load() {
 		return
 	}
 	s.rebuilding.Store(true)
