@@ -207,14 +207,15 @@ func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Tim
 		return dst
 	}
 	slices.SortFunc(dst, func(a, b hit) int {
-		za, zb := ix.zone(a), ix.zone(b)
-		if ra, rb := za.Kind.Rank(), zb.Kind.Rank(); ra != rb {
+		ra, ida := ix.rankID(a)
+		rb, idb := ix.rankID(b)
+		if ra != rb {
 			return rb - ra
 		}
 		switch {
-		case za.ID < zb.ID:
+		case ida < idb:
 			return -1
-		case za.ID > zb.ID:
+		case ida > idb:
 			return 1
 		}
 		return 0
@@ -222,13 +223,12 @@ func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Tim
 	return dst
 }
 
-// zone returns the version of h (shared: do not modify).
-func (ix *liveIndex) zone(h hit) *zones.Zone {
+// zone returns the version of h (geometry shared: do not modify).
+func (ix *liveIndex) zone(h hit) zones.Zone {
 	if h.delta >= 0 {
-		return &ix.delta[h.delta].z
+		return ix.delta[h.delta].z
 	}
-	z := ix.base.Zone(h.item)
-	return &z
+	return ix.base.Zone(h.item)
 }
 
 // rebased returns a new index over base (built from the copy taken when
@@ -241,4 +241,13 @@ func (ix *liveIndex) rebased(base *liveIndex) *liveIndex {
 		}
 	}
 	return base
+}
+
+func (ix *liveIndex) rankID(h hit) (int, int64) {
+	if h.delta >= 0 {
+		e := &ix.delta[h.delta]
+		return e.rank, e.z.ID
+	}
+	z := ix.base.Zone(h.item)
+	return z.Kind.Rank(), z.ID
 }

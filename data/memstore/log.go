@@ -412,8 +412,12 @@ func (s *Store) write(ctx context.Context, plan func(t *txn) (*logRecord, error)
 		}
 	}
 	s.mu.Lock()
+	t0 := time.Now()
 	s.applyLocked(t, rec, true)
+	held := int64(time.Since(t0))
 	s.mu.Unlock()
+	for m := s.maxApply.Load(); held > m && !s.maxApply.CompareAndSwap(m, held); m = s.maxApply.Load() {
+	}
 	s.maybeRebuildLocked()
 	s.maybeCompactLocked()
 	s.wmu.Unlock()
@@ -556,3 +560,8 @@ func (s *Store) Compact(ctx context.Context) error {
 	}
 	return s.compactLocked(false)
 }
+
+// MaxApplyPause returns the longest a write has held the readers' lock (to
+// apply its change in memory) since the previous call, or since Open: the
+// longest a look-up waited for a write. It resets the figure.
+func (s *Store) MaxApplyPause() time.Duration { return time.Duration(s.maxApply.Swap(0)) }

@@ -59,8 +59,9 @@ type Store struct {
 	keys       map[string]int64
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	ix         *liveIndex  // look-ups: base index + delta (liveindex.go)
-	rebuilding atomic.Bool // a background rebuild of ix's base runs
+	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
+	rebuilding atomic.Bool  // a background rebuild of ix's base runs
+	maxApply   atomic.Int64 // longest hold of mu by a write, ns
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 

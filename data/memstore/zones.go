@@ -344,7 +344,7 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 	hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
 	out := make([]zones.Zone, len(hits))
 	for i, h := range hits {
-		out[i] = cloneZone(*s.ix.zone(h))
+		out[i] = cloneZone(s.ix.zone(h))
 	}
 	return out, nil
 }
@@ -382,7 +382,7 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 		for _, h := range hits {
 			z, ok := copies[h]
 			if !ok {
-				z = cloneZone(*s.ix.zone(h))
+				z = cloneZone(s.ix.zone(h))
 				copies[h] = z
 			}
 			backing = append(backing, z)
