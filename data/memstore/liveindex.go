@@ -64,10 +64,10 @@ var (
 	rebuildPer = 32
 )
 
+func (ix *liveIndex) threshold() int { return rebuildAt + ix.base.Len()/rebuildPer }
+
 // wantsRebuild reports whether the delta is past the threshold.
-func (ix *liveIndex) wantsRebuild() bool {
-	return len(ix.delta) >= rebuildAt+ix.base.Len()/rebuildPer
-}
+func (ix *liveIndex) wantsRebuild() bool { return len(ix.delta) >= ix.threshold() }
 
 // newLiveIndex builds the base over every version of vs (the zones'
 // version lists); seq is the number of versions put before the copy.
@@ -83,7 +83,16 @@ func newLiveIndex(vs [][]zones.Zone, seq uint64) *liveIndex {
 		flat = append(flat, v...)
 	}
 	off[len(vs)] = int32(len(flat))
-	return &liveIndex{base: zones.NewIndex(flat), baseOff: off, seq: seq, since: seq}
+	ix := &liveIndex{base: zones.NewIndex(flat), baseOff: off, seq: seq, since: seq}
+	// Sized for the delta expected before the next rebuild, here, outside
+	// the store's locks, so that a write rarely grows them while it holds
+	// the readers' lock.
+	c := 2 * ix.threshold()
+	ix.delta = make([]deltaEntry, 0, c)
+	ix.pos = make(map[verKey]int32, c)
+	ix.grid = make(map[[2]int32][]int32, c)
+	ix.dead = make(map[int32]struct{}, c)
+	return ix
 }
 
 // baseItem returns the base item of version ver of zone id, if the base

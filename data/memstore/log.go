@@ -411,8 +411,18 @@ func (s *Store) write(ctx context.Context, plan func(t *txn) (*logRecord, error)
 			return err
 		}
 	}
+	// Grow the zone list here rather than under the readers' lock (only
+	// writers change it, and this one holds wmu).
+	var grown [][]zones.Zone
+	if need := int(t.n) - len(s.zones); need > cap(s.zones)-len(s.zones) {
+		grown = make([][]zones.Zone, len(s.zones), 2*cap(s.zones)+need)
+		copy(grown, s.zones)
+	}
 	s.mu.Lock()
 	t0 := time.Now()
+	if grown != nil {
+		s.zones = grown
+	}
 	s.applyLocked(t, rec, true)
 	held := int64(time.Since(t0))
 	s.mu.Unlock()
