@@ -10,7 +10,7 @@ STORE_BENCHCOUNT ?= 3
 bench-store: ## embedded store: writes/s (50 clients), write latency at 100k zones, look-ups idle vs during writes
 	$(GO) test -run '^$$' -bench '^BenchmarkCreate50$$' -benchtime 3s -count $(STORE_BENCHCOUNT) ./data/memstore/
 	$(GO) test -run '^$$' -bench '^BenchmarkCreateAt100k$$' -benchtime 200x -count $(STORE_BENCHCOUNT) ./data/memstore/
-	LIFELINE_BENCH_STORE=1 $(GO) test -count=1 -run '^TestBenchLookupDuringWrites$$' -v ./data/memstore/ | grep -v '^=== RUN\|INFO'
+	LIFELINE_BENCH_STORE=1 $(GO) test -count $(STORE_BENCHCOUNT) -run '^TestBenchLookupDuringWrites$$' -v ./data/memstore/ | grep -v '^=== RUN\|INFO'
 	@echo "the same without fsync (what the fsyncs themselves cost the look-ups on this machine):"
-	LIFELINE_BENCH_STORE=1 LIFELINE_BENCH_NOSYNC=1 $(GO) test -count=1 -run '^TestBenchLookupDuringWrites$$' -v ./data/memstore/ | grep -v '^=== RUN\|INFO'
+	LIFELINE_BENCH_STORE=1 LIFELINE_BENCH_NOSYNC=1 $(GO) test -count $(STORE_BENCHCOUNT) -run '^TestBenchLookupDuringWrites$$' -v ./data/memstore/ | grep -v '^=== RUN\|INFO'
 
