@@ -14,3 +14,9 @@ bench-store: ## embedded store: writes/s (50 clients), write latency at 100k zon
 	@echo "the same without fsync (what the fsyncs themselves cost the look-ups on this machine):"
 	LIFELINE_BENCH_STORE=1 LIFELINE_BENCH_NOSYNC=1 $(GO) test -count $(STORE_BENCHCOUNT) -run '^TestBenchLookupDuringWrites$$' -v ./data/memstore/ | grep -v '^=== RUN\|INFO'
 
+
+FUZZ_TARGETS += fuzz-store
+.PHONY: fuzz-store
+STORE_FUZZTIME ?= 20s
+fuzz-store: ## fuzz the embedded store's log record replay
+	$(GO) test -run '^$$' -fuzz '^FuzzReplayRecord$$' -fuzztime $(STORE_FUZZTIME) ./data/memstore/
