@@ -15,7 +15,7 @@ import (
 // index built over the versions at some point, minus the base items that
 // a later write superseded (dead), plus a small delta of the versions put
 // since (their current values), found through a coarse hash grid. When the
-// delta passes rebuildAt entries, the store builds a new base in the
+// delta passes a threshold, the store builds a new base in the
 // background from a copy of the version lists and swaps it in, keeping the
 // delta entries put after the copy (see Store.maybeRebuildLocked).
 //
@@ -55,16 +55,19 @@ const (
 )
 
 // A background rebuild of the base starts when the delta holds rebuildAt
-// entries plus one per rebuildPer versions in the base, so that the
-// rebuild's cost, O(versions), spreads over a number of writes that grows
-// with it (a constant cost per write), while the delta stays a small
-// fraction of the base (variables for tests).
+// entries or one per rebuildPer versions in the base, whichever is more,
+// so that the rebuild's cost, O(versions), spreads over a number of writes
+// that grows with it (a constant cost per write) while the delta stays a
+// small fraction of the base. A delta left behind by the last writes of a
+// burst is folded in once writes pause for rebuildQuiet (variables for
+// tests).
 var (
-	rebuildAt  = 256
-	rebuildPer = 32
+	rebuildAt    = 16
+	rebuildPer   = 32
+	rebuildQuiet = 500 * time.Millisecond
 )
 
-func (ix *liveIndex) threshold() int { return rebuildAt + ix.base.Len()/rebuildPer }
+func (ix *liveIndex) threshold() int { return max(rebuildAt, ix.base.Len()/rebuildPer) }
 
 // wantsRebuild reports whether the delta is past the threshold.
 func (ix *liveIndex) wantsRebuild() bool { return len(ix.delta) >= ix.threshold() }

@@ -175,3 +175,40 @@ func TestLiveIndexMatchesNaive(t *testing.T) {
 		t.Errorf("only %d non-empty answers checked", n)
 	}
 }
+
+// TestQuietRebuildFoldsDelta: the last writes of a burst, fewer than the
+// threshold, are folded into the base once writes pause; look-ups answer
+// the same before and after.
+func TestQuietRebuildFoldsDelta(t *testing.T) {
+	old := rebuildQuiet
+	rebuildQuiet = 20 * time.Millisecond
+	defer func() { rebuildQuiet = old }()
+	ctx := context.Background()
+	s := New()
+	defer s.Close()
+	for i := range 3 {
+		x := 104 + 0.01*float64(i)
+		if _, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "z", Geometry: storetest.Rect(x, 30.6, x+0.005, 30.605), EffectiveFrom: storetest.T0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := orb.Point{104.0125, 30.6025}
+	before, _ := s.Lookup(ctx, p, storetest.T0)
+	deltaLen := func() int {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return len(s.ix.delta)
+	}
+	if deltaLen() == 0 {
+		t.Fatal("writes did not go to the delta")
+	}
+	for deadline := time.Now().Add(5 * time.Second); deltaLen() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("delta of %d entries not folded after a pause", deltaLen())
+		}
+	}
+	after, _ := s.Lookup(ctx, p, storetest.T0)
+	if versions(before) != versions(after) || len(after) != 1 || after[0].ID != 2 {
+		t.Fatalf("look-up before the rebuild %q, after %q", versions(before), versions(after))
+	}
+}

@@ -62,6 +62,7 @@ type Store struct {
 	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
 	rebuilding atomic.Bool  // a background rebuild of ix's base runs
 	maxApply   atomic.Int64 // longest hold of mu by a write, ns
+	quiet      *time.Timer  // rebuild after a pause in writes (guarded by wmu)
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
@@ -310,6 +311,9 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	already := s.closed
 	s.closed = true
+	if s.quiet != nil {
+		s.quiet.Stop()
+	}
 	s.closeAuth()
 	s.mu.Unlock()
 	s.wmu.Unlock()

@@ -31,22 +31,36 @@ func (s *Store) reindexLocked() {
 }
 
 // maybeRebuildLocked starts a background rebuild of the index's base when
-// its delta has grown past the threshold (wantsRebuild; s.wmu held): the version lists are
-// copied here (slice headers: they are never changed in place), the base
-// is built outside every lock, the delta entries put meanwhile are carried
-// over under the writer lock, and the new index swapped in under the
-// readers' lock (a pointer).
+// its delta has grown past the threshold (wantsRebuild; s.wmu held), and
+// otherwise, when the delta is not empty, makes sure one starts once
+// writes pause (rebuildQuiet). The version lists are copied here (slice
+// headers: they are never changed in place), the base is built outside
+// every lock, the delta entries put meanwhile are carried over under the
+// writer lock, and the new index swapped in under the readers' lock (a
+// pointer).
 func (s *Store) maybeRebuildLocked() {
-	if !s.ix.wantsRebuild() || s.rebuilding.Load() {
+	if s.rebuilding.Load() || len(s.ix.delta) == 0 {
 		return
 	}
+	if !s.ix.wantsRebuild() {
+		if s.quiet == nil {
+			s.quiet = time.AfterFunc(rebuildQuiet, s.quietRebuild)
+		} else {
+			s.quiet.Reset(rebuildQuiet)
+		}
+		return
+	}
+	s.startRebuildLocked()
+}
+
+// startRebuildLocked starts the background rebuild (s.wmu held).
+func (s *Store) startRebuildLocked() {
 	s.rebuilding.Store(true)
 	vs := slices.Clone(s.zones)
 	since := s.ix.seq
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		defer s.rebuilding.Store(false)
 		nb := newLiveIndex(vs, since)
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
@@ -54,7 +68,21 @@ func (s *Store) maybeRebuildLocked() {
 		s.mu.Lock()
 		s.ix = nb
 		s.mu.Unlock()
+		s.rebuilding.Store(false)
+		if !s.closed {
+			s.maybeRebuildLocked() // what was written meanwhile
+		}
 	}()
+}
+
+// quietRebuild folds the delta into the base after a pause in writes.
+func (s *Store) quietRebuild() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed || s.rebuilding.Load() || len(s.ix.delta) == 0 {
+		return
+	}
+	s.startRebuildLocked()
 }
 
 // CreateZone validates z and stores it with the next ID as version 1;
