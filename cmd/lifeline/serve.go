@@ -35,7 +35,7 @@ func init() {
 type Config struct {
 	Addr            string        // LIFELINE_ADDR, default ":8080"
 	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
-	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": snapshot and built graphs
+	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": embedded store (store/ log) and built graphs
 	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
 	District        string        // LIFELINE_DISTRICT, default "chengdu" (or "synthetic"): the demo district, its graphs and tiles
 	Graph           string        // LIFELINE_GRAPH, default "": a graph file from `lifeline graph build`; empty builds the demo district's
@@ -60,7 +60,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("LIFELINE_ADDR", ":8080"), "listen address (env LIFELINE_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL/PostGIS URL; empty uses the embedded store (env DATABASE_URL)")
-	fs.StringVar(&c.DataDir, "data-dir", env("LIFELINE_DATA_DIR", "var/lifeline"), "folder for the embedded store's snapshot and built graphs (env LIFELINE_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("LIFELINE_DATA_DIR", "var/lifeline"), "folder for the embedded store (log in store/, accounts) and built graphs (env LIFELINE_DATA_DIR)")
 	demoDef, err := strconv.ParseBool(env("LIFELINE_DEMO", "true"))
 	if err != nil {
 		return c, fmt.Errorf("LIFELINE_DEMO: %w", err)
@@ -154,7 +154,7 @@ func newLogger(c Config, w io.Writer) (*slog.Logger, error) {
 }
 
 // openStore opens PostGIS when a database URL is given, else the embedded
-// store with its snapshot in the data dir. It loads the demo district into an
+// store with its log in the data dir (store/). It loads the demo district into an
 // empty store when asked.
 func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, error) {
 	var st zones.Store
@@ -170,12 +170,13 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 			return nil, err
 		}
 		path := filepath.Join(c.DataDir, "store.json")
-		ms, err := memstore.Open(path)
+		ms, err := memstore.OpenWith(path, memstore.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store: %w", err)
 		}
 		st = ms
-		log.Info("store: embedded", "snapshot", path)
+		rec := ms.Recovery()
+		log.Info("store: embedded", "log", memstore.LogDir(path), "snapshot_loaded", rec.Snapshot, "records_replayed", rec.Records)
 	}
 	if c.Demo {
 		empty, err := storeEmpty(ctx, st)

@@ -155,10 +155,8 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
 			return err
 		}
-		ms, err := memstore.Open(filepath.Join(*dataDir, "store.json"))
-		if err != nil {
-			return err
-		}
+		// Accounts only: the zone log stays with the server, which may run.
+		ms := memstore.OpenAccounts(filepath.Join(*dataDir, "store.json"))
 		defer ms.Close()
 		st = ms
 	}

@@ -1,10 +1,14 @@
 // Package memstore is the embedded default store: everything in memory,
-// optionally persisted to one JSON snapshot file rewritten atomically after
-// every successful write. It implements zones.Store and is safe for
-// concurrent use (one RWMutex: reads in parallel, writes serialised).
+// optionally persisted to an append-only log (data/wal: one record per
+// write, group-committed fsync, replayed at start, compacted into a
+// snapshot in the background). It implements zones.Store and is safe for
+// concurrent use: reads in parallel, writes serialised, and a write holds
+// the readers' lock only to apply its change in memory, never during I/O.
 //
-// Zone look-ups go through a zones.Index rebuilt on every zone write
-// (O(total vertices), a few milliseconds for a district).
+// Zone look-ups go through an immutable zones.Index built over the zone
+// versions at some point plus a small delta of the versions written since
+// (liveindex.go); the index is rebuilt in the background, outside every
+// lock, when the delta grows.
 //
 // Every time kept is truncated to the microsecond in UTC (PostgreSQL
 // precision), so both stores return the same values.
@@ -15,100 +19,193 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
 
+	"lifeline/data/wal"
 	"lifeline/zones"
 )
 
 // ErrClosed is returned by every method after Close.
 var ErrClosed = errors.New("memstore: store is closed")
 
+// ErrLocked is returned by Open when another Store (in this or another
+// process) has the same zone log open.
+var ErrLocked = errors.New("memstore: the zone log is in use by another process")
+
 var _ zones.Store = (*Store)(nil)
 
 // Store is the in-memory store. Create it with New or Open.
+//
+// Locking: wmu orders the writers (planning, the log record, applying);
+// mu guards what readers see. A writer takes mu (write) only to apply a
+// planned change in memory, never during I/O, so a look-up waits at most
+// that long; the fsync that acknowledges a write happens after both are
+// released (group commit in data/wal).
 type Store struct {
+	wmu        sync.Mutex
 	mu         sync.RWMutex
 	path       string // "" for a pure in-memory store
 	closed     bool
-	zones      [][]zones.Zone // zones[i]: the versions of zone i+1, oldest first
+	zones      [][]zones.Zone // zones[i]: the versions of zone i+1, oldest first; never changed in place
 	keys       map[string]int64
-	flat       []zones.Zone // every version; item i of index
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	index      *zones.Index
+	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
+	rebuilding atomic.Bool  // a background rebuild of ix's base runs
+	maxApply   atomic.Int64 // longest hold of mu by a write, ns
+	quiet      *time.Timer  // rebuild after a pause in writes (guarded by wmu)
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
 	riders riderState // shuttle riders (riders.go)
+
+	persist      *persistence // nil for New and OpenAccounts
+	accountsOnly bool         // OpenAccounts
+	opts         Options
+	recovery     wal.Recovery
+	bg           sync.WaitGroup // background compaction
+	compactOn    bool           // a compaction runs (guarded by wmu)
 }
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{index: zones.NewIndex(nil), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: newLiveIndex(nil, 0), keys: map[string]int64{}, now: time.Now}
 }
 
-// Open returns a store persisted in the snapshot file at path: it loads the
-// file if it exists (an empty store otherwise; the directory must exist) and
-// rewrites it after every successful write (temporary file in the same
-// directory, fsync, rename, fsync of the directory). Temporary files left
-// beside it by a crash (path + ".tmp-*") are removed first.
+// Open is OpenWith(path, Options{}): see there.
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// Options tune OpenWith.
+type Options struct {
+	// Logger receives what recovery found (a torn last record dropped, a
+	// snapshot imported) and background compaction errors; nil:
+	// slog.Default().
+	Logger *slog.Logger
+	// CompactBytes is the size of the current log segment above which a
+	// write starts a background compaction (0: 64 MiB).
+	CompactBytes int64
+	// NoSync skips every fsync (tests of other things only: acknowledged
+	// writes may be lost in a crash).
+	NoSync bool
+}
+
+// OpenWith returns a store persisted beside path: zones, compounds and
+// facilities go to an append-only log in the directory LogDir(path) (for
+// DataDir/store.json: DataDir/store/). Every write appends one record and
+// is acknowledged once an fsync covers it (concurrent writers share
+// fsyncs); the log is replayed at start and compacted into a snapshot in
+// the background once the current segment passes Options.CompactBytes. A
+// torn last record (a crash in the middle of a write, never acknowledged)
+// is dropped with a warning on the logger and in Recovery; damage anywhere
+// else is an error. Only one Store may have the log open at a time (a lock
+// file; ErrLocked otherwise): use OpenAccounts for a second one that only
+// needs accounts.
 //
-// Every zone version, compound and facility of the snapshot is validated
-// as on input; a snapshot holding anything invalid is refused with an error
-// naming the record and what is wrong (the file is left as it is: fix it or
-// move it aside). Snapshots of format 1 (one version per zone) are read and
-// rewritten as format 2 on the next write. Errors: reading, decoding or
-// validating an existing snapshot.
-func Open(path string) (*Store, error) {
+// Migration: when the log is empty and a JSON snapshot exists at path
+// (format 1 or 2, the store's earlier format), it is validated, imported
+// into the log as its first snapshot, and renamed to path + ".imported"
+// (kept as a backup). A snapshot holding anything invalid is refused with
+// an error naming the record and what is wrong (the file is left as it is:
+// fix it or move it aside).
+func OpenWith(path string, opts Options) (*Store, error) {
 	s := New()
 	s.path = path
+	s.opts = opts
+	if s.opts.Logger == nil {
+		s.opts.Logger = slog.Default()
+	}
+	if s.opts.CompactBytes <= 0 {
+		s.opts.CompactBytes = 64 << 20
+	}
+	if err := s.openLog(); err != nil {
+		return nil, err
+	}
+	s.reindexLocked()
+	return s, nil
+}
+
+// OpenAccounts returns a store for the accounts files beside path only
+// (accounts.json, audit.jsonl: see auth.go), without the zone log, so that
+// `lifeline user` works while the server holds the log. Its zone, compound
+// and facility methods see an empty store and refuse writes (ErrClosed).
+func OpenAccounts(path string) *Store {
+	s := New()
+	s.path = path
+	s.accountsOnly = true
+	return s
+}
+
+// Recovery reports what opening the log found (zero for New).
+func (s *Store) Recovery() wal.Recovery { return s.recovery }
+
+// LogDir is the log directory OpenWith uses for a snapshot path: path
+// without its ".json" extension, or path + ".log" without one.
+func LogDir(path string) string {
+	if p, ok := strings.CutSuffix(path, ".json"); ok && filepath.Base(p) != "" && filepath.Base(p) != "." {
+		return p
+	}
+	return path + ".log"
+}
+
+// loadLegacy reads a JSON snapshot (format 1 or 2) at path into s, which
+// must be empty. found is false when there is no file.
+func (s *Store) loadLegacy(path string) (found bool, err error) {
 	removeStaleTemps(path)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("memstore: read snapshot: %w", err)
+		return true, fmt.Errorf("memstore: read snapshot: %w", err)
 	}
+	if err := s.loadSnapshot(data); err != nil {
+		return true, fmt.Errorf("memstore: snapshot %s: %w (not loaded: fix the file or move it aside)", path, err)
+	}
+	return true, nil
+}
+
+// loadSnapshot decodes and validates a JSON snapshot into s (empty).
+func (s *Store) loadSnapshot(data []byte) error {
 	var snap snapshot
 	if err := json.Unmarshal(data, &snap); err != nil {
-		return nil, fmt.Errorf("memstore: decode snapshot %s: %w", path, err)
+		return fmt.Errorf("decode: %w", err)
 	}
 	if snap.Version != snapshotVersion && snap.Version != 1 {
-		return nil, fmt.Errorf("memstore: snapshot %s has version %d, want 1 or %d", path, snap.Version, snapshotVersion)
+		return fmt.Errorf("version %d, want 1 or %d", snap.Version, snapshotVersion)
 	}
 	if err := s.loadZones(&snap); err != nil {
-		return nil, fmt.Errorf("memstore: snapshot %s: %w (not loaded: fix the file or move it aside)", path, err)
+		return err
 	}
 	for i, c := range snap.Compounds {
 		if c.ID != int64(i+1) {
-			return nil, fmt.Errorf("memstore: snapshot %s: compound %d has id %d", path, i, c.ID)
+			return fmt.Errorf("compound %d has id %d", i, c.ID)
 		}
 		cc := c.Compound
 		cc.Geometry = c.Geometry
 		if err := zones.ValidateCompound(cc); err != nil {
-			return nil, fmt.Errorf("memstore: snapshot %s: compound %d: %w (not loaded: fix the file or move it aside)", path, cc.ID, err)
+			return fmt.Errorf("compound %d: %w", cc.ID, err)
 		}
 		s.compounds = append(s.compounds, cc)
 	}
 	for i, f := range snap.Facilities {
 		if f.ID != int64(i+1) {
-			return nil, fmt.Errorf("memstore: snapshot %s: facility %d has id %d", path, i, f.ID)
+			return fmt.Errorf("facility %d has id %d", i, f.ID)
 		}
 		if err := zones.ValidateFacility(f); err != nil {
-			return nil, fmt.Errorf("memstore: snapshot %s: facility %d: %w (not loaded: fix the file or move it aside)", path, f.ID, err)
+			return fmt.Errorf("facility %d: %w", f.ID, err)
 		}
 	}
 	s.facilities = snap.Facilities
-	s.reindexLocked()
-	return s, nil
+	return nil
 }
 
 // loadZones reads the zones of a snapshot (format 1: one version each;
@@ -191,22 +288,44 @@ func (s *Store) Empty() bool {
 	return len(s.zones) == 0 && len(s.compounds) == 0 && len(s.facilities) == 0
 }
 
-// Ping returns ErrClosed after Close, nil otherwise.
+// Ping returns ErrClosed after Close, the log's error after a failed
+// write or fsync (the store then refuses writes: restart it), nil
+// otherwise.
 func (s *Store) Ping(ctx context.Context) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
+	if s.persist != nil {
+		if err := s.persist.failed(); err != nil {
+			return err
+		}
+	}
 	return ctx.Err()
 }
 
-// Close marks the store closed. Every write was already persisted.
+// Close marks the store closed, waits for a background compaction and
+// closes the log (syncing what was written). Every acknowledged write was
+// already durable.
 func (s *Store) Close() error {
+	s.wmu.Lock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	already := s.closed
 	s.closed = true
+	if s.quiet != nil {
+		s.quiet.Stop()
+	}
 	s.closeAuth()
+	s.mu.Unlock()
+	s.wmu.Unlock()
+	if already {
+		return nil
+	}
+	s.bg.Wait()
+	if s.persist != nil {
+		return s.persist.close()
+	}
 	return nil
 }
 
@@ -246,67 +365,6 @@ type snapshot struct {
 	Zones      []snapZone       `json:"zones"`
 	Compounds  []snapCompound   `json:"compounds"`
 	Facilities []zones.Facility `json:"facilities"`
-}
-
-// persistLocked writes the current state to s.path (if any). Called with
-// the write lock held, after the change was applied in memory; the caller
-// undoes the change when it fails.
-func (s *Store) persistLocked() error {
-	if s.path == "" {
-		return nil
-	}
-	snap := snapshot{Version: snapshotVersion, SavedAt: zones.TruncateTime(s.now())}
-	snap.Zones = make([]snapZone, len(s.zones))
-	for i, vs := range s.zones {
-		sz := snapZone{snapVersion: snapVersion{Zone: zones.Zone{ID: vs[0].ID}}, Versions: make([]snapVersion, len(vs))}
-		for k, v := range vs {
-			sz.Versions[k] = snapVersion{Zone: v, Geometry: v.Geometry}
-		}
-		snap.Zones[i] = sz
-	}
-	snap.Compounds = make([]snapCompound, len(s.compounds))
-	for i, c := range s.compounds {
-		snap.Compounds[i] = snapCompound{Compound: c, Geometry: c.Geometry}
-	}
-	snap.Facilities = s.facilities
-	data, err := json.Marshal(&snap)
-	if err != nil {
-		return fmt.Errorf("memstore: encode snapshot: %w", err)
-	}
-	return writeFileAtomic(s.path, data)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("memstore: write snapshot: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("memstore: write snapshot: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("memstore: write snapshot: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("memstore: write snapshot: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: not every file system supports it
-		d.Close()
-	}
-	return nil
 }
 
 // ----- copies -----

@@ -41,7 +41,7 @@ func TestSnapshotRestart(t *testing.T) {
 		t.Fatal("new store not empty")
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("snapshot written before any write: %v", err)
+		t.Fatalf("JSON snapshot written: %v", err)
 	}
 	g := storetest.Rect(104.00, 30.60, 104.01, 30.61)
 	g[0] = append(g[0], orb.Ring{{104.004, 30.604}, {104.004, 30.606}, {104.006, 30.606}, {104.006, 30.604}, {104.004, 30.604}})
@@ -108,10 +108,10 @@ func TestSnapshotRestart(t *testing.T) {
 	if err != nil || z2.ID != z.ID+1 {
 		t.Errorf("zone after restart: id %d, err %v", z2.ID, err)
 	}
-	// No temporary files are left behind.
+	// Only the log directory is beside path.
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("directory holds %d files, want only the snapshot", len(entries))
+	if len(entries) != 1 || entries[0].Name() != "lifeline" || !entries[0].IsDir() {
+		t.Errorf("directory holds %v, want only the log directory", entries)
 	}
 }
 
@@ -123,22 +123,57 @@ func TestOpenCorrupt(t *testing.T) {
 	}
 }
 
-func TestSnapshotFailureLeavesStoreUnchanged(t *testing.T) {
+// failingLog is a log whose Write or Sync fails on demand.
+type failingLog struct {
+	logWriter
+	failWrite, failSync bool
+}
+
+func (f *failingLog) Write(rec []byte) (uint64, error) {
+	if f.failWrite {
+		return 0, errors.New("disk full")
+	}
+	return f.logWriter.Write(rec)
+}
+
+func (f *failingLog) Sync(seq uint64) error {
+	if f.failSync {
+		return errors.New("fsync: input/output error")
+	}
+	return f.logWriter.Sync(seq)
+}
+
+// A write the log refuses changes nothing; after a failed write or fsync
+// the store refuses every write and Ping says why.
+func TestLogFailureLeavesStoreUnchanged(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := Open(filepath.Join(dir, "missing-dir", "snap.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), EffectiveFrom: storetest.T0})
-	if err == nil {
-		t.Fatal("write into a missing directory succeeded")
-	}
-	if !s.Empty() {
-		t.Error("a failed snapshot left the zone in memory")
-	}
-	if got, _ := s.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0); len(got) != 0 {
-		t.Errorf("Lookup after failed write = %v", got)
+	for _, failSync := range []bool{false, true} {
+		s, err := Open(filepath.Join(t.TempDir(), "store.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl := &failingLog{logWriter: s.persist.log, failWrite: !failSync, failSync: failSync}
+		s.persist.log = fl
+		_, err = s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), EffectiveFrom: storetest.T0})
+		if err == nil {
+			t.Fatal("write into a failing log succeeded")
+		}
+		if !failSync {
+			if !s.Empty() {
+				t.Error("a refused write left the zone in memory")
+			}
+			if got, _ := s.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0); len(got) != 0 {
+				t.Errorf("Lookup after failed write = %v", got)
+			}
+		}
+		if err := s.Ping(ctx); err == nil {
+			t.Error("Ping after a failed log write = nil")
+		}
+		fl.failWrite, fl.failSync = false, false
+		if _, err := s.CreateCompound(ctx, zones.Compound{Name: "C", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), Gates: []orb.Point{{104, 30.6}}}); err == nil {
+			t.Error("write after a log failure accepted")
+		}
+		s.Close()
 	}
 }
 
@@ -210,15 +245,27 @@ const snapshotV1 = `{"version":1,"saved_at":"2026-04-01T08:00:00Z","zones":[
  "geometry":[[[[104,30.6],[104.01,30.6],[104.01,30.61],[104,30.61],[104,30.6]]]]}],
 "compounds":[],"facilities":[]}`
 
-func TestOpenReadsFormat1AndWritesFormat2(t *testing.T) {
+// A JSON snapshot of the earlier store (format 1 here) is imported into
+// the log once and kept renamed; later writes go to the log.
+func TestOpenImportsFormat1(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v1.json")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v1.json")
 	if err := os.WriteFile(path, []byte(snapshotV1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if raw, err := os.ReadFile(path + ".imported"); err != nil || string(raw) != snapshotV1 {
+		t.Fatalf("backup of the imported snapshot: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("imported snapshot still at %s: %v", path, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "v1", "snapshot")); err != nil {
+		t.Fatalf("no log snapshot after import: %v", err)
 	}
 	z, err := s.GetZone(ctx, 1)
 	if err != nil || z.Version != 1 || z.Name != "A" || z.EffectiveUntil == nil {
@@ -230,13 +277,18 @@ func TestOpenReadsFormat1AndWritesFormat2(t *testing.T) {
 	if _, err := s.UpdateZone(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := Open(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open while the first is open = %v, want ErrLocked", err)
+	}
+	s.Close()
 	r, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	h, err := r.ZoneHistory(ctx, 1)
 	if err != nil || len(h) != 2 || h[0].Name != "A" || h[1].Name != "A2" || !h[0].EffectiveUntil.Equal(u.EffectiveFrom) {
-		t.Fatalf("history after rewrite and reopen: %+v, %v", h, err)
+		t.Fatalf("history after reopen: %+v, %v", h, err)
 	}
 	if got, _ := r.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0.Add(time.Hour)); len(got) != 1 || got[0].Name != "A" {
 		t.Errorf("look-up before the update after reopen: %+v", got)
@@ -244,9 +296,8 @@ func TestOpenReadsFormat1AndWritesFormat2(t *testing.T) {
 	if got, _ := r.Lookup(ctx, orb.Point{104.005, 30.605}, storetest.T0.Add(25*time.Hour)); len(got) != 1 || got[0].Name != "A2" {
 		t.Errorf("look-up after the update after reopen: %+v", got)
 	}
-	raw, _ := os.ReadFile(path)
-	if !strings.Contains(string(raw), `"version":2`) || !strings.Contains(string(raw), `"versions":[`) {
-		t.Errorf("rewritten snapshot is not format 2: %.200s", raw)
+	if rec := r.Recovery(); !rec.Snapshot || rec.Records != 1 {
+		t.Errorf("recovery %+v, want the import snapshot and one record", rec)
 	}
 }
 
@@ -282,21 +333,25 @@ func TestOpenRefusesInvalidSnapshot(t *testing.T) {
 	}
 	// A broken version chain (format 2).
 	path := filepath.Join(t.TempDir(), "chain.json")
-	s, _ := Open(path)
-	z, err := s.CreateZone(context.Background(), zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61), EffectiveFrom: storetest.T0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	z.EffectiveFrom = storetest.T0.Add(time.Hour)
-	if _, err := s.UpdateZone(context.Background(), z); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := os.ReadFile(path)
-	broken := strings.Replace(string(raw), `"effective_from":"2026-04-01T09:00:00Z"`, `"effective_from":"2026-04-01T10:00:00Z"`, 1)
+	v1 := `{"kind":"sealed","name":"A","version":1,"id":1,"effective_from":"2026-04-01T08:00:00Z","effective_until":"2026-04-01T09:00:00Z",` +
+		`"created_at":"2026-04-01T08:00:00Z","updated_at":"2026-04-01T08:00:00Z","geometry":[[[[104,30.6],[104.01,30.6],[104.01,30.61],[104,30.61],[104,30.6]]]]}`
+	v2 := strings.NewReplacer(`"version":1`, `"version":2`, `"effective_from":"2026-04-01T08:00:00Z","effective_until":"2026-04-01T09:00:00Z"`,
+		`"effective_from":"2026-04-01T10:00:00Z"`).Replace(v1)
+	broken := `{"version":2,"saved_at":"2026-04-01T08:00:00Z","zones":[{"id":1,"versions":[` + v1 + "," + v2 + `]}],"compounds":[],"facilities":[]}`
 	os.WriteFile(path, []byte(broken), 0o644)
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "does not start where version 1 ends") {
 		t.Fatalf("Open of a broken chain = %v", err)
 	}
+	// The same chain unbroken is accepted.
+	os.WriteFile(path, []byte(strings.Replace(broken, "10:00:00Z", "09:00:00Z", 1)), 0o644)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open of the repaired chain: %v", err)
+	}
+	if h, err := s.ZoneHistory(context.Background(), 1); err != nil || len(h) != 2 {
+		t.Fatalf("history of the repaired chain: %v %v", h, err)
+	}
+	s.Close()
 }
 
 // Temporary files a kill -9 left between create and rename are removed
@@ -320,7 +375,7 @@ func TestOpenRemovesStaleTempFiles(t *testing.T) {
 	for _, e := range entries {
 		left = append(left, e.Name())
 	}
-	if strings.Join(left, ",") != "other.json.tmp-1,store.json,store.jsonx" {
+	if strings.Join(left, ",") != "other.json.tmp-1,store,store.json.imported,store.jsonx" {
 		t.Errorf("files after Open: %v", left)
 	}
 }
@@ -410,9 +465,9 @@ func TestAuthSeesOtherProcess(t *testing.T) {
 	if _, err := server.ListAccounts(ctx); err != nil { // loaded before the other writer
 		t.Fatal(err)
 	}
-	cli, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
+	cli := OpenAccounts(path)
+	if _, err := cli.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "A", Geometry: storetest.Rect(104, 30.6, 104.01, 30.61)}); err == nil {
+		t.Fatal("an accounts-only store accepted a zone write")
 	}
 	a, err := cli.CreateAccount(ctx, accounts.Account{Username: "new.driver", Role: accounts.RoleDriver})
 	if err != nil {

@@ -10,21 +10,17 @@ import (
 )
 
 // CreateCompound validates c (zones.ValidateCompound) and stores it with
-// the next ID. Errors: *zones.ValidationError, ErrClosed, snapshot errors.
+// the next ID. Errors: *zones.ValidationError, ErrClosed, log write errors.
 func (s *Store) CreateCompound(ctx context.Context, c zones.Compound) (zones.Compound, error) {
 	if err := zones.ValidateCompound(c); err != nil {
 		return zones.Compound{}, err
 	}
 	c = cloneCompound(c)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Compound{}, err
-	}
-	c.ID = int64(len(s.compounds) + 1)
-	s.compounds = append(s.compounds, c)
-	if err := s.persistLocked(); err != nil {
-		s.compounds = s.compounds[:len(s.compounds)-1]
+	err := s.write(ctx, func(*txn) (*logRecord, error) {
+		c.ID = int64(len(s.compounds) + 1)
+		return &logRecord{Compound: &snapCompound{Compound: c, Geometry: c.Geometry}}, nil
+	})
+	if err != nil {
 		return zones.Compound{}, err
 	}
 	return cloneCompound(c), nil
@@ -69,18 +65,14 @@ func (s *Store) CreateFacility(ctx context.Context, f zones.Facility) (zones.Fac
 		return zones.Facility{}, err
 	}
 	f = cloneFacility(f)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Facility{}, err
-	}
-	if f.CompoundID != 0 && f.CompoundID > int64(len(s.compounds)) {
-		return zones.Facility{}, &zones.ValidationError{Path: "properties.compound_id", Message: fmt.Sprintf("no compound %d", f.CompoundID)}
-	}
-	f.ID = int64(len(s.facilities) + 1)
-	s.facilities = append(s.facilities, f)
-	if err := s.persistLocked(); err != nil {
-		s.facilities = s.facilities[:len(s.facilities)-1]
+	err := s.write(ctx, func(*txn) (*logRecord, error) {
+		if f.CompoundID != 0 && f.CompoundID > int64(len(s.compounds)) {
+			return nil, &zones.ValidationError{Path: "properties.compound_id", Message: fmt.Sprintf("no compound %d", f.CompoundID)}
+		}
+		f.ID = int64(len(s.facilities) + 1)
+		return &logRecord{Facility: &f}, nil
+	})
+	if err != nil {
 		return zones.Facility{}, err
 	}
 	return cloneFacility(f), nil

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -26,50 +25,70 @@ func (s *Store) current(id int64) *zones.Zone {
 	return &vs[len(vs)-1]
 }
 
-// reindexLocked rebuilds the flat version list and the look-up index.
+// reindexLocked rebuilds the look-up index over every version (at Open).
 func (s *Store) reindexLocked() {
-	n := 0
-	for _, vs := range s.zones {
-		n += len(vs)
-	}
-	flat := make([]zones.Zone, 0, n)
-	for _, vs := range s.zones {
-		flat = append(flat, vs...)
-	}
-	s.flat = flat
-	s.index = zones.NewIndex(flat)
+	s.ix = newLiveIndex(s.zones, 0)
 }
 
-// state is what a zone write may change, kept to undo it when the
-// snapshot cannot be written.
-type state struct {
-	zones [][]zones.Zone
-	keys  map[string]int64
+// maybeRebuildLocked starts a background rebuild of the index's base when
+// its delta has grown past the threshold (wantsRebuild; s.wmu held), and
+// otherwise, when the delta is not empty, makes sure one starts once
+// writes pause (rebuildQuiet). The version lists are copied here (slice
+// headers: they are never changed in place), the base is built outside
+// every lock, the delta entries put meanwhile are carried over under the
+// writer lock, and the new index swapped in under the readers' lock (a
+// pointer).
+func (s *Store) maybeRebuildLocked() {
+	if s.rebuilding.Load() || len(s.ix.delta) == 0 {
+		return
+	}
+	if !s.ix.wantsRebuild() {
+		if s.quiet == nil {
+			s.quiet = time.AfterFunc(rebuildQuiet, s.quietRebuild)
+		} else {
+			s.quiet.Reset(rebuildQuiet)
+		}
+		return
+	}
+	s.startRebuildLocked()
 }
 
-func (s *Store) saveState() state {
-	keys := maps.Clone(s.keys)
-	if keys == nil {
-		keys = map[string]int64{}
-	}
-	return state{zones: slices.Clone(s.zones), keys: keys}
+// startRebuildLocked starts the background rebuild (s.wmu held).
+func (s *Store) startRebuildLocked() {
+	s.rebuilding.Store(true)
+	vs := slices.Clone(s.zones)
+	since := s.ix.seq
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		nb := newLiveIndex(vs, since)
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		nb = s.ix.rebased(nb)
+		s.mu.Lock()
+		s.ix = nb
+		s.mu.Unlock()
+		s.rebuilding.Store(false)
+		if !s.closed {
+			s.maybeRebuildLocked() // what was written meanwhile
+		}
+	}()
 }
 
-// commitLocked persists the change; on failure it restores st. On success
-// it rebuilds the index.
-func (s *Store) commitLocked(st state) error {
-	if err := s.persistLocked(); err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return err
+// quietRebuild folds the delta into the base after a pause in writes.
+func (s *Store) quietRebuild() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed || s.rebuilding.Load() || len(s.ix.delta) == 0 {
+		return
 	}
-	s.reindexLocked()
-	return nil
+	s.startRebuildLocked()
 }
 
 // CreateZone validates z and stores it with the next ID as version 1;
 // CreatedAt and UpdatedAt are now, a zero EffectiveFrom becomes now.
 // Errors: a *zones.ValidationError, zones.ErrConflict for an external key
-// already used, ErrClosed, a snapshot write error.
+// already used, ErrClosed, a log write error.
 func (s *Store) CreateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	out, err := s.CreateZones(ctx, []zones.Zone{z})
 	if err != nil {
@@ -93,42 +112,29 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 		}
 		prepared[i] = p
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return nil, err
-	}
-	st := s.saveState()
-	out, err := s.createLocked(prepared, now)
+	out := make([]zones.Zone, len(prepared))
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		for i, p := range prepared {
+			z, err := t.create(p, now)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = cloneZone(z)
+		}
+		return &logRecord{}, nil
+	})
 	if err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return nil, err
-	}
-	if err := s.commitLocked(st); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// createLocked appends prepared zones (caller restores state on error).
-func (s *Store) createLocked(prepared []zones.Zone, now time.Time) ([]zones.Zone, error) {
-	out := make([]zones.Zone, len(prepared))
-	for i, p := range prepared {
-		if p.ExternalKey != "" {
-			if id, dup := s.keys[p.ExternalKey]; dup {
-				return nil, fmt.Errorf("external key %q is already zone %d: %w", p.ExternalKey, id, zones.ErrConflict)
-			}
-		}
-		p.ID = int64(len(s.zones) + 1)
-		p.Version = 1
-		p.CreatedAt, p.UpdatedAt = now, now
-		s.zones = append(s.zones, []zones.Zone{p})
-		if p.ExternalKey != "" {
-			s.keys[p.ExternalKey] = p.ID
-		}
-		out[i] = cloneZone(p)
-	}
-	return out, nil
+// create puts prepared zone p as version 1 of the next id.
+func (t *txn) create(p zones.Zone, now time.Time) (zones.Zone, error) {
+	p.ID = t.n + 1
+	p.Version = 1
+	p.CreatedAt, p.UpdatedAt = now, now
+	return p, t.put(p)
 }
 
 // GetZone returns the current version of zone id or zones.ErrNotFound.
@@ -231,50 +237,29 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 // *zones.ValidationError.
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Zone{}, err
-	}
-	cur := s.current(z.ID)
-	if cur == nil {
-		return zones.Zone{}, fmt.Errorf("update zone %d: %w", z.ID, zones.ErrNotFound)
-	}
-	ended, next, err := zones.PlanUpdate(*cur, z, now)
+	var out zones.Zone
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		cur := t.current(z.ID)
+		if cur == nil {
+			return nil, fmt.Errorf("update zone %d: %w", z.ID, zones.ErrNotFound)
+		}
+		ended, next, err := zones.PlanUpdate(*cur, z, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.put(ended); err != nil {
+			return nil, err
+		}
+		if err := t.put(next); err != nil {
+			return nil, err
+		}
+		out = cloneZone(next)
+		return &logRecord{}, nil
+	})
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	st := s.saveState()
-	if err := s.applyUpdateLocked(ended, &next); err != nil {
-		s.zones, s.keys = st.zones, st.keys
-		return zones.Zone{}, err
-	}
-	if err := s.commitLocked(st); err != nil {
-		return zones.Zone{}, err
-	}
-	return cloneZone(next), nil
-}
-
-// applyUpdateLocked replaces the last version of zone ended.ID with ended
-// and appends next (if any). The version slice is copied, never changed in
-// place, so a saved state stays intact.
-func (s *Store) applyUpdateLocked(ended zones.Zone, next *zones.Zone) error {
-	vs := slices.Clone(s.zones[ended.ID-1])
-	vs[len(vs)-1] = ended
-	if next != nil {
-		if next.ExternalKey != ended.ExternalKey {
-			if id, dup := s.keys[next.ExternalKey]; dup && id != next.ID {
-				return fmt.Errorf("external key %q is already zone %d: %w", next.ExternalKey, id, zones.ErrConflict)
-			}
-			delete(s.keys, ended.ExternalKey)
-			if next.ExternalKey != "" {
-				s.keys[next.ExternalKey] = next.ID
-			}
-		}
-		vs = append(vs, *next)
-	}
-	s.zones[ended.ID-1] = vs
-	return nil
+	return out, nil
 }
 
 // LiftZone ends zone id (its last version) at `at`, truncated to the
@@ -285,30 +270,26 @@ func (s *Store) applyUpdateLocked(ended zones.Zone, next *zones.Zone) error {
 // of range or not after the last version's EffectiveFrom.
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.Zone{}, err
-	}
-	cur := s.current(id)
-	if cur == nil {
-		return zones.Zone{}, fmt.Errorf("lift zone %d: %w", id, zones.ErrNotFound)
-	}
-	z, changed, err := zones.PlanLift(*cur, at, now)
+	var out zones.Zone
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		cur := t.current(id)
+		if cur == nil {
+			return nil, fmt.Errorf("lift zone %d: %w", id, zones.ErrNotFound)
+		}
+		z, changed, err := zones.PlanLift(*cur, at, now)
+		if err != nil {
+			return nil, err
+		}
+		out = cloneZone(z)
+		if !changed {
+			return nil, nil
+		}
+		return &logRecord{}, t.put(z)
+	})
 	if err != nil {
 		return zones.Zone{}, err
 	}
-	if !changed {
-		return cloneZone(z), nil
-	}
-	st := s.saveState()
-	if err := s.applyUpdateLocked(z, nil); err != nil {
-		return zones.Zone{}, err
-	}
-	if err := s.commitLocked(st); err != nil {
-		return zones.Zone{}, err
-	}
-	return cloneZone(z), nil
+	return out, nil
 }
 
 // ImportZones applies zones.PlanImport to every zone of zs in order, all
@@ -319,70 +300,67 @@ func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportR
 		return zones.ImportResult{}, err
 	}
 	now := zones.TruncateTime(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return zones.ImportResult{}, err
-	}
-	st := s.saveState()
-	res, changed, err := s.importLocked(zs, now)
+	var res zones.ImportResult
+	err := s.write(ctx, func(t *txn) (*logRecord, error) {
+		var err error
+		res, err = t.importZones(zs, now)
+		if err != nil || len(t.puts) == 0 {
+			return nil, err
+		}
+		return &logRecord{}, nil
+	})
 	if err != nil {
-		s.zones, s.keys = st.zones, st.keys
 		return zones.ImportResult{}, err
 	}
-	if changed {
-		if err := s.commitLocked(st); err != nil {
-			return zones.ImportResult{}, err
+	return res, nil
+}
+
+func (t *txn) importZones(zs []zones.Zone, now time.Time) (zones.ImportResult, error) {
+	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
+	for i, in := range zs {
+		pfx := fmt.Sprintf("features[%d].", i)
+		var cur *zones.Zone
+		if in.ExternalKey != "" {
+			if id, ok := t.keyOwner(in.ExternalKey); ok {
+				cur = t.current(id)
+			}
+		} else if in.ID > 0 {
+			cur = t.current(in.ID)
+		}
+		plan, err := zones.PlanImport(cur, in, now)
+		if err != nil {
+			return res, zones.PrefixError(err, pfx)
+		}
+		switch plan.Action {
+		case zones.ImportCreated:
+			z, err := t.create(plan.New, now)
+			if err != nil {
+				return res, zones.PrefixError(err, pfx)
+			}
+			res.Add(z, plan.Action)
+		case zones.ImportUpdated:
+			if err := t.put(plan.Ended); err != nil {
+				return res, err
+			}
+			if plan.Next != nil {
+				if err := t.put(*plan.Next); err != nil {
+					return res, err
+				}
+				res.Add(*plan.Next, plan.Action)
+			} else {
+				res.Add(plan.Ended, plan.Action)
+			}
+		default:
+			res.Add(plan.Ended, plan.Action)
 		}
 	}
 	return res, nil
 }
 
-func (s *Store) importLocked(zs []zones.Zone, now time.Time) (zones.ImportResult, bool, error) {
-	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
-	changed := false
-	for i, in := range zs {
-		pfx := fmt.Sprintf("features[%d].", i)
-		var cur *zones.Zone
-		if in.ExternalKey != "" {
-			if id, ok := s.keys[in.ExternalKey]; ok {
-				cur = s.current(id)
-			}
-		} else if in.ID > 0 {
-			cur = s.current(in.ID)
-		}
-		plan, err := zones.PlanImport(cur, in, now)
-		if err != nil {
-			return res, false, zones.PrefixError(err, pfx)
-		}
-		switch plan.Action {
-		case zones.ImportCreated:
-			out, err := s.createLocked([]zones.Zone{plan.New}, now)
-			if err != nil {
-				return res, false, zones.PrefixError(err, pfx)
-			}
-			res.Add(out[0], plan.Action)
-			changed = true
-		case zones.ImportUpdated:
-			if err := s.applyUpdateLocked(plan.Ended, plan.Next); err != nil {
-				return res, false, err
-			}
-			if plan.Next != nil {
-				res.Add(*plan.Next, plan.Action)
-			} else {
-				res.Add(plan.Ended, plan.Action)
-			}
-			changed = true
-		default:
-			res.Add(plan.Ended, plan.Action)
-		}
-	}
-	return res, changed, nil
-}
-
 // Lookup returns the zones active at t covering p, strictest first (ties by
 // ascending ID), each as its version in force at t; a point on a boundary
-// is inside. O(candidates in p's grid cell); the result is a deep copy.
+// is inside. O(candidates in p's grid cell + delta entries in p's cell);
+// the result is a deep copy.
 func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -390,10 +368,11 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 		return nil, err
 	}
 	var buf [16]int32
-	items := s.index.LookupInto(buf[:0], p, at)
-	out := make([]zones.Zone, len(items))
-	for i, it := range items {
-		out[i] = cloneZone(s.flat[it])
+	var hbuf [16]hit
+	hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+	out := make([]zones.Zone, len(hits))
+	for i, h := range hits {
+		out[i] = cloneZone(s.ix.zone(h))
 	}
 	return out, nil
 }
@@ -408,8 +387,9 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 		return nil, err
 	}
 	out := make([][]zones.Zone, len(ps))
-	copies := make(map[int32]zones.Zone)
+	copies := make(map[hit]zones.Zone)
 	var buf [16]int32
+	var hbuf [16]hit
 	// Results are carved out of one backing slice to keep allocations low.
 	var backing []zones.Zone
 	for i, p := range ps {
@@ -418,20 +398,20 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 				return nil, err
 			}
 		}
-		items := s.index.LookupInto(buf[:0], p, at)
-		if len(items) == 0 {
+		hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+		if len(hits) == 0 {
 			out[i] = []zones.Zone{}
 			continue
 		}
-		if cap(backing)-len(backing) < len(items) {
-			backing = make([]zones.Zone, 0, max(256, len(items)))
+		if cap(backing)-len(backing) < len(hits) {
+			backing = make([]zones.Zone, 0, max(256, len(hits)))
 		}
 		start := len(backing)
-		for _, it := range items {
-			z, ok := copies[it]
+		for _, h := range hits {
+			z, ok := copies[h]
 			if !ok {
-				z = cloneZone(s.flat[it])
-				copies[it] = z
+				z = cloneZone(s.ix.zone(h))
+				copies[h] = z
 			}
 			backing = append(backing, z)
 		}
