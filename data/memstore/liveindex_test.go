@@ -212,3 +212,42 @@ func TestQuietRebuildFoldsDelta(t *testing.T) {
 		t.Fatalf("look-up before the rebuild %q, after %q", versions(before), versions(after))
 	}
 }
+
+// TestLookupBatchChunks: a batch longer than one chunk answers every point
+// as Lookup does, also with writes (elsewhere on the map) going on.
+func TestLookupBatchChunks(t *testing.T) {
+	ctx := context.Background()
+	s := demoLikeStore(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			x := 105 + 0.01*float64(i)
+			if _, err := s.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "far", Geometry: storetest.Rect(x, 31, x+0.005, 31.005), EffectiveFrom: storetest.T0}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	ps := benchPoints(3*lookupChunk + 17)
+	at := storetest.T0.Add(24 * time.Hour)
+	got, err := s.LookupBatch(ctx, ps, at)
+	<-done
+	if err != nil || len(got) != len(ps) {
+		t.Fatalf("LookupBatch: %d results, %v", len(got), err)
+	}
+	hits := 0
+	for i, p := range ps {
+		want, _ := s.Lookup(ctx, p, at)
+		if versions(got[i]) != versions(want) {
+			t.Fatalf("point %d %v: batch %q, Lookup %q", i, p, versions(got[i]), versions(want))
+		}
+		hits += len(want)
+	}
+	if hits < len(ps)/2 {
+		t.Errorf("only %d hits", hits)
+	}
+	if got, err := s.LookupBatch(ctx, nil, at); err != nil || len(got) != 0 {
+		t.Errorf("empty batch: %v %v", got, err)
+	}
+}

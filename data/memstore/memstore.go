@@ -136,7 +136,7 @@ func OpenWith(path string, opts Options) (*Store, error) {
 // OpenAccounts returns a store for the accounts files beside path only
 // (accounts.json, audit.jsonl: see auth.go), without the zone log, so that
 // `lifeline user` works while the server holds the log. Its zone, compound
-// and facility methods see an empty store and refuse writes (ErrClosed).
+// and facility methods see an empty store and refuse writes.
 func OpenAccounts(path string) *Store {
 	s := New()
 	s.path = path

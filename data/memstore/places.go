@@ -43,12 +43,14 @@ func (s *Store) GetCompound(ctx context.Context, id int64) (zones.Compound, erro
 // when nil), in ascending ID order.
 func (s *Store) ListCompounds(ctx context.Context, bbox *orb.Bound) ([]zones.Compound, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if err := s.check(ctx); err != nil {
+		s.mu.RUnlock()
 		return nil, err
 	}
+	view := s.compounds // append-only: the first len items never change
+	s.mu.RUnlock()
 	out := []zones.Compound{}
-	for _, c := range s.compounds {
+	for _, c := range view {
 		if bbox != nil && !zones.IntersectsBound(c.Geometry, *bbox) {
 			continue
 		}
@@ -98,12 +100,14 @@ func (s *Store) ListFacilities(ctx context.Context, f zones.FacilityFilter) ([]z
 		return nil, &zones.ValidationError{Path: "kind", Message: fmt.Sprintf("unknown facility kind %q", string(f.Kind))}
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if err := s.check(ctx); err != nil {
+		s.mu.RUnlock()
 		return nil, err
 	}
+	view := s.facilities // append-only: the first len items never change
+	s.mu.RUnlock()
 	out := []zones.Facility{}
-	for _, x := range s.facilities {
+	for _, x := range view {
 		if f.Kind != "" && x.Kind != f.Kind {
 			continue
 		}

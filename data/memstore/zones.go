@@ -198,14 +198,20 @@ func (s *Store) ListZones(ctx context.Context, f zones.ZoneFilter) ([]zones.Zone
 	if f.Kind != zones.KindNone && !f.Kind.Valid() {
 		return nil, &zones.ValidationError{Path: "kind", Message: fmt.Sprintf("unknown kind %q", string(f.Kind))}
 	}
+	// The version lists are never changed in place: a copy of the list of
+	// them (slice headers) taken under the read lock is a consistent view
+	// that is filtered and deep-copied outside it, so that a long listing
+	// does not hold up writers (and the look-ups queued behind them).
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if err := s.check(ctx); err != nil {
+		s.mu.RUnlock()
 		return nil, err
 	}
+	view := slices.Clone(s.zones)
+	s.mu.RUnlock()
 	out := []zones.Zone{}
 	skip := f.Offset
-	for _, vs := range s.zones {
+	for _, vs := range view {
 		z := &vs[len(vs)-1]
 		if f.ActiveAt != nil {
 			if z = versionAt(vs, *f.ActiveAt); z == nil {
@@ -377,45 +383,69 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 	return out, nil
 }
 
+// lookupChunk is how many points of a batch are answered per hold of the
+// read lock: a writer (and the look-ups queued behind it) waits for one
+// chunk, not for the whole batch.
+const lookupChunk = 1024
+
 // LookupBatch is Lookup for many points; result i belongs to ps[i] (an
 // empty, non-nil slice when no zone covers it). Zones found several times
-// share one deep copy per call (do not modify them).
+// share one deep copy per call (do not modify them). Points are answered
+// in chunks of 1,024, each under one hold of the read lock: a write that
+// lands during a long batch is seen by the chunks after it.
 func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) ([][]zones.Zone, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if err := s.check(ctx); err != nil {
-		return nil, err
-	}
 	out := make([][]zones.Zone, len(ps))
-	copies := make(map[hit]zones.Zone)
+	copies := make(map[*liveIndex]map[hit]zones.Zone)
 	var buf [16]int32
 	var hbuf [16]hit
 	// Results are carved out of one backing slice to keep allocations low.
 	var backing []zones.Zone
-	for i, p := range ps {
-		if i&1023 == 0 && i > 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+	for start := 0; start == 0 || start < len(ps); start += lookupChunk {
+		if err := s.lookupChunk(ctx, ps, start, at, out, copies, buf[:0], hbuf[:0], &backing); err != nil {
+			return nil, err
 		}
-		hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+	}
+	return out, nil
+}
+
+// lookupChunk answers ps[start:start+lookupChunk] into out under one hold
+// of the read lock. copies keeps the deep copies per index (hits name
+// items of one index).
+func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, start int, at time.Time, out [][]zones.Zone,
+	copies map[*liveIndex]map[hit]zones.Zone, buf []int32, hbuf []hit, backing *[]zones.Zone) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	cp := copies[s.ix]
+	if cp == nil {
+		cp = map[hit]zones.Zone{}
+		copies[s.ix] = cp
+	}
+	end := min(len(ps), start+lookupChunk)
+	for i := start; i < end; i++ {
+		p := ps[i]
+		hits := s.ix.lookupInto(hbuf, buf, p, at)
 		if len(hits) == 0 {
 			out[i] = []zones.Zone{}
 			continue
 		}
-		if cap(backing)-len(backing) < len(hits) {
-			backing = make([]zones.Zone, 0, max(256, len(hits)))
+		b := *backing
+		if cap(b)-len(b) < len(hits) {
+			b = make([]zones.Zone, 0, max(256, len(hits)))
 		}
-		start := len(backing)
+		first := len(b)
 		for _, h := range hits {
-			z, ok := copies[h]
+			z, ok := cp[h]
 			if !ok {
 				z = cloneZone(s.ix.zone(h))
-				copies[h] = z
+				cp[h] = z
 			}
-			backing = append(backing, z)
+			b = append(b, z)
 		}
-		out[i] = backing[start:len(backing):len(backing)]
+		out[i] = b[first:len(b):len(b)]
+		*backing = b
 	}
-	return out, nil
+	return nil
 }
