@@ -185,6 +185,12 @@ func (h *Handlers) listRiders(c *gin.Context) {
 }
 
 func (h *Handlers) getRider(c *gin.Context) {
+	h.riderByID(c, shuttles.RiderStore.GetRider)
+}
+
+// riderByID runs op on the rider named by the path's id and answers the
+// rider as the caller's role may see it.
+func (h *Handlers) riderByID(c *gin.Context, op func(shuttles.RiderStore, context.Context, int64) (shuttles.Rider, error)) {
 	st, err := h.riderStore()
 	if err != nil {
 		fail(c, err)
@@ -195,7 +201,7 @@ func (h *Handlers) getRider(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	r, err := st.GetRider(c.Request.Context(), id)
+	r, err := op(st, c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -266,22 +272,7 @@ func (h *Handlers) updateRider(c *gin.Context) {
 }
 
 func (h *Handlers) archiveRider(c *gin.Context) {
-	st, err := h.riderStore()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	r, err := st.ArchiveRider(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, viewRider(r, auth.RoleOf(c)))
+	h.riderByID(c, shuttles.RiderStore.ArchiveRider)
 }
 
 // importRiders reads a CSV file (shuttles.DecodeCSV): every row is checked
