@@ -375,7 +375,7 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 	}
 	if index {
 		for _, v := range t.puts {
-			s.ix.put(v)
+			s.ix.Put(v)
 		}
 	}
 }

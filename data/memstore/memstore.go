@@ -7,7 +7,7 @@
 //
 // Zone look-ups go through an immutable zones.Index built over the zone
 // versions at some point plus a small delta of the versions written since
-// (liveindex.go); the index is rebuilt in the background, outside every
+// (zones/live); the index is rebuilt in the background, outside every
 // lock, when the delta grows.
 //
 // Every time kept is truncated to the microsecond in UTC (PostgreSQL
@@ -32,6 +32,7 @@ import (
 
 	"lifeline/data/wal"
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // ErrClosed is returned by every method after Close.
@@ -59,7 +60,7 @@ type Store struct {
 	keys       map[string]int64
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
+	ix         *live.Index  // look-ups: base index + delta (zones/live)
 	rebuilding atomic.Bool  // a background rebuild of ix's base runs
 	maxApply   atomic.Int64 // longest hold of mu by a write, ns
 	quiet      *time.Timer  // rebuild after a pause in writes (guarded by wmu)
@@ -78,7 +79,7 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{ix: newLiveIndex(nil, 0), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: live.New(nil, 0), keys: map[string]int64{}, now: time.Now}
 }
 
 // Open is OpenWith(path, Options{}): see there.
