@@ -373,10 +373,13 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 	if f := rec.Facility; f != nil {
 		s.facilities = append(s.facilities, *f)
 	}
-	if index {
+	if index && len(t.puts) > 0 {
 		for _, v := range t.puts {
 			s.ix.Put(v)
+			s.changes = append(s.changes, changeKey{v.ID, int32(v.Version)})
 		}
+		close(s.changed)
+		s.changed = make(chan struct{})
 	}
 }
 

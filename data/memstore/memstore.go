@@ -69,6 +69,9 @@ type Store struct {
 
 	riders riderState // shuttle riders (riders.go)
 
+	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
+	changed chan struct{} // closed (and replaced) when changes grows; guarded by mu
+
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
 	opts         Options
@@ -79,7 +82,7 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{ix: live.New(nil, 0), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: live.New(nil, 0), keys: map[string]int64{}, now: time.Now, changed: make(chan struct{})}
 }
 
 // Open is OpenWith(path, Options{}): see there.
@@ -318,6 +321,10 @@ func (s *Store) Close() error {
 		s.quiet.Stop()
 	}
 	s.closeAuth()
+	if !already {
+		close(s.changed) // wakes WaitZoneChange, which then sees closed
+		s.changed = make(chan struct{})
+	}
 	s.mu.Unlock()
 	s.wmu.Unlock()
 	if already {
