@@ -296,6 +296,7 @@ func TestCatalogue(t *testing.T) {
 		{"colour.", []string{"green", "yellow", "orange", "red"}},
 		{"fac.", []string{"hospital", "pharmacy", "health_centre", "depot", "candidate_site", "supply_point"}},
 		{"role.", []string{"admin", "planner", "dispatcher", "driver", "viewer", "*"}},
+		{"cat.", []string{"dialysis", "prenatal", "labour", "chemotherapy", "other"}},
 	} {
 		for _, n := range group.names {
 			used[group.prefix+n] = "built from " + group.prefix

@@ -114,6 +114,30 @@ test("run a site plan: sites are listed and drawn with numbers", async () => {
   await page.context().close();
 });
 
+test("a zone's people: residents and the key-population registry, as the server counts them", async () => {
+  const page = await openPlanner();
+  await page.click("#tabbtn-zones");
+  const ids = await page.$$eval("#zone-list li[data-zone]", (lis) => lis.map((li) => li.getAttribute("data-zone")));
+  assert.ok(ids.length > 0, "the demo district has zones");
+  // the first zone whose compounds hold registered riders, by the server's own count
+  let id = null, want = null;
+  for (const z of ids) {
+    const r = await (await page.request.get(server.url + "/v1/zones/" + z + "/population")).json();
+    if (r.key_population && r.key_population.total > 0) { id = z; want = r; break; }
+  }
+  assert.ok(id, "some demo zone holds key population");
+  const li = "#zone-list li[data-zone='" + id + "']";
+  await page.click(li + " .pop-btn");
+  await page.waitForSelector(li + " .pop >> text=/registry/");
+  const text = await page.textContent(li + " .pop");
+  assert.ok(text.includes("In the registry: " + want.key_population.total + " key residents"), text);
+  assert.ok(text.includes(new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(want.estimate.population)), text);
+  assert.equal(await page.getAttribute(li + " .pop-btn", "aria-expanded"), "true");
+  await shot(page, "05-zone-people");
+  checkClean(assert, page);
+  await page.context().close();
+});
+
 test("the capacitated model asks for its round, and the server's error is shown word for word", async () => {
   const page = await openPlanner();
   await page.click("#tabbtn-sites");

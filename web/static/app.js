@@ -969,7 +969,10 @@ function renderZoneList() {
       p.reason ? el("div", { class: "muted", text: p.reason, translate: "no" }) : null,
       el("div", { class: "small", text: t("zones.span", { from: I18N.formatDateTime(p.effective_from), until: p.effective_until ? I18N.formatDateTime(p.effective_until) : t("zones.open") }) })
     ]);
-    var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: t("zones.show"), onclick: function () { zoomToGeometry(z.geometry); } })]);
+    var people = el("div", { class: "small pop", hidden: "hidden" });
+    li.appendChild(people);
+    var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: t("zones.show"), onclick: function () { zoomToGeometry(z.geometry); } }),
+      el("button", { type: "button", class: "pop-btn", "aria-expanded": "false", text: t("pop.show"), onclick: function (e) { togglePopulation(id, people, e.currentTarget); } })]);
     var planner = el("span", { class: "row inline", "data-roles": "planner" }, [
       el("button", { type: "button", class: "edit", text: t("zones.edit"), onclick: function () { startEdit(z); } }),
       !p.effective_until ? el("button", { type: "button", class: "danger", text: t("zones.lift"), onclick: function () { liftForm(li, z); } }) : null
@@ -981,6 +984,36 @@ function renderZoneList() {
   if (ME) LL.applyRoles(ME, list);
   document.getElementById("zone-summary").textContent = zs.length ?
     t("zones.counts", { when: I18N.formatDateTime(S.asOf), active: counts.active, scheduled: counts.scheduled, lifted: counts.lifted }) : t("zones.empty");
+}
+// togglePopulation shows (or hides) a zone's people: the residents
+// estimated from the compounds it covers, and the key-population registry's
+// counts by category (counts only: no one's name reaches this page).
+function togglePopulation(id, box, btn) {
+  if (!box.hidden) { box.hidden = true; btn.setAttribute("aria-expanded", "false"); return; }
+  box.hidden = false;
+  btn.setAttribute("aria-expanded", "true");
+  clear(box);
+  box.appendChild(el("span", { class: "muted", text: t("busy") }));
+  LL.api("GET", "/v1/zones/" + encodeURIComponent(id) + "/population").then(function (r) {
+    clear(box);
+    var nf = new Intl.NumberFormat(I18N.locale(), { maximumFractionDigits: 0 });
+    var est = r.estimate || {};
+    box.appendChild(el("div", { text: t("pop.line", { people: nf.format(est.population || 0), aged: nf.format(est.aged_60_plus || 0) }) }));
+    var key = r.key_population;
+    if (key && key.total > 0) {
+      var parts = [];
+      ["dialysis", "prenatal", "labour", "chemotherapy", "other"].forEach(function (c) {
+        if (key[c]) parts.push(t("cat." + c) + " " + key[c]);
+      });
+      box.appendChild(el("div", { text: t("pop.key", { total: key.total, detail: parts.join(", ") }) }));
+    } else if (key) {
+      box.appendChild(el("div", { class: "muted", text: t("pop.nokey") }));
+    }
+  }, function (err) {
+    clear(box);
+    box.appendChild(el("div", { class: "error", text: LL.describe(err) }));
+    showError(t("pop.failed"), err);
+  });
 }
 function liftForm(li, z) {
   if (li.querySelector("form")) return;
