@@ -109,7 +109,27 @@ test("run a site plan: sites are listed and drawn with numbers", async () => {
   const n = parseInt(count, 10);
   assert.ok(n >= 4, "at least 4 sites: " + count);
   assert.equal(await page.locator(".nummark.sitenum").count(), n, "one numbered marker per site");
+  // readable figures: the shared sites as the server counted them
+  const first = await page.evaluate(() => window.lifeline.S.planResult.summary);
+  assert.equal(await page.textContent("#plan-card tr[data-fig=shared_sites] td"), String(first.shared_sites));
+  assert.match(await page.textContent("#plan-card tr[data-fig=within_10_min] td"), /^\d+(\.\d)? %$/);
   await shot(page, "05-site-plan");
+
+  // two plans side by side: pin this one, plan again with 6 sites
+  await page.click("#plan-pin");
+  await page.fill("#sites-form input[name=p]", "6");
+  const body6 = JSON.parse(await page.inputValue("#sites-form textarea[name=body]"));
+  body6.time_limit_seconds = 2;
+  await page.fill("#sites-form textarea[name=body]", JSON.stringify(body6));
+  await page.click("#sites-run");
+  await page.waitForSelector("#plan-card #plan-unpin", { timeout: 60000 });
+  const second = await page.evaluate(() => window.lifeline.S.planResult.summary);
+  const cells = await page.$$eval("#plan-card tr[data-fig=shared_sites] td", (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(cells, [String(first.shared_sites), String(second.shared_sites)]);
+  assert.equal(second.shared_sites, 6);
+  const rings = await page.evaluate(() => window.lifeline.map.querySourceFeatures("pinned").length);
+  assert.ok(rings >= first.shared_sites, "the pinned plan's sites are drawn: " + rings);
+  await shot(page, "05b-site-plans-compared");
   checkClean(assert, page);
   await page.context().close();
 });
