@@ -134,6 +134,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		return
 	}
 	loading := time.Since(t0)
+	owner := ownerOf(c)
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
 		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
 		// client going away, or by the time budget
@@ -194,8 +195,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		// route lists only for a job that is not cancelled (atomically
 		// with DELETE /v1/jobs/{id})
 		if err := jobs.Commit(ctx, func() error {
-			oh.lists.add(ctx, out, oh.zoneAt(), drivers)
-			return nil
+			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner)
 		}); err != nil {
 			return nil, err
 		}

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
 	"lifeline/jobs"
+	"lifeline/routelists"
 	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -51,7 +50,7 @@ func demoNets(t *testing.T) (car, foot *network.Network) {
 type svc struct {
 	srv   *httptest.Server
 	queue *jobs.Local
-	lists string // route list file
+	store *memstore.Store
 }
 
 // newService serves the demo district with every endpoint, the given
@@ -69,15 +68,15 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	l := lim.WithDefaults()
 	q := jobs.NewLocal(jobs.Options{Workers: l.SolveWorkers, QueueSize: l.SolveQueue, MaxJobs: l.MaxJobs})
 	t.Cleanup(func() { _ = q.Close(context.Background()) })
-	s := &svc{queue: q, lists: filepath.Join(t.TempDir(), "route-lists.json")}
+	s := &svc{queue: q, store: st}
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<html></html>")
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
-		RouteListFile: s.lists, Static: static,
-		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car)}}))
+		Static: static,
+		Extra:  []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car)}}))
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -191,11 +190,8 @@ func TestCancelStopsWorkAndStaysCancelled(t *testing.T) {
 	if j["state"] != "cancelled" || j["result"] != nil {
 		t.Fatalf("after the solver stopped: %v", j)
 	}
-	if _, err := os.Stat(s.lists); err == nil {
-		data, _ := os.ReadFile(s.lists)
-		if len(data) > 2 {
-			t.Fatalf("route lists written for a cancelled job: %s", data)
-		}
+	if ls, err := s.store.ListRouteLists(context.Background(), routelists.Filter{}); err != nil || len(ls) > 0 {
+		t.Fatalf("route lists written for a cancelled job: %d %v", len(ls), err)
 	}
 	// cancelling again, or a job that never existed
 	if code, j := do(t, s.srv, "DELETE", "/v1/jobs/"+id, ""); code != 200 || j["state"] != "cancelled" {

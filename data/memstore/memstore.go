@@ -31,6 +31,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/data/wal"
+	"lifeline/routelists"
 	"lifeline/zones"
 )
 
@@ -66,7 +67,8 @@ type Store struct {
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
-	riders riderState // shuttle riders (riders.go)
+	riders riderState                 // shuttle riders (riders.go)
+	lists  map[string]routelists.List // route lists by code (routelists.go)
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
@@ -205,6 +207,10 @@ func (s *Store) loadSnapshot(data []byte) error {
 		}
 	}
 	s.facilities = snap.Facilities
+	if err := checkLists(snap.RouteLists); err != nil {
+		return err
+	}
+	s.applyLists(&logRecord{RouteLists: snap.RouteLists})
 	return nil
 }
 
@@ -360,11 +366,12 @@ type snapCompound struct {
 }
 
 type snapshot struct {
-	Version    int              `json:"version"`
-	SavedAt    time.Time        `json:"saved_at"`
-	Zones      []snapZone       `json:"zones"`
-	Compounds  []snapCompound   `json:"compounds"`
-	Facilities []zones.Facility `json:"facilities"`
+	Version    int               `json:"version"`
+	SavedAt    time.Time         `json:"saved_at"`
+	Zones      []snapZone        `json:"zones"`
+	Compounds  []snapCompound    `json:"compounds"`
+	Facilities []zones.Facility  `json:"facilities"`
+	RouteLists []routelists.List `json:"route_lists,omitempty"`
 }
 
 // ----- copies -----
