@@ -388,6 +388,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	}{
 		{"GET", "/healthz", "", nil},
 		{"GET", "/readyz", "", nil},
+		{"GET", "/openapi.json", "", nil},
 		{"GET", "/v1/zones", "", []bad{{query: "limit=1_04", status: 400, path: "query.limit"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
 		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/zones/" + zid, "", nil},
