@@ -67,6 +67,7 @@ type Store struct {
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
 	riders riderState // shuttle riders (riders.go)
+	days   dayState   // shuttle appointments and timetables (shuttledays.go)
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts

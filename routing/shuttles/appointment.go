@@ -1,7 +1,10 @@
 package shuttles
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -89,4 +92,17 @@ type AppointmentStore interface {
 	// CancelAppointment marks it cancelled (kept for the record; twice is
 	// fine).
 	CancelAppointment(ctx context.Context, id int64) (Appointment, error)
+}
+
+// SortAppointments sorts by date, start and id (the stores' order).
+func SortAppointments(as []Appointment) {
+	slices.SortFunc(as, func(a, b Appointment) int {
+		if c := strings.Compare(a.Date, b.Date); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 }
