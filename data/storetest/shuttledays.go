@@ -106,7 +106,7 @@ func SampleTimetable(date string) shuttles.Timetable {
 		Fleet:    []shuttles.Van{{ID: 1, Start: orb.Point{104.09, 30.67}, Seats: 4, WheelchairPlaces: 1, DriverPhone: "+86 100 1"}},
 		TripList: []shuttles.Trip{tr},
 		Plan: shuttles.PlanResult{Date: date, Trips: 1, Planned: 1, VansUsed: 1, DriveSec: 1234.5678, DistanceM: 9876.54321,
-			Vans: []shuttles.VanTimetable{{Van: 1, Leaves: "06:55", Returns: "07:30", LeavesS: 24900.25, ReturnsS: 27000.75, Stops: []shuttles.Stop{st, st2}, RouteList: "1234567890"}},
+			Vans:      []shuttles.VanTimetable{{Van: 1, Leaves: "06:55", Returns: "07:30", LeavesS: 24900.25, ReturnsS: 27000.75, Stops: []shuttles.Stop{st, st2}, RouteList: "1234567890"}},
 			Unplanned: []shuttles.UnplannedTrip{}, Skipped: []shuttles.Skipped{}, Violations: []string{}},
 		Check: shuttles.DayCheck{Trips: 1, Served: 1, Problems: []string{}},
 	}
