@@ -69,6 +69,7 @@ type Store struct {
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
 	riders riderState                 // shuttle riders (riders.go)
+	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
 	lists  map[string]routelists.List // route lists by code (routelists.go)
 
 	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
