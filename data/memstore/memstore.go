@@ -67,6 +67,7 @@ type Store struct {
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
 	riders riderState // shuttle riders (riders.go)
+	del    deliveryState // medicine deliveries (deliveries.go)
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
@@ -323,6 +324,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.bg.Wait()
+	s.closeDeliveries()
 	if s.persist != nil {
 		return s.persist.close()
 	}

@@ -225,3 +225,12 @@ func NewRequest(r Request, id int64, now time.Time, by string) Request {
 	r.CreatedAt, r.UpdatedAt = now, now
 	return r
 }
+
+// BatchMoves are the moves of a new batch's requests to batched.
+func BatchMoves(b *Batch) []Move {
+	ms := make([]Move, len(b.Requests))
+	for i, id := range b.Requests {
+		ms[i] = Move{ID: id, To: StateBatched, BatchID: b.ID, By: "cut-off " + b.Cut}
+	}
+	return ms
+}
