@@ -66,7 +66,7 @@ type Store struct {
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
-	riders riderState // shuttle riders (riders.go)
+	riders riderState    // shuttle riders (riders.go)
 	del    deliveryState // medicine deliveries (deliveries.go)
 
 	persist      *persistence // nil for New and OpenAccounts
