@@ -70,6 +70,7 @@ type Store struct {
 
 	riders riderState                 // shuttle riders (riders.go)
 	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
+	del    deliveryState              // medicine deliveries (deliveries.go)
 	lists  map[string]routelists.List // route lists by code (routelists.go)
 
 	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
@@ -338,6 +339,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.bg.Wait()
+	s.closeDeliveries()
 	if s.persist != nil {
 		return s.persist.close()
 	}
