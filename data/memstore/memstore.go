@@ -31,6 +31,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/data/wal"
+	"lifeline/routelists"
 	"lifeline/zones"
 	"lifeline/zones/live"
 )
@@ -67,7 +68,10 @@ type Store struct {
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
-	riders riderState // shuttle riders (riders.go)
+	riders riderState                 // shuttle riders (riders.go)
+	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
+	del    deliveryState              // medicine deliveries (deliveries.go)
+	lists  map[string]routelists.List // route lists by code (routelists.go)
 
 	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
 	changed chan struct{} // closed (and replaced) when changes grows; guarded by mu
@@ -209,6 +213,10 @@ func (s *Store) loadSnapshot(data []byte) error {
 		}
 	}
 	s.facilities = snap.Facilities
+	if err := checkLists(snap.RouteLists); err != nil {
+		return err
+	}
+	s.applyLists(&logRecord{RouteLists: snap.RouteLists})
 	return nil
 }
 
@@ -331,6 +339,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.bg.Wait()
+	s.closeDeliveries()
 	if s.persist != nil {
 		return s.persist.close()
 	}
@@ -368,11 +377,12 @@ type snapCompound struct {
 }
 
 type snapshot struct {
-	Version    int              `json:"version"`
-	SavedAt    time.Time        `json:"saved_at"`
-	Zones      []snapZone       `json:"zones"`
-	Compounds  []snapCompound   `json:"compounds"`
-	Facilities []zones.Facility `json:"facilities"`
+	Version    int               `json:"version"`
+	SavedAt    time.Time         `json:"saved_at"`
+	Zones      []snapZone        `json:"zones"`
+	Compounds  []snapCompound    `json:"compounds"`
+	Facilities []zones.Facility  `json:"facilities"`
+	RouteLists []routelists.List `json:"route_lists,omitempty"`
 }
 
 // ----- copies -----
