@@ -173,6 +173,9 @@ func (m *model) problem(todo []uint64, rp *replan) (*vrp.Problem, []uint64, []ui
 		depot := m.index[v.Start]
 		veh := vrp.Vehicle{ID: int64(v.ID), Start: depot, End: depot, Shift: routing.TimeWindow{Start: float64(a * 60), End: float64(b * 60)},
 			Capacity: []int64{int64(v.Seats), int64(v.WheelchairPlaces)}, Skills: []int{skillService, skillVan + k}}
+		if v.Standby {
+			veh.Skills = []int{skillVan + k} // only for the trips sent to it
+		}
 		vanIdx[v.ID] = k
 		if rp != nil {
 			st, ok := rp.vans[v.ID]

@@ -22,6 +22,8 @@ type Timetable struct {
 	Fleet     []Van      `json:"fleet"`
 	TripList  []Trip     `json:"trip_list"` // every trip of the day (planned, unplanned, done)
 	Cancelled []Trip     `json:"cancelled,omitempty"`
+	// VansOut are out of service from the re-plan that took them out.
+	VansOut []uint64 `json:"vans_out,omitempty"`
 	Plan      PlanResult `json:"plan"`
 	Check     DayCheck   `json:"check"`
 	// Changes says what differs from Base and who must be told.
