@@ -368,7 +368,8 @@ func PlanDay(ctx context.Context, trips []Trip, vans []Van, pol Policy, matrix M
 	res.Skipped = append(res.Skipped, skipped...)
 	res.Trips = len(trips)
 	res.Violations = append(res.Violations, sr.violations...)
-	res.Violations = append(res.Violations, CheckDay(m.trips, vans, pol, res, m.tm, m.index).Messages()...)
+	res.Check = CheckDay(m.trips, vans, pol, res, m.tm, m.index)
+	res.Violations = append(res.Violations, res.Check.Messages()...)
 	if len(res.Violations) > 0 {
 		return res, m.trips, fmt.Errorf("shuttles: the plan breaks %d rules; first: %s", len(res.Violations), res.Violations[0])
 	}
