@@ -186,12 +186,20 @@ func TestReplan(t *testing.T) {
 	}
 
 	// the picked-up trip cannot be cancelled; unknown vans and trips say where
+	var started uint64
+	for _, vt := range base.Plan.Vans {
+		for _, s := range vt.Stops {
+			if s.Action == "pick_up" && s.Start < at {
+				started = s.TripID
+			}
+		}
+	}
 	var ve *zones.ValidationError
 	for _, tc := range []struct {
 		edits shuttles.Edits
 		path  string
 	}{
-		{shuttles.Edits{Cancel: []uint64{base.Plan.Vans[0].Stops[0].TripID}}, "changes[0].trip_id"},
+		{shuttles.Edits{Cancel: []uint64{started}}, "changes[0].trip_id"},
 		{shuttles.Edits{Cancel: []uint64{999999}}, "changes[0].trip_id"},
 		{shuttles.Edits{VansOut: []uint64{7777}}, "changes[0].van"},
 	} {
