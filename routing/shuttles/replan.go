@@ -261,7 +261,6 @@ func Replan(ctx context.Context, in ReplanInput) (*Timetable, error) {
 	if okPhase1 {
 		stops = ins.stops()
 	} else {
-		unassigned = map[uint64]string{}
 		// phases 2 and 3 on the engine: trips may change van, then times
 		// may move further
 		var best *solveResult
