@@ -215,7 +215,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		// route lists only for a job that is not cancelled (atomically
 		// with DELETE /v1/jobs/{id})
 		if err := jobs.Commit(ctx, func() error {
-			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner)
+			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner, windowsOf(body))
 		}); err != nil {
 			return nil, err
 		}
