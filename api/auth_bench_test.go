@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -228,11 +229,16 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 			clients[i] = append(clients[i], rc)
 		}
 	}
-	run := func(i int, d time.Duration) (reqs int64, wall, cpu time.Duration) {
+	mallocs := func() uint64 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.Mallocs
+	}
+	run := func(i int, d time.Duration) (reqs int64, wall, cpu time.Duration, allocs uint64) {
 		var n atomic.Int64
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		cpu0, t0 := cpuTime(), time.Now()
+		m0, cpu0, t0 := mallocs(), cpuTime(), time.Now()
 		for _, rc := range clients[i] {
 			wg.Add(1)
 			go func() {
@@ -254,7 +260,7 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 		time.Sleep(d)
 		close(stop)
 		wg.Wait()
-		return n.Load(), time.Since(t0), cpuTime() - cpu0
+		return n.Load(), time.Since(t0), cpuTime() - cpu0, mallocs() - m0
 	}
 	for i := range variants {
 		run(i, phase/2) // warm up caches, connections and the credential cache
@@ -262,10 +268,12 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 	b.ResetTimer()
 	rate := make([][]float64, len(variants))   // requests per second, per round
 	cpuPer := make([][]float64, len(variants)) // process CPU ns per request, per round
+	allocsPer := make([]float64, len(variants))
 	for r := 0; r < rounds; r++ {
 		for k := range variants {
 			i := (k + r) % len(variants)
-			n, wall, cpu := run(i, phase)
+			n, wall, cpu, al := run(i, phase)
+			allocsPer[i] = float64(al) / float64(n)
 			rate[i] = append(rate[i], float64(n)/wall.Seconds())
 			cpuPer[i] = append(cpuPer[i], float64(cpu.Nanoseconds())/float64(n))
 		}
@@ -282,6 +290,7 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 	for i, v := range variants {
 		b.ReportMetric(median(rate[i]), v.name+"-req/s")
 		b.ReportMetric(median(cpuPer[i]), v.name+"-cpu-ns/req")
+		b.ReportMetric(allocsPer[i], v.name+"-allocs/req")
 		if i == 0 || variants[0].name != "none" {
 			continue
 		}
