@@ -17,7 +17,7 @@ out=$(mktemp)
 for i in $(seq "$RUNS"); do
   (cd api && /tmp/lifeline-api-bench -test.run '^$' -test.bench '^BenchmarkLookupAuthAB$' -test.benchtime 1x) | grep '^BenchmarkLookupAuthAB' | tee -a "$out"
 done
-awk '{for (i = 4; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i} END {for (k in v) print k, v[k]}' "$out" | sort | while read -r name vals; do
+awk '{for (i = 5; i < NF; i += 2) v[$(i+1)] = v[$(i+1)] " " $i} END {for (k in v) print k, v[k]}' "$out" | sort | while read -r name vals; do
   printf '%-22s median %s  (runs:%s)\n' "$name" "$(echo $vals | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}')" " $vals"
 done
 rm -f "$out"
