@@ -33,15 +33,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkLookupAuth measures GET /v1/lookup on the demo district through
-// real HTTP (loopback, keep-alive, parallel clients) without the auth layer
-// ("none"), with a bearer token and with a session cookie, to show the cost
-// of authentication on the hot path. Compare the variants from the same run
-// (bench/http/auth_ab.sh interleaves them).
-func BenchmarkLookupAuth(b *testing.B) {
+// lookupAuthServers serves the demo district without the auth layer
+// (plain) and with it (guarded), and issues a viewer's token and session.
+func lookupAuthServers(b *testing.B) (plain, guarded *httptest.Server, token, session string) {
+	b.Helper()
 	ctx := context.Background()
 	st := memstore.New()
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	if err := demo.Load(ctx, st, demo.Default()); err != nil {
 		b.Fatal(err)
 	}
@@ -49,13 +47,23 @@ func BenchmarkLookupAuth(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	token, _, _ := accounts.Issue(ctx, st, acc.ID, accounts.KindToken, "", time.Hour, time.Now())
-	session, _, _ := accounts.Issue(ctx, st, acc.ID, accounts.KindSession, "", time.Hour, time.Now())
+	token, _, _ = accounts.Issue(ctx, st, acc.ID, accounts.KindToken, "", time.Hour, time.Now())
+	session, _, _ = accounts.Issue(ctx, st, acc.ID, accounts.KindSession, "", time.Hour, time.Now())
 	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	plain := httptest.NewServer(api.New(api.Deps{Store: st, Logger: log}))
-	defer plain.Close()
-	guarded := httptest.NewServer(api.New(api.Deps{Store: st, Logger: log, Auth: auth.New(auth.Config{Store: st, Logger: log})}))
-	defer guarded.Close()
+	plain = httptest.NewServer(api.New(api.Deps{Store: st, Logger: log}))
+	b.Cleanup(plain.Close)
+	guarded = httptest.NewServer(api.New(api.Deps{Store: st, Logger: log, Auth: auth.New(auth.Config{Store: st, Logger: log})}))
+	b.Cleanup(guarded.Close)
+	return plain, guarded, token, session
+}
+
+// BenchmarkLookupAuth measures GET /v1/lookup on the demo district through
+// real HTTP (loopback, keep-alive, parallel clients) without the auth layer
+// ("none"), with a bearer token and with a session cookie, to show the cost
+// of authentication on the hot path. Compare the variants from the same run
+// (bench/http/auth_ab.sh interleaves them).
+func BenchmarkLookupAuth(b *testing.B) {
+	plain, guarded, token, session := lookupAuthServers(b)
 	const path = "/v1/lookup?lon=104.07&lat=30.65&at=2026-11-23T08:00:00Z"
 	// in-process: the handler chain only (no sockets), less noise
 	for _, v := range []struct {
@@ -180,23 +188,7 @@ func (rc *rawClient) do() (int, error) {
 // go test -run '^$' -bench LookupAuthAB -benchtime 1x ./api/ (AB_ROUNDS,
 // AB_PHASE, AB_CONNS change the shape; make bench-auth runs it).
 func BenchmarkLookupAuthAB(b *testing.B) {
-	ctx := context.Background()
-	st := memstore.New()
-	defer st.Close()
-	if err := demo.Load(ctx, st, demo.Default()); err != nil {
-		b.Fatal(err)
-	}
-	acc, err := st.CreateAccount(ctx, accounts.Account{Username: "bench", Role: accounts.RoleViewer})
-	if err != nil {
-		b.Fatal(err)
-	}
-	token, _, _ := accounts.Issue(ctx, st, acc.ID, accounts.KindToken, "", time.Hour, time.Now())
-	session, _, _ := accounts.Issue(ctx, st, acc.ID, accounts.KindSession, "", time.Hour, time.Now())
-	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	plain := httptest.NewServer(api.New(api.Deps{Store: st, Logger: log}))
-	defer plain.Close()
-	guarded := httptest.NewServer(api.New(api.Deps{Store: st, Logger: log, Auth: auth.New(auth.Config{Store: st, Logger: log})}))
-	defer guarded.Close()
+	plain, guarded, token, session := lookupAuthServers(b)
 	env := func(k string, d int) int {
 		if v, err := strconv.Atoi(os.Getenv(k)); err == nil && v > 0 {
 			return v

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -55,27 +53,10 @@ const (
 
 func (sh *shuttleHandlers) plan(c *gin.Context) {
 	lim := sh.Limits
-	limit := lim.DefaultOptimizeTime
-	if s, ok := c.GetQuery("time_limit"); ok {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", truncateQ(s)), map[string]any{"path": "query.time_limit"}))
-			return
-		}
-		if d > lim.MaxOptimizeTime {
-			fail(c, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String()))
-			return
-		}
-		limit = d
-	}
-	seed := uint64(1)
-	if s, ok := c.GetQuery("seed"); ok {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", truncateQ(s)), map[string]any{"path": "query.seed"}))
-			return
-		}
-		seed = v
+	limit, seed, err := sh.solveQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
 	}
 	if _, err := queryBool(c, "async", false); err != nil {
 		fail(c, err)
