@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -430,7 +431,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/nearest", `{"point":[104.07,30.65],"kind":"hospital"}`, []bad{{body: `{"point":[104.07,30.65],"kind":"castle"}`, status: 422, path: "kind"}}},
 		{"POST", "/v1/optimize", `{"vehicles":[{"id":1,"start":[104.06,30.64]}],"jobs":[{"id":1,"location":[104.07,30.65]}]}`,
 			[]bad{{query: "seed=1_0", status: 400, path: "query.seed"}, {query: "time_limit=soon", status: 400, path: "query.time_limit"},
-				{query: "async=maybe", status: 400, path: "query.async"}}},
+				{query: "async=maybe", status: 400, path: "query.async"}, {query: "iterations=0", status: 400, path: "query.iterations"}}},
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
 			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
 		{"PUT", "/v1/zones/" + zid, zone, []bad{{body: typo, status: 400, path: "properties.efective_until"}}},
@@ -448,6 +449,25 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/shuttles/plan", `{"date":"2026-11-30","van_count":2}`, []bad{{query: "time_limit=soon", status: 400, path: "query.time_limit"},
 			{body: `{"date":"Monday"}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","van_count":"two"}`, status: 400, path: "van_count"},
 			{body: `{"date":"2026-11-30","vans":[{"id":1,"start":[104.07,30.65],"seats":0}]}`, status: 422, path: "vans[0].seats"}}},
+		{"GET", "/v1/shuttles/appointments", "", []bad{{query: "date=Monday", status: 400, path: "query.date"}, {query: "rider_id=-1", status: 400, path: "query.rider_id"}}},
+		{"POST", "/v1/shuttles/appointments", `{"rider_id":1,"date":"2026-11-30","kind":"prenatal","start":"09:00","duration_min":45}`,
+			[]bad{{body: `{"rider_id":1,"date":"2026-11-30","kind":"prenatal","start":"25:00","duration_min":45}`, status: 422, path: "start"},
+				{body: `{"rider_id":1,"date":"2026-11-30","kind":"dialysis","start":"09:00","duration_min":45}`, status: 422, path: "kind"},
+				{body: `{"rider_id":999,"date":"2026-11-30","kind":"other","start":"09:00","duration_min":45}`, status: 422, path: "rider_id"}}},
+		{"DELETE", "/v1/shuttles/appointments/1", "", []bad{}},
+		{"DELETE", "/v1/shuttles/appointments/x", "", []bad{{status: 400, path: "id"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30", "", []bad{{query: "van=x", status: 400, path: "query.van"}, {query: "format=pdf", status: 400, path: "query.format"}}},
+		{"GET", "/v1/shuttles/timetables/Monday", "", []bad{{status: 400, path: "date"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions", "", nil},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions/1", "", []bad{{query: "rider=0x1", status: 400, path: "query.rider"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions/zero", "", []bad{{status: 400, path: "n"}}},
+		{"POST", "/v1/shuttles/timetables/2026-11-30/changes", `{"at":"09:00","changes":[{"kind":"van_out","van":1}]}`,
+			[]bad{{body: `{"at":"09:00","changes":[]}`, status: 422, path: "changes"}, {body: `{"at":"24:00","changes":[{"kind":"van_out","van":1}]}`, status: 422, path: "at"},
+				{body: `{"at":"09:00","changes":[{"kind":"van_out","van":"one"}]}`, status: 400, path: "changes.van"},
+				{query: "time_limit=soon", status: 400, path: "query.time_limit"}}},
+		{"POST", "/v1/shuttles/urgent", `{"date":"2026-11-30","rider_id":1,"at":"09:00"}`,
+			[]bad{{body: `{"date":"Monday","rider_id":1}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","rider_id":1,"at":"9h"}`, status: 422, path: "at"},
+				{body: `{"date":"2026-11-30","rider_id":1,"at":"09:00","category":"dialysis"}`, status: 422, path: "category"}}},
 		{"DELETE", "/v1/jobs/x", "", nil},
 	}
 	covered := map[string]bool{}
@@ -604,6 +624,83 @@ func TestOptimizeWithMatrices(t *testing.T) {
 	}
 	if _, _, tab := s.queue.Stats(); tab != 0 {
 		t.Fatalf("a refused problem left %d jobs in the table", tab)
+	}
+}
+
+// TestOptimizeIterationsReproducible: iterations=N gives the same plan for
+// the same document and seed, even while other goroutines burn the CPU,
+// and the summary reports the iterations and where the time went.
+func TestOptimizeIterationsReproducible(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1, SolveQueue: 2}, false)
+	const n = 25
+	var pts [n + 1][2]float64
+	for i := range pts {
+		pts[i] = [2]float64{float64((i * 37) % 101), float64((i * 61) % 97)}
+	}
+	var rows []string
+	for i := range pts {
+		var r []string
+		for j := range pts {
+			r = append(r, fmt.Sprint(int(math.Hypot(pts[i][0]-pts[j][0], pts[i][1]-pts[j][1])*10)))
+		}
+		rows = append(rows, "["+strings.Join(r, ",")+"]")
+	}
+	var jobsJSON []string
+	for i := 1; i <= n; i++ {
+		jobsJSON = append(jobsJSON, fmt.Sprintf(`{"id":%d,"location_index":%d,"delivery":[1]}`, i, i))
+	}
+	body := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"capacity":[9]},{"id":2,"start_index":0,"end_index":0,"capacity":[9]},` +
+		`{"id":3,"start_index":0,"end_index":0,"capacity":[9]},{"id":4,"start_index":0,"end_index":0,"capacity":[9]}],"jobs":[` +
+		strings.Join(jobsJSON, ",") + `],"matrices":{"car":{"durations":[` + strings.Join(rows, ",") + `]}}}`
+	plan := func(m map[string]any) string { // vehicles and stops (route_list codes are random)
+		var b strings.Builder
+		for _, r := range m["routes"].([]any) {
+			fmt.Fprint(&b, r.(map[string]any)["vehicle"], ":")
+			for _, st := range r.(map[string]any)["steps"].([]any) {
+				fmt.Fprint(&b, st.(map[string]any)["id"], ",")
+			}
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	code, a := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	if code != 200 || a["code"].(float64) != 0 {
+		t.Fatalf("%d %v", code, a)
+	}
+	sum := a["summary"].(map[string]any)
+	if sum["iterations"].(float64) != 400 {
+		t.Fatalf("summary.iterations %v, want 400", sum["iterations"])
+	}
+	ct := sum["computing_times"].(map[string]any)
+	for _, k := range []string{"loading", "solving", "routing", "matrix", "encoding"} {
+		if _, ok := ct[k]; !ok {
+			t.Fatalf("computing_times lacks %s: %v", k, ct)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 1.0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e5; i++ {
+					x = math.Sqrt(x + float64(i))
+				}
+			}
+		}()
+	}
+	code, b := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	close(stop)
+	wg.Wait()
+	if code != 200 || plan(a) != plan(b) || a["summary"].(map[string]any)["cost"] != b["summary"].(map[string]any)["cost"] {
+		t.Fatalf("same seed and iterations under load gave another plan:\n%s\n%s", plan(a), plan(b))
 	}
 }
 

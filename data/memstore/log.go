@@ -382,10 +382,13 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 		s.facilities = append(s.facilities, *f)
 	}
 	s.applyLists(rec)
-	if index {
+	if index && len(t.puts) > 0 {
 		for _, v := range t.puts {
-			s.ix.put(v)
+			s.ix.Put(v)
+			s.changes = append(s.changes, changeKey{v.ID, int32(v.Version)})
 		}
+		close(s.changed)
+		s.changed = make(chan struct{})
 	}
 }
 
