@@ -135,6 +135,9 @@ type RouteList struct {
 	// ShareHash is the SHA-256 of the list's share-link token (kept in the
 	// file, never rendered).
 	ShareHash string `json:"share_hash,omitempty"`
+	// Plain marks a list whose stop descriptions carry no personal data
+	// (medicine deliveries): they are shown unmasked to every role.
+	Plain bool `json:"plain,omitempty"`
 }
 
 // ListStop is one stop of a route list. Kind is start, job, pickup,
@@ -154,9 +157,11 @@ type ListStop struct {
 	Zone     string     `json:"zone,omitempty"`
 	Location int        `json:"location_index"`
 	// Status is the driver's report on the stop ("" until reported):
-	// done, failed or pending, with the time of the report.
+	// arrived, done, failed or pending, with the time of the report and,
+	// for failed, the reason.
 	Status   string     `json:"status,omitempty"`
 	StatusAt *time.Time `json:"status_at,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
 }
 
 // newCode returns a random 10-digit code not in use (the caller holds mu).

@@ -35,8 +35,14 @@ func (h *Handlers) routeListRoutes(v1 gin.IRouter) {
 
 // StopStatus is the body of PUT /v1/route-lists/{code}/stops/{seq}/status.
 type StopStatus struct {
-	Status string `json:"status"` // done, failed or pending
+	Status string `json:"status"`           // arrived, done, failed or pending
+	Reason string `json:"reason,omitempty"` // why it failed
 }
+
+// StopHook is told of a driver's report on a stop before it is recorded
+// (medicine deliveries move their requests); an error refuses the report
+// (a retry from the phone then sends it again).
+type StopHook func(ctx context.Context, list string, seq int, status, reason, by string) error
 
 // setStopStatus records the driver's report on one stop of their list
 // (the assigned driver, dispatchers and admins).
@@ -53,9 +59,13 @@ func (h *Handlers) setStopStatus(c *gin.Context) {
 		return
 	}
 	switch req.Status {
-	case "done", "failed", "pending":
+	case "arrived", "done", "failed", "pending":
 	default:
-		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be done, failed or pending", req.Status)))
+		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be arrived, done, failed or pending", req.Status)))
+		return
+	}
+	if len([]rune(req.Reason)) > 200 {
+		fail(c, errUnprocessable("reason", "at most 200 characters"))
 		return
 	}
 	l, ok := h.lists.find(id)
@@ -67,13 +77,21 @@ func (h *Handlers) setStopStatus(c *gin.Context) {
 		return
 	}
 	h.lists.mu.Lock()
-	if seq > len(l.Stops) {
-		h.lists.mu.Unlock()
-		fail(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("route list %s has %d stops", id, len(l.Stops)), Details: map[string]any{"path": "seq"}})
+	n := len(l.Stops)
+	h.lists.mu.Unlock()
+	if seq > n {
+		fail(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("route list %s has %d stops", id, n), Details: map[string]any{"path": "seq"}})
 		return
 	}
+	for _, hook := range h.stopHooks {
+		if err := hook(c.Request.Context(), id, seq, req.Status, req.Reason, ownerOf(c)); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	h.lists.mu.Lock()
 	at := h.Now().UTC()
-	l.Stops[seq-1].Status, l.Stops[seq-1].StatusAt = req.Status, &at
+	l.Stops[seq-1].Status, l.Stops[seq-1].StatusAt, l.Stops[seq-1].Reason = req.Status, &at, req.Reason
 	if err := h.lists.save(); err != nil {
 		h.lists.log.Error("route lists: cannot save; they are kept in memory only", "file", h.lists.file, "err", err)
 	}
@@ -103,7 +121,7 @@ func view(l *RouteList, role accounts.Role) *RouteList {
 	v := *l
 	v.ShareHash = ""
 	v.Stops = slices.Clone(l.Stops)
-	if m := accounts.Masker(role); m.Hides() {
+	if m := accounts.Masker(role); m.Hides() && !l.Plain {
 		for i := range v.Stops {
 			v.Stops[i].Name = m.Text(v.Stops[i].Name)
 		}

@@ -60,7 +60,8 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	lists *routeLists
+	lists     *routeLists
+	stopHooks []StopHook // told of drivers' stop reports (routelists_auth.go)
 }
 
 const (
