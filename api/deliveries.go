@@ -642,7 +642,7 @@ func (dh *deliveryHandlers) cutNow(c *gin.Context) {
 		return
 	}
 	dh.runSolve(c, "delivery_cut", limit, func(ctx context.Context, report func(any)) (any, error) {
-		return dh.cut(ctx, in.Date, "now", notBefore, vrp.Options{Seed: seed, TimeLimit: limit, Workers: dh.solverThreads()})
+		return dh.cut(ctx, in.Date, "now", ownerOf(c), notBefore, vrp.Options{Seed: seed, TimeLimit: limit, Workers: dh.solverThreads()})
 	})
 }
 
@@ -653,7 +653,7 @@ func isEmptyBody(err error) bool {
 
 // cut batches the day's received requests and plans both legs; the route
 // lists are made only if the job is not cancelled meanwhile.
-func (dh *deliveryHandlers) cut(ctx context.Context, date, label string, notBefore int, opt vrp.Options) (*CutResult, error) {
+func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, notBefore int, opt vrp.Options) (*CutResult, error) {
 	dh.cutMu.Lock()
 	defer dh.cutMu.Unlock()
 	t0 := time.Now()
@@ -735,8 +735,9 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label string, notBefo
 	}
 	if err := jobs.Commit(ctx, func() error {
 		for _, out := range outs {
-			dh.lists.add(ctx, out, dh.zoneAt(), drivers)
-			dh.lists.markPlain(out)
+			if err := dh.addRouteListsOf(ctx, out, dh.zoneAt(), drivers, owner, true); err != nil {
+				return err
+			}
 		}
 		return nil
 	}); err != nil {
@@ -832,7 +833,7 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		}
 		_, err = dh.Queue.Submit(jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
 			Work: func(jctx context.Context, report func(any)) (any, error) {
-				res, err := dh.cut(jctx, date, cut, at, vrp.Options{Seed: 1, TimeLimit: limit, Workers: dh.solverThreads()})
+				res, err := dh.cut(jctx, date, cut, "cut-off", at, vrp.Options{Seed: 1, TimeLimit: limit, Workers: dh.solverThreads()})
 				if err != nil {
 					dh.Logger.Error("deliveries: scheduled cut-off failed", "cut", cut, "date", date, "err", err)
 				} else {
@@ -959,13 +960,15 @@ func (dh *deliveryHandlers) routes(c *gin.Context) {
 	}
 	out := []routeProgress{}
 	for _, code := range codes {
-		l, ok := dh.lists.find(code)
-		if !ok {
+		l, err := dh.RouteLists.GetRouteList(c.Request.Context(), code)
+		if errors.Is(err, zones.ErrNotFound) || (err == nil && l.Expired(dh.Now())) {
 			continue
 		}
-		dh.lists.mu.Lock()
-		v := view(l, auth.RoleOf(c))
-		dh.lists.mu.Unlock()
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		v := view(&l, auth.RoleOf(c))
 		p := routeProgress{RouteList: code, Leg: legOf[code], Van: int64(v.Vehicle), Driver: v.Driver, Stops: v.Stops, Created: v.CreatedAt}
 		var lastAt time.Time
 		for i := range v.Stops {
@@ -1112,18 +1115,4 @@ func (dh *deliveryHandlers) reconciliation(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, deliveries.Reconcile(date, rs, bs, d))
-}
-
-// markPlain marks the route lists of out as free of personal data.
-func (rl *routeLists) markPlain(out *vroom.Output) {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	for _, r := range out.Routes {
-		if l := rl.byID[r.RouteList]; l != nil {
-			l.Plain = true
-		}
-	}
-	if err := rl.save(); err != nil {
-		rl.log.Error("route lists: cannot save; they are kept in memory only", "file", rl.file, "err", err)
-	}
 }

@@ -28,8 +28,14 @@ import (
 // shipments come back unassigned with the reason.
 //
 // Query: time_limit (Go duration, default and maximum in Limits), seed
-// (default 1), snap_radius (metres), async=true to run as a job with
-// progress at /v1/jobs/{id}. Every solve goes through the solve queue.
+// (default 1), iterations (lifeline's extension: stop after N
+// ruin-and-recreate iterations of one search, so that the same document,
+// seed and N give the same plan on any machine, busy or not; without
+// time_limit the time limit is then the maximum in Limits, a safety bound),
+// snap_radius (metres), async=true to run as a job with progress at
+// /v1/jobs/{id}. Every solve goes through the solve queue. The answer's
+// summary.computing_times adds lifeline's matrix (road matrices, part of
+// loading) and encoding; summary.iterations is the search's iterations.
 func OptimizeRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		oh := &optimizeHandlers{Handlers: h, net: n}
@@ -72,6 +78,16 @@ func (h *Handlers) solverThreads() int {
 func (oh *optimizeHandlers) optimize(c *gin.Context) {
 	lim := oh.Limits
 	limit := lim.DefaultOptimizeTime
+	iterations := 0
+	if s, ok := c.GetQuery("iterations"); ok {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.iterations: %q must be a positive integer", s), map[string]any{"path": "query.iterations"}))
+			return
+		}
+		iterations = v
+		limit = lim.MaxOptimizeTime
+	}
 	if s, ok := c.GetQuery("time_limit"); ok {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -134,6 +150,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		return
 	}
 	loading := time.Since(t0)
+	owner := ownerOf(c)
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
 		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
 		// client going away, or by the time budget
@@ -162,7 +179,11 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 				return tm, dm, nil
 			}
 		}
-		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: oh.solverThreads(), Progress: func(p vrp.Progress) {
+		workers := oh.solverThreads()
+		if iterations > 0 {
+			workers = 1 // the plan must not depend on the machine's cores
+		}
+		opt := vrp.Options{Seed: seed, TimeLimit: limit, MaxIterations: iterations, Workers: workers, Progress: func(p vrp.Progress) {
 			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 		}}
 		var out *vroom.Output
@@ -194,8 +215,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		// route lists only for a job that is not cancelled (atomically
 		// with DELETE /v1/jobs/{id})
 		if err := jobs.Commit(ctx, func() error {
-			oh.lists.add(ctx, out, oh.zoneAt(), drivers)
-			return nil
+			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner)
 		}); err != nil {
 			return nil, err
 		}

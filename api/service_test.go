@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
 	"lifeline/jobs"
+	"lifeline/routelists"
 	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -51,7 +51,7 @@ func demoNets(t *testing.T) (car, foot *network.Network) {
 type svc struct {
 	srv   *httptest.Server
 	queue *jobs.Local
-	lists string // route list file
+	store *memstore.Store
 }
 
 // newService serves the demo district with every endpoint, the given
@@ -69,14 +69,14 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	l := lim.WithDefaults()
 	q := jobs.NewLocal(jobs.Options{Workers: l.SolveWorkers, QueueSize: l.SolveQueue, MaxJobs: l.MaxJobs})
 	t.Cleanup(func() { _ = q.Close(context.Background()) })
-	s := &svc{queue: q, lists: filepath.Join(t.TempDir(), "route-lists.json")}
+	s := &svc{queue: q, store: st}
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<html></html>")
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
-		RouteListFile: s.lists, Static: static,
+		Static: static,
 		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car),
 			api.DeliveryRoutes(car, api.DeliveryOptions{})}}))
 	t.Cleanup(s.srv.Close)
@@ -192,11 +192,8 @@ func TestCancelStopsWorkAndStaysCancelled(t *testing.T) {
 	if j["state"] != "cancelled" || j["result"] != nil {
 		t.Fatalf("after the solver stopped: %v", j)
 	}
-	if _, err := os.Stat(s.lists); err == nil {
-		data, _ := os.ReadFile(s.lists)
-		if len(data) > 2 {
-			t.Fatalf("route lists written for a cancelled job: %s", data)
-		}
+	if ls, err := s.store.ListRouteLists(context.Background(), routelists.Filter{}); err != nil || len(ls) > 0 {
+		t.Fatalf("route lists written for a cancelled job: %d %v", len(ls), err)
 	}
 	// cancelling again, or a job that never existed
 	if code, j := do(t, s.srv, "DELETE", "/v1/jobs/"+id, ""); code != 200 || j["state"] != "cancelled" {
@@ -399,6 +396,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	}{
 		{"GET", "/healthz", "", nil},
 		{"GET", "/readyz", "", nil},
+		{"GET", "/openapi.json", "", nil},
 		{"GET", "/v1/zones", "", []bad{{query: "limit=1_04", status: 400, path: "query.limit"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
 		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/zones/" + zid, "", nil},
@@ -440,7 +438,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/nearest", `{"point":[104.07,30.65],"kind":"hospital"}`, []bad{{body: `{"point":[104.07,30.65],"kind":"castle"}`, status: 422, path: "kind"}}},
 		{"POST", "/v1/optimize", `{"vehicles":[{"id":1,"start":[104.06,30.64]}],"jobs":[{"id":1,"location":[104.07,30.65]}]}`,
 			[]bad{{query: "seed=1_0", status: 400, path: "query.seed"}, {query: "time_limit=soon", status: 400, path: "query.time_limit"},
-				{query: "async=maybe", status: 400, path: "query.async"}}},
+				{query: "async=maybe", status: 400, path: "query.async"}, {query: "iterations=0", status: 400, path: "query.iterations"}}},
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
 			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
 		{"PUT", "/v1/zones/" + zid, zone, []bad{{body: typo, status: 400, path: "properties.efective_until"}}},
@@ -631,6 +629,83 @@ func TestOptimizeWithMatrices(t *testing.T) {
 	}
 	if _, _, tab := s.queue.Stats(); tab != 0 {
 		t.Fatalf("a refused problem left %d jobs in the table", tab)
+	}
+}
+
+// TestOptimizeIterationsReproducible: iterations=N gives the same plan for
+// the same document and seed, even while other goroutines burn the CPU,
+// and the summary reports the iterations and where the time went.
+func TestOptimizeIterationsReproducible(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1, SolveQueue: 2}, false)
+	const n = 25
+	var pts [n + 1][2]float64
+	for i := range pts {
+		pts[i] = [2]float64{float64((i * 37) % 101), float64((i * 61) % 97)}
+	}
+	var rows []string
+	for i := range pts {
+		var r []string
+		for j := range pts {
+			r = append(r, fmt.Sprint(int(math.Hypot(pts[i][0]-pts[j][0], pts[i][1]-pts[j][1])*10)))
+		}
+		rows = append(rows, "["+strings.Join(r, ",")+"]")
+	}
+	var jobsJSON []string
+	for i := 1; i <= n; i++ {
+		jobsJSON = append(jobsJSON, fmt.Sprintf(`{"id":%d,"location_index":%d,"delivery":[1]}`, i, i))
+	}
+	body := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"capacity":[9]},{"id":2,"start_index":0,"end_index":0,"capacity":[9]},` +
+		`{"id":3,"start_index":0,"end_index":0,"capacity":[9]},{"id":4,"start_index":0,"end_index":0,"capacity":[9]}],"jobs":[` +
+		strings.Join(jobsJSON, ",") + `],"matrices":{"car":{"durations":[` + strings.Join(rows, ",") + `]}}}`
+	plan := func(m map[string]any) string { // vehicles and stops (route_list codes are random)
+		var b strings.Builder
+		for _, r := range m["routes"].([]any) {
+			fmt.Fprint(&b, r.(map[string]any)["vehicle"], ":")
+			for _, st := range r.(map[string]any)["steps"].([]any) {
+				fmt.Fprint(&b, st.(map[string]any)["id"], ",")
+			}
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	code, a := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	if code != 200 || a["code"].(float64) != 0 {
+		t.Fatalf("%d %v", code, a)
+	}
+	sum := a["summary"].(map[string]any)
+	if sum["iterations"].(float64) != 400 {
+		t.Fatalf("summary.iterations %v, want 400", sum["iterations"])
+	}
+	ct := sum["computing_times"].(map[string]any)
+	for _, k := range []string{"loading", "solving", "routing", "matrix", "encoding"} {
+		if _, ok := ct[k]; !ok {
+			t.Fatalf("computing_times lacks %s: %v", k, ct)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 1.0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e5; i++ {
+					x = math.Sqrt(x + float64(i))
+				}
+			}
+		}()
+	}
+	code, b := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	close(stop)
+	wg.Wait()
+	if code != 200 || plan(a) != plan(b) || a["summary"].(map[string]any)["cost"] != b["summary"].(map[string]any)["cost"] {
+		t.Fatalf("same seed and iterations under load gave another plan:\n%s\n%s", plan(a), plan(b))
 	}
 }
 
