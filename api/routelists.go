@@ -116,12 +116,18 @@ func windowsOf(body []byte) stepWindows {
 // addRouteLists makes one driver's list per route of out; windows (at most
 // one, optional) gives the stops' time windows.
 func (h *Handlers) addRouteLists(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, windows ...stepWindows) error {
+	return h.addRouteListsOf(ctx, out, zoneAt, drivers, owner, false, windows...)
+}
+
+// addRouteListsOf is addRouteLists; plain marks lists whose stop names
+// carry no personal data (shown unmasked to drivers).
+func (h *Handlers) addRouteListsOf(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, plain bool, windows ...stepWindows) error {
 	now := h.Now().UTC()
 	lists := make([]RouteList, len(out.Routes))
 	for i := range out.Routes {
 		r := &out.Routes[i]
 		l := RouteList{Vehicle: r.Vehicle, VehicleDescription: r.Description, CreatedAt: now, DurationS: r.Duration,
-			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle], Owner: owner}
+			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle], Owner: owner, Plain: plain}
 		var prev []int64
 		for k, st := range r.Steps {
 			s := ListStop{Seq: k + 1, Kind: st.Type, ID: st.ID, Name: st.Description, Point: st.Location,
