@@ -7,4 +7,5 @@ var (
 	FleetFrac  = &fleetFrac
 	PenFactor  = &penFactor
 	StallLimit = &stallLimit
+	FleetTries = &fleetAttempts
 )
