@@ -74,6 +74,10 @@ func newSearcher(in *inst, seed uint64, active []int32) *searcher {
 		}
 	}
 	se.routeOf = make([]int32, in.n)
+	for i := range se.routeOf {
+		se.routeOf[i] = -1
+	}
+	se.ins.routeOf = se.routeOf
 	se.posOf = make([]int32, in.n)
 	se.removed = make([]bool, in.n)
 	se.ruined = make([]bool, in.nVeh)
@@ -315,6 +319,7 @@ func (se *searcher) ruin(s *solution) {
 		for _, u := range r.nodes {
 			if se.removed[u] {
 				se.removed[u] = false
+				se.routeOf[u] = -1
 				if in.kind[u] != kindDelivery {
 					se.list = append(se.list, in.req[u])
 				}
@@ -334,6 +339,7 @@ func (se *searcher) removeRoute(s *solution, k int) {
 	in := se.in
 	r := &s.routes[k]
 	for _, u := range r.nodes {
+		se.routeOf[u] = -1
 		if in.kind[u] != kindDelivery {
 			s.unas = append(s.unas, in.req[u])
 		}
