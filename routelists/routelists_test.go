@@ -40,7 +40,7 @@ func TestSetStatus(t *testing.T) {
 		{0, StatusDone, false, "not found"},
 		{3, StatusDone, false, "not found"},
 	} {
-		changed, err := SetStatus(&l, tc.seq, tc.status, t0)
+		changed, err := SetStatus(&l, tc.seq, tc.status, "", t0)
 		var ve *zones.ValidationError
 		switch {
 		case tc.err == "" && err != nil, tc.err == "validation" && !errors.As(err, &ve), tc.err == "not found" && !errors.Is(err, zones.ErrNotFound):
