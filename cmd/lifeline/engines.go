@@ -70,7 +70,8 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car),
+		api.DeliveryRoutes(e.car, api.DeliveryOptions{Cutoffs: c.DeliveryCutoffs, Context: ctx}))
 	sync := newSealedSync(d.Store, e.car, log)
 	sync.metrics = d.Metrics
 	if feed, ok := d.Store.(zones.ChangeFeed); ok {

@@ -22,6 +22,7 @@ import (
 	"lifeline/data/postgis"
 	"lifeline/internal/metrics"
 	"lifeline/jobs"
+	"lifeline/routing/deliveries"
 	"lifeline/web"
 	"lifeline/zones"
 )
@@ -47,6 +48,9 @@ type Config struct {
 	// Limits: solve queue and HTTP timeouts from flags; the rest api.DefaultLimits.
 	Limits api.Limits // LIFELINE_SOLVE_WORKERS, LIFELINE_SOLVE_QUEUE, LIFELINE_READ_HEADER_TIMEOUT, LIFELINE_READ_TIMEOUT, LIFELINE_IDLE_TIMEOUT
 	Auth   authConfig // accounts, sessions, CORS and rate limits (user.go)
+	// DeliveryCutoffs are the day's cut-offs of medicine deliveries
+	// (LIFELINE_DELIVERY_CUTOFFS, default "10:00,15:00"; "off": none).
+	DeliveryCutoffs []string
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -124,8 +128,19 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err := c.Auth.flags(fs, env); err != nil {
 		return c, err
 	}
+	cutoffs := fs.String("delivery-cutoffs", env("LIFELINE_DELIVERY_CUTOFFS", strings.Join(api.DefaultCutoffs, ",")),
+		"the day's cut-offs of medicine deliveries, HH:MM Beijing time, comma-separated; off for none (env LIFELINE_DELIVERY_CUTOFFS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *cutoffs != "off" && *cutoffs != "" {
+		for _, s := range strings.Split(*cutoffs, ",") {
+			s = strings.TrimSpace(s)
+			if _, err := deliveries.ParseClock(s); err != nil {
+				return c, fmt.Errorf("serve: -delivery-cutoffs: %v", err)
+			}
+			c.DeliveryCutoffs = append(c.DeliveryCutoffs, s)
+		}
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -211,6 +226,9 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 			log.Warn("created the demo accounts (demo-admin, demo-planner, demo-dispatcher, demo-driver, demo-viewer; each one's password is its username): revoke them with 'lifeline user revoke' before real use")
 			if err := loadDemoRiders(ctx, st, time.Now(), log); err != nil {
 				log.Warn("no demo riders' registry", "err", err) // the district and accounts are fine without it
+			}
+			if err := loadDemoDeliveries(ctx, st, time.Now(), log); err != nil {
+				log.Warn("no demo medicine deliveries", "err", err)
 			}
 		}
 	}
