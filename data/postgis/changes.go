@@ -271,4 +271,6 @@ func (s *Store) listenOnce(ctx context.Context, cc *pgx.ConnConfig, poll time.Du
 
 // Listening reports whether the zone change listener is connected (for
 // readiness and tests).
-func (s *Store) Listening() bool { return s.listening.Load() }
+// A store without the index (WithoutZoneIndex) needs no listener: it
+// reports true.
+func (s *Store) Listening() bool { return s.mirror == nil || s.listening.Load() }
