@@ -63,6 +63,9 @@ type Stop struct {
 	Items    []int64    `json:"items,omitempty"`
 	Zone     string     `json:"zone,omitempty"`
 	Location int        `json:"location_index"`
+	// TimeWindows are the stop's time windows from the problem ([start,
+	// end] on the same clock as Arrival); none when it had none.
+	TimeWindows [][2]float64 `json:"time_windows,omitempty"`
 	// Status is the driver's report on the stop ("" until reported):
 	// arrived, done, failed or pending, with the time of the report and,
 	// for failed, the driver's reason.
@@ -79,6 +82,7 @@ func (l List) Clone() List {
 		s := &l.Stops[i]
 		s.ID, s.Point, s.StatusAt = clonePtr(s.ID), clonePtr(s.Point), clonePtr(s.StatusAt)
 		s.Items = slices.Clone(s.Items)
+		s.TimeWindows = slices.Clone(s.TimeWindows)
 	}
 	return l
 }

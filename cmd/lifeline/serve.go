@@ -38,6 +38,7 @@ type Config struct {
 	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
 	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": embedded store (store/ log) and built graphs
 	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
+	ZoneIndex       bool          // LIFELINE_ZONE_INDEX, default true: on PostGIS, answer look-ups from memory (false: SQL per look-up)
 	District        string        // LIFELINE_DISTRICT, default "chengdu" (or "synthetic"): the demo district, its graphs and tiles
 	Graph           string        // LIFELINE_GRAPH, default "": a graph file from `lifeline graph build`; empty builds the demo district's
 	MaxBodyBytes    int64         // LIFELINE_MAX_BODY_BYTES, default 8388608
@@ -70,6 +71,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("LIFELINE_DEMO: %w", err)
 	}
 	fs.BoolVar(&c.Demo, "demo", demoDef, "load the demo district into an empty store (env LIFELINE_DEMO)")
+	ixDef, err := strconv.ParseBool(env("LIFELINE_ZONE_INDEX", "true"))
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_ZONE_INDEX: %w", err)
+	}
+	fs.BoolVar(&c.ZoneIndex, "zone-index", ixDef, "on PostGIS, keep every zone version in memory and answer look-ups from it, kept current by LISTEN/NOTIFY; false: one SQL query per look-up (env LIFELINE_ZONE_INDEX)")
 	fs.StringVar(&c.District, "district", env("LIFELINE_DISTRICT", DistrictChengdu), "demo district: chengdu (real OpenStreetMap places) or synthetic (env LIFELINE_DISTRICT)")
 	fs.StringVar(&c.Graph, "graph", env("LIFELINE_GRAPH", ""), "road graph file from 'lifeline graph build'; empty builds the demo district's streets (env LIFELINE_GRAPH)")
 	maxBody, err := strconv.ParseInt(env("LIFELINE_MAX_BODY_BYTES", "8388608"), 10, 64)
@@ -174,12 +180,16 @@ func newLogger(c Config, w io.Writer) (*slog.Logger, error) {
 func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, error) {
 	var st zones.Store
 	if c.DatabaseURL != "" {
-		pg, err := postgis.Open(ctx, c.DatabaseURL)
+		var opts []postgis.Option
+		if !c.ZoneIndex {
+			opts = append(opts, postgis.WithoutZoneIndex())
+		}
+		pg, err := postgis.Open(ctx, c.DatabaseURL, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("open PostGIS: %w", err)
 		}
 		st = pg
-		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL))
+		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL), "zone_index", c.ZoneIndex, "zone_change", pg.ZoneIndexSeq())
 	} else {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 			return nil, err
