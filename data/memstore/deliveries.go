@@ -42,7 +42,8 @@ type deliveryState struct {
 	byKey   map[string]int64     // idempotency key -> id
 	byRes   map[string][]int64   // date|resident key -> ids
 	compact bool                 // a background snapshot runs
-	bg      sync.WaitGroup
+	closing bool                 // the store is closing: no snapshot starts
+	bg      sync.WaitGroup       // the background snapshot
 	logger  func(msg string, args ...any)
 }
 
@@ -111,8 +112,20 @@ func (s *Store) closedNow() bool {
 }
 
 // closeDeliveries waits for a background snapshot and closes the log.
+//
+// Close has marked the store closed, and lockDeliveries looks at that
+// under st.mu: a writer that takes st.mu from now on writes nothing. But
+// a writer that took st.mu before may still be writing, and its
+// maybeCompact may bg.Add a snapshot; a WaitGroup's Add must happen
+// before its Wait. So: take st.mu once, which waits for that writer, and
+// mark the state closing under it (maybeCompact then starts nothing);
+// only then wait for a snapshot already running, outside st.mu (the
+// snapshot takes it to finish).
 func (s *Store) closeDeliveries() {
 	st := &s.del
+	st.mu.Lock()
+	st.closing = true
+	st.mu.Unlock()
 	st.bg.Wait()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -235,7 +248,7 @@ var compactBytes int64 = 64 << 20
 // maybeCompact starts a background snapshot when the log is large (st.mu
 // held): the cut and the copy are taken here, the file written outside.
 func (st *deliveryState) maybeCompact() {
-	if st.log == nil || st.compact || st.log.Size() < compactBytes {
+	if st.log == nil || st.compact || st.closing || st.log.Size() < compactBytes {
 		return
 	}
 	cut, err := st.log.Checkpoint()
