@@ -216,6 +216,7 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 			Capacity: []int64{int64(v.Boxes), int64(v.VolumeL) * 1000}})
 	}
 	l1 := &Leg{Number: 1, Problem: p1, Meta: meta(len(in.Batches))}
+	horizon := in.leg1Horizon(tm, ps.index)
 	for i := range in.Batches {
 		b := &in.Batches[i]
 		sp, ph := d.Facilities[b.SupplyPointID], d.Facilities[b.PharmacyID]
@@ -246,6 +247,9 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 		if math.IsInf(back, 0) || latest < float64(max(po, in.NotBefore)) {
 			pl.Unplanned[b.ID] = fmt.Sprintf("too late today: the medicines could not be back at %s before it closes", sp.Name)
 			continue
+		}
+		if h := float64(horizon); horizon > 0 && h < latest && h >= float64(max(po, so, in.NotBefore)) {
+			latest = h
 		}
 		p1.Shipments = append(p1.Shipments, vrp.Shipment{
 			PickupID: b.ID*stepIDFactor + codeCollect, DeliveryID: b.ID*stepIDFactor + codePharmacy,
@@ -382,6 +386,55 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 	}
 	pl.VansUsed = len(used)
 	return pl, nil
+}
+
+// leg1Horizon is the time by which leg 1 should have brought every list
+// to its pharmacy, so that leg 2 keeps its share of the day (0: none).
+//
+// The legs are planned one after the other and the engine uses as few
+// vans as it can: left alone, leg 1 spreads over the afternoon on a few
+// vans, the medicines are ready when the supply points are about to close
+// and leg 2 cannot bring them all back. Both legs share the fleet between
+// the cut and the supply points' closing (less the preparation), so the
+// day is split between them in proportion to their work: for each batch,
+// leg 1 is its two stops' service and the drive from the supply point to
+// the pharmacy; leg 2 (to supply points only: urgent doors may be served
+// until the end of the shift) its two stops' service and the drive there
+// and back (vans carry one or two batches a trip: boxes are the limit).
+func (in *PlanInput) leg1Horizon(tm routing.Matrix, index map[orb.Point]int) int {
+	start := math.MaxInt
+	for _, v := range in.Vans {
+		a, _, _ := v.Shift()
+		start = min(start, a)
+	}
+	start = max(start, in.NotBefore)
+	var w1, w2 float64
+	closes, prep := 0, 0
+	drive := func(a, b orb.Point) float64 {
+		if d := tm.At(index[a], index[b]); !math.IsInf(d, 0) {
+			return d
+		}
+		return 0
+	}
+	for i := range in.Batches {
+		b := &in.Batches[i]
+		sp, ph := in.District.Facilities[b.SupplyPointID], in.District.Facilities[b.PharmacyID]
+		k := float64(len(b.Requests))
+		spService := SupplyPointServiceSec + PerRequestSec*k
+		phService := PharmacyServiceSec + PerRequestSec*k
+		w1 += spService + phService + drive(sp.Point, ph.Point)
+		if dp, _, atDoor := in.door(b); !atDoor {
+			w2 += spService + phService + drive(ph.Point, dp) + drive(dp, ph.Point)
+			_, c := OpeningHours(sp.OpeningHours)
+			closes = max(closes, c)
+			prep = max(prep, in.prep(ph))
+		}
+	}
+	avail := closes - prep - start
+	if w2 == 0 || avail <= 0 {
+		return 0
+	}
+	return start + int(float64(avail)*w1/(w1+w2))
 }
 
 func latestShiftEnd(vans []Van) int {
