@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -43,6 +44,11 @@ type Batch struct {
 	// Unplanned says why a planned batch got no (or half a) route.
 	Stops     []StopRef `json:"stops"`
 	Unplanned string    `json:"unplanned,omitempty"`
+	// Carried lists the requests that went back to the queue because the
+	// batch got no route at all (SetBatchPlan without stops): they are no
+	// longer in it, and the next cut takes them first. Requests keeps
+	// them: it is what the cut made.
+	Carried []int64 `json:"carried,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -51,7 +57,23 @@ type Batch struct {
 func (b Batch) Clone() Batch {
 	b.Requests = append([]int64(nil), b.Requests...)
 	b.Stops = append([]StopRef(nil), b.Stops...)
+	b.Carried = append([]int64(nil), b.Carried...)
 	return b
+}
+
+// HasLeg reports whether b has a stop of leg l.
+func (b *Batch) HasLeg(l int) bool {
+	for _, s := range b.Stops {
+		if s.Leg == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Holds reports whether request id is in b: listed and not carried.
+func (b *Batch) Holds(id int64) bool {
+	return slices.Contains(b.Requests, id) && !slices.Contains(b.Carried, id)
 }
 
 // Van is one delivery van of the fleet: its depot, its capacity in boxes
@@ -202,7 +224,10 @@ type Store interface {
 	// request that is not received is a conflict.
 	CreateBatches(ctx context.Context, bs []Batch) ([]Batch, error)
 	// SetBatchPlan records the route-list stops of batch id and why it is
-	// not (fully) planned.
+	// not (fully) planned. Without stops (nothing planned: unplanned must
+	// say why) the batch is carried, in the same transaction: each of its
+	// requests still batched in it goes back to received (CarryMoves) and
+	// Carried lists them.
 	SetBatchPlan(ctx context.Context, id int64, stops []StopRef, unplanned string) (Batch, error)
 	GetBatch(ctx context.Context, id int64) (Batch, error)
 	// ListBatches lists the batches of a day ("" for all) by ascending id.
@@ -224,6 +249,17 @@ func NewRequest(r Request, id int64, now time.Time, by string) Request {
 	r.History = []Transition{{State: StateReceived, At: now, By: by}}
 	r.CreatedAt, r.UpdatedAt = now, now
 	return r
+}
+
+// CarryMoves are the moves of a batch without a route's requests back to
+// the queue (those no longer batched in it are left alone).
+func CarryMoves(b *Batch, why string) []Move {
+	ms := make([]Move, len(b.Requests))
+	for i, id := range b.Requests {
+		ms[i] = Move{ID: id, To: StateReceived, Carry: true, BatchID: b.ID, By: "cut-off " + b.Cut,
+			Reason: truncate(fmt.Sprintf("back in the queue for the next cut: not planned at the %s cut (batch %d): %s", b.Cut, b.ID, why), MaxReason-1)}
+	}
+	return ms
 }
 
 // BatchMoves are the moves of a new batch's requests to batched.
