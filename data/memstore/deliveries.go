@@ -548,8 +548,28 @@ func (s *Store) SetBatchPlan(ctx context.Context, id int64, stops []deliveries.S
 		return deliveries.Batch{}, fmt.Errorf("batch %d: %w", id, zones.ErrNotFound)
 	}
 	b := st.batches[id-1].Clone()
-	b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, s.delNow()
-	seq, err := st.commit(&delRecord{Batches: []deliveries.Batch{b}})
+	now := s.delNow()
+	b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, now
+	rec := &delRecord{}
+	if len(stops) == 0 {
+		if err := deliveries.CheckCarry(&b); err != nil {
+			st.mu.Unlock()
+			return deliveries.Batch{}, err
+		}
+		out, changed, err := st.moveLocked(deliveries.CarryMoves(&b, unplanned), now)
+		if err != nil {
+			st.mu.Unlock()
+			return deliveries.Batch{}, err
+		}
+		for i, c := range changed {
+			if c {
+				b.Carried = append(b.Carried, out[i].ID)
+			}
+		}
+		rec.Requests = lastVersions(out, changed)
+	}
+	rec.Batches = []deliveries.Batch{b}
+	seq, err := st.commit(rec)
 	st.mu.Unlock()
 	if err == nil {
 		err = st.wait(seq)

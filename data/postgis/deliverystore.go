@@ -388,11 +388,32 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 func (s *Store) SetBatchPlan(ctx context.Context, id int64, stops []deliveries.StopRef, unplanned string) (deliveries.Batch, error) {
 	var b deliveries.Batch
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(stops) == 0 { // its requests may move: the writers' lock first
+			if _, err := tx.Exec(ctx, deliveryLock); err != nil {
+				return err
+			}
+		}
 		var err error
 		if b, err = scanBatch(tx.QueryRow(ctx, `SELECT id, doc FROM delivery_batches WHERE id = $1 FOR UPDATE`, id)); err != nil {
 			return err
 		}
-		b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, delNow()
+		now := delNow()
+		b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, now
+		if len(stops) == 0 {
+			if err := deliveries.CheckCarry(&b); err != nil {
+				return err
+			}
+			ms := deliveries.CarryMoves(&b, unplanned)
+			out, changed, err := moveTx(ctx, tx, ms, now)
+			if err != nil {
+				return err
+			}
+			for i, c := range changed {
+				if c {
+					b.Carried = append(b.Carried, out[i].ID)
+				}
+			}
+		}
 		return writeBatch(ctx, tx, &b, false)
 	})
 	return b, delErr(err, fmt.Sprintf("batch %d", id))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -28,7 +29,12 @@ import (
 //   - MoveRequests follows the state machine, keeps every change in the
 //     history and is all or nothing; reports are idempotent;
 //   - CreateBatches batches received requests only, all or nothing;
-//     SetBatchPlan keeps the stops; the fleet is replaced whole.
+//     SetBatchPlan keeps the stops; the fleet is replaced whole;
+//   - SetBatchPlan without stops carries the batch in one transaction: its
+//     requests still batched in it go back to received with the reason in
+//     their history (a failed one stays failed), Batch.Carried lists them,
+//     and they can be batched again; without a reason it is a
+//     *zones.ValidationError that writes nothing.
 func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 	tests := []struct {
 		name string
@@ -42,6 +48,7 @@ func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 		{"ImportAllOrNothing", testDeliveryImport},
 		{"Moves", testDeliveryMoves},
 		{"Batches", testDeliveryBatches},
+		{"CarryUnplanned", testDeliveryCarry},
 		{"Vans", testDeliveryVans},
 		{"List", testDeliveryList},
 	}
@@ -403,5 +410,66 @@ func testDeliveryList(t *testing.T, s deliveries.Store) {
 				t.Errorf("%+v: [%d] = %d, want %d", tc.f, i, got[i].ID, all[k].ID)
 			}
 		}
+	}
+}
+
+func testDeliveryCarry(t *testing.T, s deliveries.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := 1; i <= 3; i++ {
+		ids = append(ids, mustCreateRequest(t, s, SampleRequest(i)).ID)
+	}
+	bs, err := s.CreateBatches(ctx, []deliveries.Batch{{Date: "2026-12-02", Cut: "10:00", SupplyPointID: 10, PharmacyID: 4, Requests: ids, Boxes: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MoveRequests(ctx, []deliveries.Move{{ID: ids[2], To: deliveries.StateFailed, Reason: "moved away"}}); err != nil {
+		t.Fatal(err)
+	}
+	var ve *zones.ValidationError
+	if _, err := s.SetBatchPlan(ctx, bs[0].ID, nil, " "); !errors.As(err, &ve) || ve.Path != "unplanned" {
+		t.Fatalf("carry without a reason: %v", err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[0]); r.State != deliveries.StateBatched {
+		t.Fatalf("a refused carry moved request %d to %s", r.ID, r.State)
+	}
+	b, err := s.SetBatchPlan(ctx, bs[0].ID, nil, "leg 1: no room")
+	if err != nil || !reflect.DeepEqual(b.Carried, ids[:2]) || b.Unplanned != "leg 1: no room" || len(b.Requests) != 3 {
+		t.Fatalf("carry: %+v %v", b, err)
+	}
+	if back, err := s.GetBatch(ctx, b.ID); err != nil || !reflect.DeepEqual(back, b) {
+		t.Fatalf("read back %+v %v, want %+v", back, err, b)
+	}
+	for i, id := range ids {
+		r, err := s.GetRequest(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := deliveries.StateReceived
+		if i == 2 {
+			want = deliveries.StateFailed
+		}
+		last := r.History[len(r.History)-1]
+		if r.State != want || (i < 2 && (r.BatchID != 0 || r.Carried() != 1 || last.State != deliveries.StateReceived || last.By != "cut-off 10:00" ||
+			!strings.Contains(last.Reason, "leg 1: no room"))) {
+			t.Fatalf("request %d after the carry: %+v", id, r)
+		}
+		if err := r.Stored(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// carrying again changes no request; the carried ones batch again
+	if b2, err := s.SetBatchPlan(ctx, b.ID, nil, "still no room"); err != nil || !reflect.DeepEqual(b2.Carried, ids[:2]) {
+		t.Fatalf("carry again: %+v %v", b2, err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[0]); len(r.History) != 3 {
+		t.Fatalf("history grew: %+v", r.History)
+	}
+	nb, err := s.CreateBatches(ctx, []deliveries.Batch{{Date: "2026-12-02", Cut: "15:00", SupplyPointID: 10, PharmacyID: 4, Requests: ids[:2], Boxes: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := s.ListRequests(ctx, deliveries.RequestFilter{BatchID: nb[0].ID}); len(in) != 2 || in[0].State != deliveries.StateBatched {
+		t.Fatalf("batched again: %+v", in)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -260,6 +261,15 @@ func CarryMoves(b *Batch, why string) []Move {
 			Reason: truncate(fmt.Sprintf("back in the queue for the next cut: not planned at the %s cut (batch %d): %s", b.Cut, b.ID, why), MaxReason-1)}
 	}
 	return ms
+}
+
+// CheckCarry checks a batch about to be carried (no stops): it needs a
+// reason.
+func CheckCarry(b *Batch) error {
+	if len(b.Stops) == 0 && strings.TrimSpace(b.Unplanned) == "" {
+		return verr("unplanned", "a batch without stops goes back to the queue: say why it was not planned")
+	}
+	return nil
 }
 
 // BatchMoves are the moves of a new batch's requests to batched.
