@@ -49,7 +49,7 @@ type Batch struct {
 	// batch got no route at all (SetBatchPlan without stops): they are no
 	// longer in it, and the next cut takes them first. Requests keeps
 	// them: it is what the cut made.
-	Carried []int64 `json:"carried,omitempty"`
+	Carried   []int64   `json:"carried,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
