@@ -67,3 +67,42 @@ func TestSolveBusyDay(t *testing.T) {
 		t.Fatalf("%d of %d batches unplanned: %v", len(pl.Unplanned), len(bs), pl.Unplanned)
 	}
 }
+
+// TestSolvePending: a batch of an earlier cut whose leg 2 was not planned
+// gets its leg 2 (only) in the next cut, loaded at the pharmacy no earlier
+// than its planned leg-1 arrival plus the hand-over and the preparation;
+// one of an earlier day from the cut on.
+func TestSolvePending(t *testing.T) {
+	d := testDistrict()
+	mk := func(id int64, compound int64) (Request, Batch) {
+		r := sample()
+		r.ID, r.CompoundID, r.State = id, compound, StateReceived
+		if err := d.Check(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r, Batch{ID: id, Date: "2026-12-02", Cut: "10:00", SupplyPointID: r.SupplyPointID, PharmacyID: 1, Requests: []int64{id}, Boxes: 1, VolumeML: r.VolumeML()}
+	}
+	r1, fresh := mk(1, 1)
+	r2, pending := mk(2, 2)
+	pending.Stops = []StopRef{{List: "1", Seq: 2, Leg: 1, Event: StateCollected, Arrival: 11 * 3600}, {List: "1", Seq: 3, Leg: 1, Event: StateAtPharmacy, Arrival: 13 * 3600}}
+	pending.Unplanned = "leg 2: no room"
+	_, old := mk(3, 2)
+	old.ID, old.Date = 3, "2026-12-01"
+	old.Stops = pending.Stops
+	vans := []Van{{ID: 1, Name: "van", Depot: d.Depot.Point, Boxes: 4, VolumeL: 40, ShiftStart: "08:00", ShiftEnd: "20:00"}}
+	in := &PlanInput{Date: "2026-12-02", Batches: []Batch{fresh}, Requests: map[int64]*Request{1: &r1, 2: &r2}, District: d, Vans: vans,
+		NotBefore: 12 * 3600, Matrix: euclid, Pending: []Batch{pending, old}}
+	pl, err := Solve(context.Background(), in, vrp.Options{Seed: 1, MaxIterations: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Unplanned) != 0 || len(pl.Legs[0].Batch) != 1 || len(pl.Legs[1].Batch) != 3 {
+		t.Fatalf("unplanned %v, leg 1 %v, leg 2 %v", pl.Unplanned, pl.Legs[0].Batch, pl.Legs[1].Batch)
+	}
+	want := map[int64]float64{2: 13*3600 + PharmacyServiceSec + PerRequestSec + DefaultPrepPharmacy, 3: 12 * 3600}
+	for i, b := range pl.Legs[1].Batch {
+		if w, ok := want[b]; ok && pl.Legs[1].Problem.Shipments[i].Pickup.Windows[0].Start != w {
+			t.Errorf("batch %d ready at %s, want %s", b, Clock(pl.Legs[1].Problem.Shipments[i].Pickup.Windows[0].Start), Clock(w))
+		}
+	}
+}
