@@ -533,13 +533,23 @@ type cutInput struct {
 
 // CutResult is the answer of a cut: the batches made, the two legs'
 // routes (each a driver's route list) and what could not be planned.
+// Nothing is left behind: the requests of a batch that got no route go
+// back to the queue (Carried), and a batch whose lists went to the
+// pharmacy but whose medicines got no way back gets its leg 2 at the next
+// cut (Leg2Carried: those of earlier cuts this cut planned again).
 type CutResult struct {
-	Date      string             `json:"date"`
-	Cut       string             `json:"cut"`
-	Requests  int                `json:"requests"`
-	Batches   []deliveries.Batch `json:"batches"`
-	Legs      []LegResult        `json:"legs"`
-	Unplanned []UnplannedBatch   `json:"unplanned"`
+	Date     string             `json:"date"`
+	Cut      string             `json:"cut"`
+	Requests int                `json:"requests"`
+	Batches  []deliveries.Batch `json:"batches"`
+	// CarriedIn counts the requests of earlier cuts (carried, or left on
+	// an earlier day) in this cut's batches; Carried those this cut sent
+	// back to the queue.
+	CarriedIn   int                `json:"carried_in"`
+	Carried     int                `json:"carried"`
+	Leg2Carried []deliveries.Batch `json:"leg2_carried"`
+	Legs        []LegResult        `json:"legs"`
+	Unplanned   []UnplannedBatch   `json:"unplanned"`
 	VansUsed  int                `json:"vans_used"`
 	DriveS    float64            `json:"drive_s"`
 	DistanceM float64            `json:"distance_m"`
@@ -569,10 +579,14 @@ type LegRoute struct {
 	DistanceM float64 `json:"distance_m"`
 }
 
-// UnplannedBatch is a batch the plan could not (fully) serve.
+// UnplannedBatch is a batch the plan could not (fully) serve, and what
+// happens to it: "queue" (its requests are back in the queue for the next
+// cut) or "leg2" (its lists go to the pharmacy; the next cut plans the
+// medicines' way back).
 type UnplannedBatch struct {
 	BatchID int64  `json:"batch_id"`
 	Reason  string `json:"reason"`
+	Next    string `json:"next"`
 }
 
 func (dh *deliveryHandlers) cutNow(c *gin.Context) {
@@ -672,7 +686,7 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	if len(vans) == 0 {
 		return nil, errUnprocessable("vans", "no vans: PUT /v1/deliveries/vans (the district has no depot for a default fleet)")
 	}
-	reqs, err := st.ListRequests(ctx, deliveries.RequestFilter{Date: date, State: deliveries.StateReceived})
+	reqs, pending, err := dh.cutWork(ctx, st, date)
 	if err != nil {
 		return nil, err
 	}
@@ -680,27 +694,34 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	for _, v := range vans {
 		maxBoxes, maxML = max(maxBoxes, v.Boxes), max(maxML, v.VolumeL*1000)
 	}
-	res := &CutResult{Date: date, Cut: label, Requests: len(reqs), Batches: []deliveries.Batch{}, Legs: []LegResult{}, Unplanned: []UnplannedBatch{}}
+	res := &CutResult{Date: date, Cut: label, Requests: len(reqs), Batches: []deliveries.Batch{}, Leg2Carried: []deliveries.Batch{}, Legs: []LegResult{}, Unplanned: []UnplannedBatch{}}
 	bs, err := d.Cut(reqs, date, label, maxBoxes, maxML)
 	if err != nil {
 		return nil, err
 	}
-	if len(bs) == 0 {
+	if len(bs) == 0 && len(pending) == 0 {
 		res.Seconds = time.Since(t0).Seconds()
 		return res, nil
+	}
+	for i := range reqs {
+		if reqs[i].Carried() > 0 || reqs[i].Date < date {
+			res.CarriedIn++
+		}
 	}
 	cutAt := dh.Now().UTC().Truncate(time.Microsecond)
 	for i := range bs {
 		bs[i].CutAt = cutAt
 	}
-	if bs, err = st.CreateBatches(ctx, bs); err != nil {
-		return nil, err
+	if len(bs) > 0 {
+		if bs, err = st.CreateBatches(ctx, bs); err != nil {
+			return nil, err
+		}
 	}
 	byID := make(map[int64]*deliveries.Request, len(reqs))
 	for i := range reqs {
 		byID[reqs[i].ID] = &reqs[i]
 	}
-	in := &deliveries.PlanInput{Date: date, Batches: bs, Requests: byID, District: d, Vans: vans, NotBefore: notBefore,
+	in := &deliveries.PlanInput{Date: date, Batches: bs, Pending: pending, Requests: byID, District: d, Vans: vans, NotBefore: notBefore,
 		Sealed: dh.sealedAt(ctx, date), Matrix: func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
 			if dh.net == nil {
 				return routing.Matrix{}, routing.Matrix{}, errNoGraph
@@ -708,8 +729,8 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 			tm, dm, _, err := dh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
 			return tm, dm, err
 		}}
-	// abandon leaves the batches (nothing is lost) saying why they have no
-	// route; their requests stay batched for the dispatcher.
+	// abandon carries the new batches (nothing is lost): their requests go
+	// back to the queue saying why; pending ones stay pending.
 	abandon := func(err error) {
 		for _, b := range bs {
 			_, _ = st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, nil, "not planned: "+statusOf(err).Message)
@@ -764,19 +785,92 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	}
 	for i, b := range bs {
 		why := pl.Unplanned[b.ID]
+		if why == "" && len(refs[b.ID]) == 0 {
+			why = "no route" // cannot happen: a batch is planned or says why not
+		}
 		nb, err := st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, refs[b.ID], why)
 		if err != nil {
 			return nil, err
 		}
 		bs[i] = nb
+		res.Carried += len(nb.Carried)
 		if why != "" {
-			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why})
+			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why, nextOf(&nb)})
+		}
+	}
+	for _, b := range pending {
+		why := pl.Unplanned[b.ID]
+		if len(refs[b.ID]) == 0 && why == "" {
+			why = b.Unplanned
+		}
+		nb, err := st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, append(slices.Clone(b.Stops), refs[b.ID]...), why)
+		if err != nil {
+			return nil, err
+		}
+		res.Leg2Carried = append(res.Leg2Carried, nb)
+		if why != "" {
+			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why, nextOf(&nb)})
 		}
 	}
 	res.Batches = bs
 	res.VansUsed, res.DriveS, res.DistanceM = pl.VansUsed, pl.DriveSec, pl.DistanceM
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// nextOf says what happens to an unplanned batch: its requests are back
+// in the queue, or its leg 2 waits for the next cut.
+func nextOf(b *deliveries.Batch) string {
+	if len(b.Stops) == 0 {
+		return "queue"
+	}
+	return "leg2"
+}
+
+// cutWork is what a cut of date takes: the requests still received of
+// that day and earlier days (carried from an unplanned batch, or left
+// after a day's last cut-off), and the batches of that day and the day
+// before whose lists went to the pharmacy but whose leg 2 was not
+// planned, while some of their requests wait for it (the route lists,
+// and so the drivers' reports, are kept for yesterday, today and
+// tomorrow).
+func (dh *deliveryHandlers) cutWork(ctx context.Context, st deliveries.Store, date string) ([]deliveries.Request, []deliveries.Batch, error) {
+	all, err := st.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
+	if err != nil {
+		return nil, nil, err
+	}
+	reqs := all[:0]
+	for _, r := range all {
+		if r.Date <= date {
+			reqs = append(reqs, r)
+		}
+	}
+	day, err := deliveries.ParseDate(date)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pending []deliveries.Batch
+	for _, dd := range []string{day.AddDate(0, 0, -1).Format(time.DateOnly), date} {
+		bs, err := st.ListBatches(ctx, dd)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, b := range bs {
+			if !b.HasLeg(1) || b.HasLeg(2) {
+				continue
+			}
+			in, err := st.ListRequests(ctx, deliveries.RequestFilter{BatchID: b.ID})
+			if err != nil {
+				return nil, nil, err
+			}
+			if slices.ContainsFunc(in, func(r deliveries.Request) bool {
+				return r.State != deliveries.StateFailed && r.State.Rank() <= deliveries.StateAtPharmacy.Rank()
+			}) {
+				pending = append(pending, b)
+			}
+		}
+	}
+	return reqs, pending, nil
 }
 
 // sealedAt reports whether a point is in a zone sealed at noon of date.
@@ -827,8 +921,8 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		if err != nil || at > sec || slices.ContainsFunc(bs, func(b deliveries.Batch) bool { return b.Cut == cut }) {
 			continue
 		}
-		reqs, err := st.ListRequests(ctx, deliveries.RequestFilter{Date: date, State: deliveries.StateReceived, Limit: 1})
-		if err != nil || len(reqs) == 0 {
+		reqs, pending, err := dh.cutWork(ctx, st, date)
+		if err != nil || len(reqs)+len(pending) == 0 {
 			continue
 		}
 		_, err = dh.Queue.Submit(jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
@@ -1108,6 +1202,44 @@ func (dh *deliveryHandlers) reconciliation(c *gin.Context) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	// requests carried to a later day's batch, and earlier days' requests
+	// in this day's batches, are accounted for on both sides
+	have := map[int64]bool{}
+	for _, b := range bs {
+		have[b.ID] = true
+	}
+	mine := map[int64]bool{}
+	for _, r := range rs {
+		mine[r.ID] = true
+		if r.BatchID != 0 && !have[r.BatchID] {
+			b, err := st.GetBatch(ctx, r.BatchID)
+			if err != nil && !errors.Is(err, zones.ErrNotFound) {
+				fail(c, err)
+				return
+			}
+			if err == nil {
+				bs, have[b.ID] = append(bs, b), true
+			}
+		}
+	}
+	for _, b := range bs {
+		if b.Date != date {
+			continue
+		}
+		for _, id := range b.Requests {
+			if mine[id] || !b.Holds(id) {
+				continue
+			}
+			r, err := st.GetRequest(ctx, id)
+			if err != nil && !errors.Is(err, zones.ErrNotFound) {
+				fail(c, err)
+				return
+			}
+			if err == nil {
+				rs, mine[id] = append(rs, r), true
+			}
+		}
 	}
 	d, err := dh.loadDistrict(ctx)
 	if err != nil {

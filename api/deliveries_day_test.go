@@ -133,6 +133,9 @@ func TestDeliveryDayPostGIS(t *testing.T)  { deliveryDay(t, pgDayStore(t)) }
 // closed and reopened), leg 2 reported, volunteers' deliveries, and at
 // every step a reconciliation whose counts balance; at the end every
 // request is delivered or failed with a reason, through legal states only.
+// Then late calls cut too late to be served that day go back to the queue
+// (nothing left behind), the next morning's cut takes them first, and
+// both days' reconciliations balance.
 func deliveryDay(t *testing.T, open dayStore) {
 	var mu sync.Mutex
 	clock := time.Date(2026, 12, 2, 8, 30, 0, 0, time.FixedZone("CST", 8*3600))
@@ -400,5 +403,80 @@ func deliveryDay(t *testing.T, open dayStore) {
 			}
 			prev = string(st)
 		}
+	}
+
+	// late calls: a cut at 17:45 cannot bring medicines back before the
+	// supply points close at 18:00; nothing is left behind: the requests
+	// go back to the queue with the reason, and the next morning's cut
+	// takes them first
+	advance(time.Date(2026, 12, 2, 17, 45, 0, 0, clock.Location()).Sub(now()))
+	late := map[float64]bool{}
+	for i, r := range reqs[:3] {
+		b, _ := json.Marshal(map[string]any{"idempotency_key": fmt.Sprintf("late-%d", i), "date": date, "compound_id": r.CompoundID, "building": r.Building,
+			"flat": r.Flat, "name": r.Name, "phone": r.Phone, "items": []map[string]any{{"name": fmt.Sprintf("Late medicine %d", i), "quantity": 1}}, "urgency": "routine"})
+		code, m, _ := s.call(t, "POST", "/v1/deliveries/requests", string(b))
+		if code != 201 {
+			t.Fatalf("late call %d: %d %v", i, code, m)
+		}
+		late[m["id"].(float64)] = true
+	}
+	total += len(late)
+	code, cut, _ = s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["unplanned"].([]any)) == 0 || int(cut["carried"].(float64)) != len(late) {
+		t.Fatalf("late cut: %d %v", code, cut)
+	}
+	for _, u := range cut["unplanned"].([]any) {
+		if um := u.(map[string]any); um["next"] != "queue" || !strings.Contains(um["reason"].(string), "too late today") {
+			t.Fatalf("late cut: %v", um)
+		}
+	}
+	rc = recon(s, total)
+	if int(rc["by_state"].(map[string]any)["received"].(float64)) != len(late) || int(rc["carried"].(float64)) != len(late) {
+		t.Fatalf("after the late cut: %v", rc)
+	}
+	for _, w := range rc["requests"].([]any) {
+		if wm := w.(map[string]any); late[wm["id"].(float64)] && (wm["carried"] != 1.0 || !strings.Contains(wm["reason"].(string), "too late today")) {
+			t.Fatalf("carried request: %v", wm)
+		}
+	}
+	// the next morning: the cut of the 3rd takes the 2nd's carried requests
+	advance(16*time.Hour + 15*time.Minute)
+	const next = "2026-12-03"
+	code, cut, _ = s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || cut["date"] != next || int(cut["carried_in"].(float64)) != len(late) || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("next morning's cut: %d %v", code, cut)
+	}
+	for _, b := range cut["batches"].([]any) {
+		if bm := b.(map[string]any); bm["priority"].(float64) < deliveries.CarriedPriority {
+			t.Fatalf("carried batch without priority: %v", bm)
+		}
+	}
+	if rc = recon(s, total); int(rc["by_state"].(map[string]any)["batched"].(float64)) != len(late) {
+		t.Fatalf("the 2nd after the next cut: %v", rc["by_state"])
+	}
+	code, rc2, _ := s.call(t, "GET", "/v1/deliveries/reconciliation?date="+next, "")
+	if code != 200 || rc2["balanced"] != true || int(rc2["in"].(float64)) != 0 || int(rc2["carried_in"].(float64)) != len(late) {
+		t.Fatalf("the 3rd: %d %v", code, rc2)
+	}
+	// both legs done, handed over: the 2nd balances with nothing open
+	for _, l := range cut["legs"].([]any) {
+		for _, r := range l.(map[string]any)["routes"].([]any) {
+			list := r.(map[string]any)["route_list"].(string)
+			for _, st := range stops(s, list) {
+				if sm := st.(map[string]any); sm["kind"] == "pickup" || sm["kind"] == "delivery" {
+					if code, m := report(s, list, int(sm["seq"].(float64)), "done", ""); code != 200 {
+						t.Fatalf("next morning's stops: %d %v", code, m)
+					}
+				}
+			}
+		}
+	}
+	for id := range late {
+		if code, m, _ := s.call(t, "POST", fmt.Sprintf("/v1/deliveries/requests/%d/state", int(id)), `{"state":"delivered"}`); code != 200 {
+			t.Fatalf("late request delivered: %d %v", code, m)
+		}
+	}
+	if rc = recon(s, total); int(rc["open"].(float64)) != 0 || int(rc["by_state"].(map[string]any)["delivered"].(float64))+failedN != total {
+		t.Fatalf("the 2nd at the end: %v", rc)
 	}
 }
