@@ -550,10 +550,10 @@ type CutResult struct {
 	Leg2Carried []deliveries.Batch `json:"leg2_carried"`
 	Legs        []LegResult        `json:"legs"`
 	Unplanned   []UnplannedBatch   `json:"unplanned"`
-	VansUsed  int                `json:"vans_used"`
-	DriveS    float64            `json:"drive_s"`
-	DistanceM float64            `json:"distance_m"`
-	Seconds   float64            `json:"seconds"`
+	VansUsed    int                `json:"vans_used"`
+	DriveS      float64            `json:"drive_s"`
+	DistanceM   float64            `json:"distance_m"`
+	Seconds     float64            `json:"seconds"`
 }
 
 // LegResult is one leg of a cut.
