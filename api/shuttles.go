@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -28,6 +29,7 @@ import (
 func ShuttleRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		sh := &shuttleHandlers{Handlers: h, net: n}
+		h.register("shuttle_plan", sh.work)
 		r.POST("/shuttles/plan", sh.plan)
 	}
 }
@@ -147,36 +149,82 @@ func (sh *shuttleHandlers) plan(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	trips, skipped := shuttles.ExpandTrips(riders, ru, day)
+	trips, _ := shuttles.ExpandTrips(riders, ru, day)
 	if n := len(trips); n > lim.MaxOptimizeTasks {
 		fail(c, errLimit("date", fmt.Sprintf("%d trips that day; at most %d per solve", n, lim.MaxOptimizeTasks), lim.MaxOptimizeTasks))
 		return
 	}
-	sh.runSolve(c, "shuttle_plan", limit, func(ctx context.Context, report func(any)) (any, error) {
-		matrix := func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-			if len(ps) > lim.MaxOptimizeLocations {
-				return routing.Matrix{}, routing.Matrix{}, errLimit("date", fmt.Sprintf("%d distinct places; at most %d per solve",
-					len(ps), lim.MaxOptimizeLocations), lim.MaxOptimizeLocations)
-			}
-			tm, dm, _, err := sh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
-			return tm, dm, err
+	sh.runSolve(c, "shuttle_plan", limit, shuttleArgs{Date: in.Date, Vans: vans, CleaningMin: cleaning, MaxCodeAge: ru.MaxCodeAge,
+		Seed: seed, TimeLimit: limit})
+}
+
+// shuttleArgs is a shuttle-planning job: the day and the resolved
+// settings. The job reads the riders and facilities where it runs (no
+// personal data in the job's record).
+type shuttleArgs struct {
+	Date        string         `json:"date"`
+	Vans        []shuttles.Van `json:"vans"`
+	CleaningMin int            `json:"cleaning_min"`
+	MaxCodeAge  int            `json:"max_code_age_days"`
+	Seed        uint64         `json:"seed"`
+	TimeLimit   time.Duration  `json:"time_limit_ns"`
+}
+
+// work runs a shuttle-planning job.
+func (sh *shuttleHandlers) work(ctx context.Context, raw json.RawMessage, report func(any)) (any, error) {
+	var a shuttleArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("shuttle job arguments: %w", err)
+	}
+	if sh.net == nil {
+		return nil, errNoGraph
+	}
+	st, err := sh.riderStore()
+	if err != nil {
+		return nil, err
+	}
+	day, err := shuttles.ParseDate(a.Date)
+	if err != nil {
+		return nil, errUnprocessable("date", err.Error())
+	}
+	fs, err := sh.Store.ListFacilities(ctx, zones.FacilityFilter{})
+	if err != nil {
+		return nil, err
+	}
+	ru := shuttles.NewRules(fs)
+	ru.MaxCodeAge = a.MaxCodeAge
+	riders, err := st.ListRiders(ctx, shuttles.RiderFilter{})
+	if err != nil {
+		return nil, err
+	}
+	lim, vans, cleaning, limit := sh.Limits, a.Vans, a.CleaningMin, a.TimeLimit
+	trips, skipped := shuttles.ExpandTrips(riders, ru, day)
+	if n := len(trips); n > lim.MaxOptimizeTasks {
+		return nil, errLimit("date", fmt.Sprintf("%d trips that day; at most %d per solve", n, lim.MaxOptimizeTasks), lim.MaxOptimizeTasks)
+	}
+	matrix := func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+		if len(ps) > lim.MaxOptimizeLocations {
+			return routing.Matrix{}, routing.Matrix{}, errLimit("date", fmt.Sprintf("%d distinct places; at most %d per solve",
+				len(ps), lim.MaxOptimizeLocations), lim.MaxOptimizeLocations)
 		}
-		doc, kept, unreachable, err := shuttles.Problem(trips, vans, cleaning, matrix)
-		if err != nil {
-			return nil, err
-		}
-		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: sh.solverThreads(), Progress: func(p vrp.Progress) {
-			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
-		}}
-		res, err := shuttles.Solve(ctx, doc, kept, opt)
-		if err != nil {
-			return nil, err
-		}
-		res.Date = in.Date
-		res.Skipped = append(append([]shuttles.Skipped{}, skipped...), unreachable...)
-		res.Trips = len(trips)
-		return res, nil
-	})
+		tm, dm, _, err := sh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
+		return tm, dm, err
+	}
+	doc, kept, unreachable, err := shuttles.Problem(trips, vans, cleaning, matrix)
+	if err != nil {
+		return nil, err
+	}
+	opt := vrp.Options{Seed: a.Seed, TimeLimit: limit, Workers: sh.solverThreads(), Progress: func(p vrp.Progress) {
+		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
+	}}
+	res, err := shuttles.Solve(ctx, doc, kept, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Date = a.Date
+	res.Skipped = append(append([]shuttles.Skipped{}, skipped...), unreachable...)
+	res.Trips = len(trips)
+	return res, nil
 }
 
 // defaultVans puts n (default 8) standard vans at the district's first

@@ -248,7 +248,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer st.Close()
 
 	lim := c.Limits.WithDefaults()
-	queue := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs})
+	js, _ := st.(jobs.Store) // both stores keep job records
+	queue := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs, Store: js, Logger: log})
 	qo := queue.Options()
 	log.Info("solve queue", "workers", qo.Workers, "queue", qo.QueueSize, "max_jobs", qo.MaxJobs)
 	reg := metrics.New()
@@ -266,7 +267,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	// No WriteTimeout: a synchronous solve may answer after MaxOptimizeTime.
-	srv := &http.Server{Handler: api.New(deps), ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
+	handler := api.New(deps) // registers the solve workers
+	requeued, failed, err := queue.Recover(ctx)
+	if err != nil {
+		return err
+	}
+	if requeued+failed > 0 {
+		log.Warn("solve queue: jobs interrupted by the last stop", "queued_again", requeued, "failed", failed)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
 		IdleTimeout: lim.IdleTimeout}
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "lifeline is serving on %s  (map: %s/ , health: %s/healthz)\n", url, url, url)
@@ -280,8 +289,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
-	// stop the solves first: their requests then answer and Shutdown can finish
-	if err := queue.Close(sctx); err != nil {
+	// stop the solves first (no new ones; the running ones get half the
+	// time to finish, then stop and stay queued in the store for the next
+	// start): their requests then answer and Shutdown can finish
+	if err := queue.Shutdown(sctx, c.ShutdownTimeout/2); err != nil {
 		log.Warn("solves still running at shutdown", "err", err)
 	}
 	if err := srv.Shutdown(sctx); err != nil {

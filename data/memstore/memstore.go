@@ -31,6 +31,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/data/wal"
+	"lifeline/jobs"
 	"lifeline/routelists"
 	"lifeline/zones"
 )
@@ -69,6 +70,7 @@ type Store struct {
 
 	riders riderState                 // shuttle riders (riders.go)
 	lists  map[string]routelists.List // route lists by code (routelists.go)
+	jobs   map[string]jobs.Job        // job records by id (jobs.go)
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
@@ -210,7 +212,11 @@ func (s *Store) loadSnapshot(data []byte) error {
 	if err := checkLists(snap.RouteLists); err != nil {
 		return err
 	}
+	if err := checkJobs(snap.Jobs); err != nil {
+		return err
+	}
 	s.applyLists(&logRecord{RouteLists: snap.RouteLists})
+	s.applyJobs(&logRecord{Jobs: snap.Jobs})
 	return nil
 }
 
@@ -372,6 +378,7 @@ type snapshot struct {
 	Compounds  []snapCompound    `json:"compounds"`
 	Facilities []zones.Facility  `json:"facilities"`
 	RouteLists []routelists.List `json:"route_lists,omitempty"`
+	Jobs       []jobs.Job        `json:"jobs,omitempty"`
 }
 
 // ----- copies -----
