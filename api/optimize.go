@@ -28,8 +28,14 @@ import (
 // shipments come back unassigned with the reason.
 //
 // Query: time_limit (Go duration, default and maximum in Limits), seed
-// (default 1), snap_radius (metres), async=true to run as a job with
-// progress at /v1/jobs/{id}. Every solve goes through the solve queue.
+// (default 1), iterations (lifeline's extension: stop after N
+// ruin-and-recreate iterations of one search, so that the same document,
+// seed and N give the same plan on any machine, busy or not; without
+// time_limit the time limit is then the maximum in Limits, a safety bound),
+// snap_radius (metres), async=true to run as a job with progress at
+// /v1/jobs/{id}. Every solve goes through the solve queue. The answer's
+// summary.computing_times adds lifeline's matrix (road matrices, part of
+// loading) and encoding; summary.iterations is the search's iterations.
 func OptimizeRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		oh := &optimizeHandlers{Handlers: h, net: n}
@@ -73,6 +79,16 @@ func (h *Handlers) solverThreads() int {
 func (oh *optimizeHandlers) optimize(c *gin.Context) {
 	lim := oh.Limits
 	limit := lim.DefaultOptimizeTime
+	iterations := 0
+	if s, ok := c.GetQuery("iterations"); ok {
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.iterations: %q must be a positive integer", s), map[string]any{"path": "query.iterations"}))
+			return
+		}
+		iterations = v
+		limit = lim.MaxOptimizeTime
+	}
 	if s, ok := c.GetQuery("time_limit"); ok {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {
@@ -133,7 +149,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		return
 	}
 	oh.runSolve(c, "optimize", limit, optimizeArgs{Problem: body, Drivers: drivers, TimeLimit: limit, Seed: seed,
-		SnapRadius: radius, Owner: ownerOf(c)})
+		Iterations: iterations, SnapRadius: radius, Owner: ownerOf(c)})
 }
 
 // optimizeArgs is an optimisation job: the VROOM document without the
@@ -143,6 +159,7 @@ type optimizeArgs struct {
 	Drivers    map[uint64]string `json:"drivers,omitempty"`
 	TimeLimit  time.Duration     `json:"time_limit_ns"`
 	Seed       uint64            `json:"seed"`
+	Iterations int               `json:"iterations,omitempty"`
 	SnapRadius float64           `json:"snap_radius_m"`
 	Owner      string            `json:"owner,omitempty"`
 }
@@ -186,7 +203,11 @@ func (oh *optimizeHandlers) work(ctx context.Context, raw json.RawMessage, repor
 			return tm, dm, nil
 		}
 	}
-	opt := vrp.Options{Seed: a.Seed, TimeLimit: limit, Workers: oh.solverThreads(), Progress: func(p vrp.Progress) {
+	workers := oh.solverThreads()
+	if a.Iterations > 0 {
+		workers = 1 // the plan must not depend on the machine's cores
+	}
+	opt := vrp.Options{Seed: a.Seed, TimeLimit: limit, MaxIterations: a.Iterations, Workers: workers, Progress: func(p vrp.Progress) {
 		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 	}}
 	var out *vroom.Output

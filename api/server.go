@@ -135,6 +135,7 @@ func New(d Deps) http.Handler {
 	for _, f := range d.Root {
 		f(r, h)
 	}
+	serveOpenAPI(r, d.Logger)
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -388,6 +389,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	}{
 		{"GET", "/healthz", "", nil},
 		{"GET", "/readyz", "", nil},
+		{"GET", "/openapi.json", "", nil},
 		{"GET", "/v1/zones", "", []bad{{query: "limit=1_04", status: 400, path: "query.limit"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
 		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/zones/" + zid, "", nil},
@@ -429,7 +431,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/nearest", `{"point":[104.07,30.65],"kind":"hospital"}`, []bad{{body: `{"point":[104.07,30.65],"kind":"castle"}`, status: 422, path: "kind"}}},
 		{"POST", "/v1/optimize", `{"vehicles":[{"id":1,"start":[104.06,30.64]}],"jobs":[{"id":1,"location":[104.07,30.65]}]}`,
 			[]bad{{query: "seed=1_0", status: 400, path: "query.seed"}, {query: "time_limit=soon", status: 400, path: "query.time_limit"},
-				{query: "async=maybe", status: 400, path: "query.async"}}},
+				{query: "async=maybe", status: 400, path: "query.async"}, {query: "iterations=0", status: 400, path: "query.iterations"}}},
 		{"POST", "/v1/sites/plan", `{"sites":2}`, []bad{{query: "async=maybe", status: 400, path: "query.async"}, {body: `{"sites":"two"}`, status: 400, path: "sites"},
 			{body: `{"sites":2,"time_limit_seconds":600}`, status: 422, path: "time_limit_seconds"}}},
 		{"PUT", "/v1/zones/" + zid, zone, []bad{{body: typo, status: 400, path: "properties.efective_until"}}},
@@ -603,6 +605,83 @@ func TestOptimizeWithMatrices(t *testing.T) {
 	}
 	if _, _, tab := s.queue.Stats(); tab != 0 {
 		t.Fatalf("a refused problem left %d jobs in the table", tab)
+	}
+}
+
+// TestOptimizeIterationsReproducible: iterations=N gives the same plan for
+// the same document and seed, even while other goroutines burn the CPU,
+// and the summary reports the iterations and where the time went.
+func TestOptimizeIterationsReproducible(t *testing.T) {
+	s := newService(t, api.Limits{SolveWorkers: 1, SolveQueue: 2}, false)
+	const n = 25
+	var pts [n + 1][2]float64
+	for i := range pts {
+		pts[i] = [2]float64{float64((i * 37) % 101), float64((i * 61) % 97)}
+	}
+	var rows []string
+	for i := range pts {
+		var r []string
+		for j := range pts {
+			r = append(r, fmt.Sprint(int(math.Hypot(pts[i][0]-pts[j][0], pts[i][1]-pts[j][1])*10)))
+		}
+		rows = append(rows, "["+strings.Join(r, ",")+"]")
+	}
+	var jobsJSON []string
+	for i := 1; i <= n; i++ {
+		jobsJSON = append(jobsJSON, fmt.Sprintf(`{"id":%d,"location_index":%d,"delivery":[1]}`, i, i))
+	}
+	body := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"capacity":[9]},{"id":2,"start_index":0,"end_index":0,"capacity":[9]},` +
+		`{"id":3,"start_index":0,"end_index":0,"capacity":[9]},{"id":4,"start_index":0,"end_index":0,"capacity":[9]}],"jobs":[` +
+		strings.Join(jobsJSON, ",") + `],"matrices":{"car":{"durations":[` + strings.Join(rows, ",") + `]}}}`
+	plan := func(m map[string]any) string { // vehicles and stops (route_list codes are random)
+		var b strings.Builder
+		for _, r := range m["routes"].([]any) {
+			fmt.Fprint(&b, r.(map[string]any)["vehicle"], ":")
+			for _, st := range r.(map[string]any)["steps"].([]any) {
+				fmt.Fprint(&b, st.(map[string]any)["id"], ",")
+			}
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	code, a := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	if code != 200 || a["code"].(float64) != 0 {
+		t.Fatalf("%d %v", code, a)
+	}
+	sum := a["summary"].(map[string]any)
+	if sum["iterations"].(float64) != 400 {
+		t.Fatalf("summary.iterations %v, want 400", sum["iterations"])
+	}
+	ct := sum["computing_times"].(map[string]any)
+	for _, k := range []string{"loading", "solving", "routing", "matrix", "encoding"} {
+		if _, ok := ct[k]; !ok {
+			t.Fatalf("computing_times lacks %s: %v", k, ct)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 1.0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e5; i++ {
+					x = math.Sqrt(x + float64(i))
+				}
+			}
+		}()
+	}
+	code, b := do(t, s.srv, "POST", "/v1/optimize?iterations=400&seed=3", body)
+	close(stop)
+	wg.Wait()
+	if code != 200 || plan(a) != plan(b) || a["summary"].(map[string]any)["cost"] != b["summary"].(map[string]any)["cost"] {
+		t.Fatalf("same seed and iterations under load gave another plan:\n%s\n%s", plan(a), plan(b))
 	}
 }
 

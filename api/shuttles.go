@@ -210,19 +210,17 @@ func (sh *shuttleHandlers) work(ctx context.Context, raw json.RawMessage, report
 		tm, dm, _, err := sh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
 		return tm, dm, err
 	}
-	doc, kept, unreachable, err := shuttles.Problem(trips, vans, cleaning, matrix)
-	if err != nil {
-		return nil, err
-	}
+	pol := shuttles.DefaultPolicy()
+	pol.CleaningMin = cleaning
 	opt := vrp.Options{Seed: a.Seed, TimeLimit: limit, Workers: sh.solverThreads(), Progress: func(p vrp.Progress) {
 		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 	}}
-	res, err := shuttles.Solve(ctx, doc, kept, opt)
+	res, _, err := shuttles.PlanDay(ctx, trips, vans, pol, matrix, opt)
 	if err != nil {
 		return nil, err
 	}
 	res.Date = a.Date
-	res.Skipped = append(append([]shuttles.Skipped{}, skipped...), unreachable...)
+	res.Skipped = append(append([]shuttles.Skipped{}, skipped...), res.Skipped...)
 	res.Trips = len(trips)
 	return res, nil
 }

@@ -10,11 +10,20 @@ FAMILY ?= solomon
 TIME ?= 30s
 INSTANCES ?= all
 SEED ?= 1
+SEEDS ?=
+ITERATIONS ?=
+TRACE ?=
 WORKERS ?= 1
 VRP_FUZZTIME ?= 10s
 
-bench-vrp: build ## VRP family vs BKS: FAMILY=solomon|lilim|cordeau|cvrplib TIME=30s INSTANCES=all|a,b (table + summary)
-	./$(BIN) solve --bench --format $(FAMILY) --time-limit $(TIME) --seed $(SEED) --workers $(WORKERS) --instances $(INSTANCES)
+# SEEDS=1-5 runs every instance once per seed and adds the spread per
+# instance; ITERATIONS=N makes the runs reproducible (N iterations, no time
+# limit: the budget does not depend on the machine's load); TRACE=var/trace
+# writes each run's best cost over iterations (CSV) and a plot per instance.
+VRP_BUDGET = $(if $(ITERATIONS),--iterations $(ITERATIONS),--time-limit $(TIME))
+bench-vrp: build ## VRP family vs BKS: FAMILY=solomon|lilim|cordeau|cvrplib TIME=30s|ITERATIONS=N SEEDS=1-5 INSTANCES=all|a,b TRACE=dir
+	GOMAXPROCS=$(WORKERS) ./$(BIN) solve --bench --format $(FAMILY) $(VRP_BUDGET) --seed $(SEED) $(if $(SEEDS),--seeds $(SEEDS)) \
+		--workers $(WORKERS) --instances $(INSTANCES) $(if $(TRACE),--trace $(TRACE))
 
 bench-vrp-all: build ## all four VRP families in a row (TIME per instance; hours at 30s)
 	for f in solomon lilim cordeau cvrplib; do \

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +121,58 @@ func TestNaturalLess(t *testing.T) {
 	for _, c := range [][2]string{{"a2-16", "a2-20"}, {"a2-24", "a3-18"}, {"C101", "C201"}, {"lc109", "lc201"}, {"X-n101-k25", "X-n110-k13"}} {
 		if !naturalLess(c[0], c[1]) || naturalLess(c[1], c[0]) {
 			t.Errorf("naturalLess(%s, %s) wrong", c[0], c[1])
+		}
+	}
+}
+
+func TestSolveBenchSeedsTrace(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "instances"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "instances", "t2-2.txt"), []byte(solveTiny), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bks.csv"), []byte("instance,value,vehicles\nt2-2,1,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr := filepath.Join(dir, "trace")
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"solve", "--bench", "--format", "cordeau", "--dir", dir, "--seeds", "1-3", "--iterations", "300", "--trace", tr},
+		&out, &errb, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{"300 iterations per instance, seed 1,", "seed 3,", "# spread over 3 seeds (1..3)", "# spread cordeau: mean gap", "feasible 3 of 3 runs"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	for _, f := range []string{"t2-2-s1.csv", "t2-2-s2.csv", "t2-2-s3.csv", "t2-2.svg"} {
+		b, err := os.ReadFile(filepath.Join(tr, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".csv") && (!strings.HasPrefix(string(b), "worker,iteration,seconds,priority,vehicles,cost\n") || !strings.Contains(string(b), "\n-1,300,")) {
+			t.Errorf("%s:\n%s", f, b)
+		}
+		if strings.HasSuffix(f, ".svg") && !strings.Contains(string(b), "<polyline") {
+			t.Errorf("%s:\n%s", f, b)
+		}
+	}
+}
+
+func TestParseSeeds(t *testing.T) {
+	for in, want := range map[string]string{"1-5": "[1 2 3 4 5]", "3": "[3]", "2,7": "[2 7]", "4-4": "[4]"} {
+		got, err := parseSeeds(in)
+		if err != nil || fmt.Sprint(got) != want {
+			t.Errorf("%q: %v %v, want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"5-1", "a-b", "1,x", "", "0-5000"} {
+		if _, err := parseSeeds(in); err == nil {
+			t.Errorf("%q accepted", in)
 		}
 	}
 }

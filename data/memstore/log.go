@@ -390,10 +390,13 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 	}
 	s.applyLists(rec)
 	s.applyJobs(rec)
-	if index {
+	if index && len(t.puts) > 0 {
 		for _, v := range t.puts {
-			s.ix.put(v)
+			s.ix.Put(v)
+			s.changes = append(s.changes, changeKey{v.ID, int32(v.Version)})
 		}
+		close(s.changed)
+		s.changed = make(chan struct{})
 	}
 }
 

@@ -7,7 +7,7 @@
 //
 // Zone look-ups go through an immutable zones.Index built over the zone
 // versions at some point plus a small delta of the versions written since
-// (liveindex.go); the index is rebuilt in the background, outside every
+// (zones/live); the index is rebuilt in the background, outside every
 // lock, when the delta grows.
 //
 // Every time kept is truncated to the microsecond in UTC (PostgreSQL
@@ -34,6 +34,7 @@ import (
 	"lifeline/jobs"
 	"lifeline/routelists"
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // ErrClosed is returned by every method after Close.
@@ -61,7 +62,7 @@ type Store struct {
 	keys       map[string]int64
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
+	ix         *live.Index  // look-ups: base index + delta (zones/live)
 	rebuilding atomic.Bool  // a background rebuild of ix's base runs
 	maxApply   atomic.Int64 // longest hold of mu by a write, ns
 	quiet      *time.Timer  // rebuild after a pause in writes (guarded by wmu)
@@ -69,8 +70,13 @@ type Store struct {
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
 	riders riderState                 // shuttle riders (riders.go)
+	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
+	del    deliveryState              // medicine deliveries (deliveries.go)
 	lists  map[string]routelists.List // route lists by code (routelists.go)
 	jobs   map[string]jobs.Job        // job records by id (jobs.go)
+
+	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
+	changed chan struct{} // closed (and replaced) when changes grows; guarded by mu
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
@@ -82,7 +88,7 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{ix: newLiveIndex(nil, 0), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: live.New(nil, 0), keys: map[string]int64{}, now: time.Now, changed: make(chan struct{})}
 }
 
 // Open is OpenWith(path, Options{}): see there.
@@ -329,12 +335,17 @@ func (s *Store) Close() error {
 		s.quiet.Stop()
 	}
 	s.closeAuth()
+	if !already {
+		close(s.changed) // wakes WaitZoneChange, which then sees closed
+		s.changed = make(chan struct{})
+	}
 	s.mu.Unlock()
 	s.wmu.Unlock()
 	if already {
 		return nil
 	}
 	s.bg.Wait()
+	s.closeDeliveries()
 	if s.persist != nil {
 		return s.persist.close()
 	}

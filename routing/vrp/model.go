@@ -159,4 +159,8 @@ type Solution struct {
 	Duration   float64
 	Cost       float64
 	Seed       uint64
+	// Iterations is the number of ruin-and-recreate iterations the winning
+	// worker ran (the search's measure of effort: the same seed and
+	// iteration count give the same plan on any machine).
+	Iterations int
 }

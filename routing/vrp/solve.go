@@ -39,6 +39,7 @@ type Options struct {
 
 // Progress reports the best plan found so far by one worker.
 type Progress struct {
+	Worker    int           // the worker (0..Workers-1) whose best plan improved
 	Iteration int           // ruin-and-recreate iterations of that worker
 	Elapsed   time.Duration // since Solve started
 	Priority  int           // level 1: served priority weight (higher is better)
@@ -134,7 +135,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			opt.Progress(Progress{Iteration: it, Elapsed: time.Since(t0), Priority: servedWeight(in, active, s),
+			opt.Progress(Progress{Worker: w, Iteration: it, Elapsed: time.Since(t0), Priority: servedWeight(in, active, s),
 				Vehicles: s.nveh, Cost: s.cost})
 		}
 		se.run(opt.TimeLimit - time.Since(t0))
@@ -158,6 +159,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	}
 	sol := buildSolution(in, &searchers[bi].best, reasons, ctx.Err() != nil)
 	sol.Seed = opt.Seed + uint64(bi)
+	sol.Iterations = searchers[bi].iter
 	return sol, nil
 }
 

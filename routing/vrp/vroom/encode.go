@@ -2,6 +2,7 @@ package vroom
 
 import (
 	"errors"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -17,11 +18,16 @@ const (
 )
 
 // ComputingTimes are milliseconds spent loading (decoding, matrices),
-// solving and routing.
+// solving and routing, VROOM's three fields. Lifeline's extensions split
+// them further: Matrix is the part of Loading spent computing road
+// matrices (coordinates in, none when the problem brings its matrices),
+// Encoding the building of this answer from the plan.
 type ComputingTimes struct {
-	Loading int64 `json:"loading"`
-	Solving int64 `json:"solving"`
-	Routing int64 `json:"routing"`
+	Loading  int64 `json:"loading"`
+	Solving  int64 `json:"solving"`
+	Routing  int64 `json:"routing"`
+	Matrix   int64 `json:"matrix"`
+	Encoding int64 `json:"encoding"`
 }
 
 // Output is VROOM's solution document.
@@ -50,6 +56,10 @@ type Summary struct {
 	Distance       *float64       `json:"distance,omitempty"`
 	Violations     []any          `json:"violations"`
 	ComputingTimes ComputingTimes `json:"computing_times"`
+	// Iterations (lifeline's extension) is the ruin-and-recreate
+	// iterations of the search; with the same problem, seed and
+	// iterations=N the plan is the same on any machine.
+	Iterations int `json:"iterations"`
 }
 
 // Unassigned is a task left out: Type is job, pickup or delivery (a
@@ -104,13 +114,16 @@ type Step struct {
 // Encode renders s (a plan of p, decoded with meta) as VROOM's solution
 // document with code 0. Priority sums VROOM priorities of served tasks.
 // Steps at an open route end (location -1) are left out. O(steps * dims).
+//
+// When times.Encoding is 0 it is set to the time Encode itself took.
 func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *Output {
+	t0 := time.Now()
 	if meta == nil {
 		meta = &Meta{}
 	}
 	dims := meta.Dims
 	out := &Output{Code: CodeOK, Unassigned: []Unassigned{}, Routes: []Route{}}
-	sum := &Summary{Cost: s.Cost, Violations: []any{}, ComputingTimes: times}
+	sum := &Summary{Cost: s.Cost, Violations: []any{}, ComputingTimes: times, Iterations: s.Iterations}
 	if dims > 0 {
 		sum.Delivery, sum.Pickup = make([]int64, dims), make([]int64, dims)
 	}
@@ -251,6 +264,9 @@ func Encode(p *vrp.Problem, meta *Meta, s *vrp.Solution, times ComputingTimes) *
 		}
 	}
 	sum.Unassigned = len(out.Unassigned)
+	if sum.ComputingTimes.Encoding == 0 {
+		sum.ComputingTimes.Encoding = time.Since(t0).Milliseconds()
+	}
 	out.Summary = sum
 	return out
 }

@@ -4,18 +4,31 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb"
+
+	"lifeline/routing"
 	"lifeline/routing/vrp"
 )
 
 // Run decodes a VROOM problem, solves it with vrp.Solve and encodes the
 // plan, filling computing_times (loading = decoding and matrices, solving =
-// the search). It always returns an Output: on failure it is
+// the search, and lifeline's matrix = the part of loading in matrixFor,
+// encoding = building the answer). It always returns an Output: on failure it is
 // ErrorOutput(err) (code 2 for invalid input, 3 when no matrix could be
 // computed, 1 otherwise) and err is returned too, so an HTTP handler can
 // choose the status from err and still send VROOM's error document.
 func Run(ctx context.Context, data []byte, matrixFor MatrixFunc, opt vrp.Options) (*Output, error) {
 	t0 := time.Now()
-	p, meta, err := Decode(data, matrixFor)
+	var inMatrix time.Duration
+	timed := matrixFor
+	if matrixFor != nil {
+		timed = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+			tm := time.Now()
+			defer func() { inMatrix += time.Since(tm) }()
+			return matrixFor(ps)
+		}
+	}
+	p, meta, err := Decode(data, timed)
 	if err != nil {
 		return ErrorOutput(err), err
 	}
@@ -25,8 +38,10 @@ func Run(ctx context.Context, data []byte, matrixFor MatrixFunc, opt vrp.Options
 		return ErrorOutput(err), err
 	}
 	t2 := time.Now()
-	return Encode(p, meta, s, ComputingTimes{
+	out := Encode(p, meta, s, ComputingTimes{
 		Loading: t1.Sub(t0).Milliseconds(),
 		Solving: t2.Sub(t1).Milliseconds(),
-	}), nil
+		Matrix:  inMatrix.Milliseconds(),
+	})
+	return out, nil
 }

@@ -231,7 +231,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("%s: unassigned without reason %+v", name, u)
 			}
 		}
-		if !strings.Contains(string(b), `"computing_times":{"loading":0,"solving":3,"routing":0}`) {
+		if !strings.Contains(string(b), `"computing_times":{"loading":0,"solving":3,"routing":0,"matrix":0,"encoding":`) {
 			t.Fatalf("%s: computing times in %s", name, b)
 		}
 	}
