@@ -248,19 +248,29 @@ func Marshal(v any) (json.RawMessage, error) {
 	return json.Marshal(v)
 }
 
-type committer interface {
-	commit(f func() error) error
+// Committer is how a queue makes Commit atomic with Cancel for the jobs
+// it runs (see WithCommitter).
+type Committer interface {
+	// Commit runs f unless the job is cancelled (then ErrCancelled), and
+	// holds a Cancel of the job back until f returns.
+	Commit(f func() error) error
 }
 
 type commitKey struct{}
+
+// WithCommitter returns ctx carrying c: queues give it to the work of the
+// jobs they run, for Commit.
+func WithCommitter(ctx context.Context, c Committer) context.Context {
+	return context.WithValue(ctx, commitKey{}, c)
+}
 
 // Commit runs f unless the job that ctx belongs to is cancelled, and
 // makes a Cancel wait until f returns: a job that is cancelled either
 // committed before the cancel or never does. Outside a job it just runs f.
 // It returns ErrCancelled when f did not run.
 func Commit(ctx context.Context, f func() error) error {
-	if c, ok := ctx.Value(commitKey{}).(committer); ok {
-		return c.commit(f)
+	if c, ok := ctx.Value(commitKey{}).(Committer); ok {
+		return c.Commit(f)
 	}
 	if err := ctx.Err(); err != nil {
 		return err

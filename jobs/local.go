@@ -182,7 +182,7 @@ func (q *Local) Submit(ctx context.Context, s Spec) (Job, error) {
 // start runs e on a new worker goroutine (q.mu held).
 func (q *Local) start(e *entry, now time.Time) {
 	q.running++
-	ctx := context.WithValue(context.Background(), commitKey{}, e)
+	ctx := WithCommitter(context.Background(), e)
 	if e.job.Timeout > 0 {
 		e.deadline = now.Add(e.job.Timeout)
 		ctx, e.cancel = context.WithDeadline(ctx, e.deadline)
@@ -263,8 +263,8 @@ func safeRun(e *entry, w Worker) (res any, err error) {
 	})
 }
 
-// commit implements Commit for the job of e.
-func (e *entry) commit(f func() error) error {
+// Commit implements Committer for the job of e.
+func (e *entry) Commit(f func() error) error {
 	e.commitMu.Lock()
 	defer e.commitMu.Unlock()
 	e.q.mu.Lock()
