@@ -91,7 +91,8 @@ func init() {
 		openapi.Op{Method: "GET", Path: "/v1/zones/:id/population", Tag: "zones", Summary: "residents covered, split by area",
 			Params: []openapi.Param{idParam},
 			Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(openapi.Obj(map[string]openapi.Schema{
-				"zone_id": openapi.Int(), "kind": openapi.Of(zones.Kind("")), "name": openapi.Str(), "estimate": openapi.Of(zones.PopulationEstimate{})},
+				"zone_id": openapi.Int(), "kind": openapi.Of(zones.Kind("")), "name": openapi.Str(), "estimate": openapi.Of(zones.PopulationEstimate{}),
+				"key_population": openapi.Map(openapi.Int()).Desc("registered riders whose compound lies at least half inside the zone, by category, and total: counts only")},
 				"zone_id", "kind", "name", "estimate"))}}},
 		openapi.Op{Method: "GET", Path: "/v1/lookup", Tag: "zones", Summary: "which zone is this point in, now or at a time",
 			Params: []openapi.Param{
