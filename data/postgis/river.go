@@ -376,7 +376,6 @@ type riverRun struct {
 	done     chan struct{}
 	mu       sync.Mutex
 	progress json.RawMessage // latest, not yet written
-	lost     bool            // the row is no longer ours (cancelled)
 }
 
 // Commit implements jobs.Committer: f runs while the job's row is locked and
@@ -544,9 +543,6 @@ func (r *riverRun) beat(ctx context.Context) {
 			continue
 		}
 		if tag.RowsAffected() == 0 {
-			r.mu.Lock()
-			r.lost = true
-			r.mu.Unlock()
 			r.cancel() // cancelled from another replica
 			return
 		}
@@ -595,20 +591,20 @@ func (q *River) rescue(ctx context.Context) error {
 			id, node string
 			attempt  int
 		}
-		var os []orphan
+		var orphans []orphan
 		for rows.Next() {
 			var o orphan
 			if err := rows.Scan(&o.id, &o.attempt, &o.node); err != nil {
 				rows.Close()
 				return err
 			}
-			os = append(os, o)
+			orphans = append(orphans, o)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, o := range os {
+		for _, o := range orphans {
 			if o.attempt >= q.opts.MaxAttempts {
 				fail, _ := failureJSON(interrupted(o.attempt))
 				if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'failed', failure = $2::jsonb, ended_at = now() WHERE id = $1`, o.id, fail); err != nil {
