@@ -105,20 +105,40 @@ func (h *Handlers) register(kind string, w worker) {
 	h.Queue.Register(kind, func(ctx context.Context, args json.RawMessage, report func(any)) (any, error) {
 		res, err := w(ctx, args, report)
 		if err != nil {
-			e := statusOf(err)
-			if e.Status == http.StatusInternalServerError {
-				h.Logger.Error("solve failed", "kind", kind, "err", err)
-			}
-			return nil, &jobs.Failure{Status: e.Status, Code: e.Code, Message: e.Message, Details: e.Details}
+			return nil, h.failure(kind, err)
 		}
 		return res, nil
 	})
+}
+
+// failure is a solve's error as the error table gives it.
+func (h *Handlers) failure(kind string, err error) *jobs.Failure {
+	e := statusOf(err)
+	if e.Status == http.StatusInternalServerError {
+		h.Logger.Error("solve failed", "kind", kind, "err", err)
+	}
+	return &jobs.Failure{Status: e.Status, Code: e.Code, Message: e.Message, Details: e.Details}
+}
+
+// localWork wraps a closure job (jobs.Spec.Work) so that its errors go
+// through the error table like a registered worker's.
+func (h *Handlers) localWork(kind string, w jobs.Work) jobs.Work {
+	return func(ctx context.Context, report func(any)) (any, error) {
+		res, err := w(ctx, report)
+		if err != nil {
+			return nil, h.failure(kind, err)
+		}
+		return res, nil
+	}
 }
 
 // runSolve submits a job of kind with its arguments (everything the
 // registered worker needs, as JSON) and a time budget: async (202 with the
 // job and a Location), or sync (200 with the result; the request's end
 // cancels the job). The job may run on any replica sharing the queue.
+// args may instead be the job's body as a closure (func(ctx, report)
+// (any, error)): such a job runs only on this replica (jobs.Spec.Work),
+// for kinds not yet registered as workers.
 func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, args any) {
 	async, err := queryBool(c, "async", false)
 	if err != nil {
@@ -126,7 +146,14 @@ func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, a
 		return
 	}
 	ctx := c.Request.Context()
-	j, err := h.Queue.Submit(ctx, jobs.Spec{Kind: kind, Owner: ownerOf(c), Timeout: budget + 5*time.Second, Args: args})
+	spec := jobs.Spec{Kind: kind, Owner: ownerOf(c), Timeout: budget + 5*time.Second, Args: args}
+	switch w := args.(type) {
+	case jobs.Work:
+		spec.Args, spec.Work = nil, h.localWork(kind, w)
+	case func(context.Context, func(any)) (any, error):
+		spec.Args, spec.Work = nil, h.localWork(kind, w)
+	}
+	j, err := h.Queue.Submit(ctx, spec)
 	if err != nil {
 		fail(c, err)
 		return

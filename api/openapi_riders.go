@@ -19,6 +19,17 @@ func init() {
 	spec.Name(riderInput{}, "RiderInput", "a rider without id, archive state and times")
 	spec.Name(planInput{}, "ShuttlePlanRequest", "the day to plan and the fleet: vans, or van_count vans at the default depot")
 	spec.Name(shuttles.PlanResult{}, "ShuttlePlan", "a timetable per van, checked by routing/vrp/check")
+	spec.Name(timetableView{}, "ShuttleTimetable", "a published version of a day's timetable (masked: true when the riders' places are masked)")
+	spec.Name(changeInput{}, "ShuttleChanges", "changes during the day: cancel_trip, cancel_rider, add_trip, colour, van_out, from at (HH:MM)")
+	spec.Name(urgentInput{}, "ShuttleUrgentCall", "an urgent pick-up now (labour, or other for an emergency)")
+	spec.Name(appointmentInput{}, "AppointmentInput", "a rider's one-off appointment or labour call")
+	dateP := openapi.PathParam("date", openapi.Str().Set("format", "date"), "the day, YYYY-MM-DD")
+	outputs := []openapi.Param{dateP, openapi.Query("format", openapi.Str().Set("enum", []string{"json", "csv", "ics", "html"}), "json (default), csv, ics (iCalendar), html (printable)"),
+		openapi.Query("van", openapi.Int().Set("minimum", 1), "one van (ics, html: the driver's list)"),
+		openapi.Query("rider", openapi.Int().Set("minimum", 1), "html: the rider's pick-up notice"),
+		openapi.Query("facility", openapi.Int().Set("minimum", 1), "html: the facility's arrivals and departures")}
+	ttAnswer := []openapi.Response{{Status: 200, Content: append(openapi.JSON(timetableView{}), openapi.Media{Type: "text/csv", Schema: openapi.Str()},
+		openapi.Media{Type: "text/calendar", Schema: openapi.Str()}, openapi.Media{Type: "text/html", Schema: openapi.Str()})}}
 	riderBody := &openapi.Body{Required: true, Content: openapi.JSON(riderInput{})}
 	oneRider := []openapi.Response{{Status: 200, Content: openapi.JSON(riderView{})}}
 	describe(
@@ -54,6 +65,32 @@ func init() {
 			Description: "Arrive 40 to 5 min before, leave within 30 min after; ride time at most max(30 min, 1.5 x direct + 10 min); colours never share a van.",
 			Params:      []openapi.Param{timeLimitQ, seedQuery, asyncQuery},
 			Body:        &openapi.Body{Required: true, Content: openapi.JSON(planInput{})},
-			Responses:   jobAnswers(shuttles.PlanResult{})},
+			Responses:   jobAnswers(timetableView{})},
+		openapi.Op{Method: "GET", Path: "/v1/shuttles/timetables/:date", Tag: "shuttles", Summary: "the latest published version of a day's timetable",
+			Params: outputs, Responses: ttAnswer},
+		openapi.Op{Method: "GET", Path: "/v1/shuttles/timetables/:date/versions", Tag: "shuttles", Summary: "the versions of a day's timetable, oldest first",
+			Params: []openapi.Param{dateP}, Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(openapi.Obj(map[string]openapi.Schema{
+				"date": openapi.Str(), "versions": openapi.Arr(openapi.Of(shuttles.TimetableVersion{}))}, "date", "versions"))}}},
+		openapi.Op{Method: "GET", Path: "/v1/shuttles/timetables/:date/versions/:n", Tag: "shuttles", Summary: "one version of a day's timetable, as published",
+			Params: append(outputs, openapi.PathParam("n", openapi.Int().Set("minimum", 1), "the version")), Responses: ttAnswer},
+		openapi.Op{Method: "POST", Path: "/v1/shuttles/timetables/:date/changes", Tag: "shuttles", Summary: "re-plan the rest of the day with changes",
+			Description: "Stops before at stay, riders on board stay on board, published pick-up times move at most the policy's tolerance where possible; the answer is the new version with the riders and drivers to tell.",
+			Params:      []openapi.Param{dateP, timeLimitQ, asyncQuery}, Body: &openapi.Body{Required: true, Content: openapi.JSON(changeInput{})},
+			Responses: jobAnswers(timetableView{})},
+		openapi.Op{Method: "POST", Path: "/v1/shuttles/urgent", Tag: "shuttles", Summary: "insert an urgent pick-up into the running timetable",
+			Description: "The cheapest exact insertion over the running vans (others' published pick-ups kept within the tolerance, never earlier), else a standby van; a new version.",
+			Body:        &openapi.Body{Required: true, Content: openapi.JSON(urgentInput{})},
+			Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(openapi.Obj(map[string]openapi.Schema{
+				"answer": openapi.Of(shuttles.UrgentAnswer{}), "route_list": openapi.Str(), "driver_phone": openapi.Str(), "version": openapi.Int(),
+				"changes": openapi.Of(shuttles.ChangeReport{})}, "answer", "version"))}}},
+		openapi.Op{Method: "GET", Path: "/v1/shuttles/appointments", Tag: "shuttles", Summary: "riders' appointments",
+			Params: []openapi.Param{openapi.Query("date", openapi.Str().Set("format", "date"), "only this day"),
+				openapi.Query("rider_id", openapi.Int().Set("minimum", 1), "only this rider"), openapi.Query("cancelled", openapi.Bool(), "true also lists cancelled ones")},
+			Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(openapi.Obj(map[string]openapi.Schema{
+				"appointments": openapi.Arr(openapi.Of(shuttles.Appointment{}))}, "appointments"))}}},
+		openapi.Op{Method: "POST", Path: "/v1/shuttles/appointments", Tag: "shuttles", Summary: "add a prenatal check-up, chemotherapy, other appointment or labour call",
+			Body: &openapi.Body{Required: true, Content: openapi.JSON(appointmentInput{})}, Responses: []openapi.Response{{Status: 201, Content: openapi.JSON(shuttles.Appointment{})}}},
+		openapi.Op{Method: "DELETE", Path: "/v1/shuttles/appointments/:id", Tag: "shuttles", Summary: "cancel an appointment (kept for the record)",
+			Params: []openapi.Param{idParam}, Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(shuttles.Appointment{})}}},
 	)
 }

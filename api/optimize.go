@@ -58,6 +58,33 @@ type optimizeProgress struct {
 	Cost           float64 `json:"cost"`
 }
 
+// solveQuery reads the solve parameters common to /v1/optimize and
+// /v1/shuttles/plan: time_limit (a Go duration, default and maximum in
+// Limits) and seed (default 1).
+func (h *Handlers) solveQuery(c *gin.Context) (time.Duration, uint64, error) {
+	lim := h.Limits
+	limit := lim.DefaultOptimizeTime
+	if s, ok := c.GetQuery("time_limit"); ok {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", truncateQ(s)), map[string]any{"path": "query.time_limit"})
+		}
+		if d > lim.MaxOptimizeTime {
+			return 0, 0, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String())
+		}
+		limit = d
+	}
+	seed := uint64(1)
+	if s, ok := c.GetQuery("seed"); ok {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", truncateQ(s)), map[string]any{"path": "query.seed"})
+		}
+		seed = v
+	}
+	return limit, seed, nil
+}
+
 // problemSize is what the handler reads of a VROOM document before the
 // solve, to bound it (the decoder checks the rest).
 type problemSize struct {
@@ -78,7 +105,6 @@ func (h *Handlers) solverThreads() int {
 
 func (oh *optimizeHandlers) optimize(c *gin.Context) {
 	lim := oh.Limits
-	limit := lim.DefaultOptimizeTime
 	iterations := 0
 	if s, ok := c.GetQuery("iterations"); ok {
 		v, err := strconv.Atoi(s)
@@ -87,28 +113,14 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 			return
 		}
 		iterations = v
-		limit = lim.MaxOptimizeTime
 	}
-	if s, ok := c.GetQuery("time_limit"); ok {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", s), map[string]any{"path": "query.time_limit"}))
-			return
-		}
-		if d > lim.MaxOptimizeTime {
-			fail(c, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String()))
-			return
-		}
-		limit = d
+	limit, seed, err := oh.solveQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	seed := uint64(1)
-	if s, ok := c.GetQuery("seed"); ok {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", s), map[string]any{"path": "query.seed"}))
-			return
-		}
-		seed = v
+	if _, given := c.GetQuery("time_limit"); iterations > 0 && !given {
+		limit = lim.MaxOptimizeTime // the iterations bound the solve
 	}
 	radius, err := oh.querySnapRadius(c)
 	if err != nil {
@@ -171,7 +183,7 @@ func (oh *optimizeHandlers) work(ctx context.Context, raw json.RawMessage, repor
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return nil, fmt.Errorf("optimize job arguments: %w", err)
 	}
-	lim, body, limit, radius := oh.Limits, []byte(a.Problem), a.TimeLimit, a.SnapRadius
+	lim, body, limit, radius, seed, iterations := oh.Limits, []byte(a.Problem), a.TimeLimit, a.SnapRadius, a.Seed, a.Iterations
 	t0 := time.Now()
 	decoded, meta, err := vroom.Decode(body, nil)
 	if err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
@@ -204,10 +216,10 @@ func (oh *optimizeHandlers) work(ctx context.Context, raw json.RawMessage, repor
 		}
 	}
 	workers := oh.solverThreads()
-	if a.Iterations > 0 {
+	if iterations > 0 {
 		workers = 1 // the plan must not depend on the machine's cores
 	}
-	opt := vrp.Options{Seed: a.Seed, TimeLimit: limit, MaxIterations: a.Iterations, Workers: workers, Progress: func(p vrp.Progress) {
+	opt := vrp.Options{Seed: seed, TimeLimit: limit, MaxIterations: iterations, Workers: workers, Progress: func(p vrp.Progress) {
 		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
 	}}
 	var out *vroom.Output
@@ -238,7 +250,7 @@ func (oh *optimizeHandlers) work(ctx context.Context, raw json.RawMessage, repor
 	// route lists only for a job that is not cancelled (atomically
 	// with DELETE /v1/jobs/{id})
 	if err := jobs.Commit(ctx, func() error {
-		return oh.addRouteLists(ctx, out, oh.zoneAt(), a.Drivers, a.Owner)
+		return oh.addRouteLists(ctx, out, oh.zoneAt(), a.Drivers, a.Owner, windowsOf(body))
 	}); err != nil {
 		return nil, err
 	}

@@ -64,6 +64,7 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
+	stopHooks []StopHook // told of drivers' stop reports (routelists_auth.go)
 }
 
 const (

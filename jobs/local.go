@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,6 +79,7 @@ type Local struct {
 
 type entry struct {
 	job         Job
+	work        Work // Spec.Work (pinned jobs)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	deadline    time.Time
@@ -149,8 +151,8 @@ func (q *Local) Submit(ctx context.Context, s Spec) (Job, error) {
 		q.mu.Unlock()
 		return Job{}, &FullError{What: "job table", Limit: q.opts.MaxJobs, RetryAfter: q.retryAfter(now)}
 	}
-	e := &entry{job: Job{ID: NewID(), Kind: s.Kind, Owner: s.Owner, State: Queued, Created: now, Args: args, Timeout: s.Timeout},
-		done: make(chan struct{}), q: q}
+	e := &entry{job: Job{ID: NewID(), Kind: s.Kind, Owner: s.Owner, State: Queued, Created: now, Args: args, Timeout: s.Timeout,
+		Pinned: s.Work != nil}, work: s.Work, done: make(chan struct{}), q: q}
 	e.job.Normalize()
 	for q.byID[e.job.ID] != nil {
 		e.job.ID = NewID()
@@ -202,6 +204,11 @@ func (q *Local) run(e *entry) {
 	q.mu.Lock()
 	w := q.workers[e.job.Kind]
 	q.mu.Unlock()
+	if e.work != nil {
+		w = func(ctx context.Context, _ json.RawMessage, report func(any)) (any, error) {
+			return e.work(ctx, report)
+		}
+	}
 	res, err := safeRun(e, w)
 	e.cancel()
 	var raw []byte
@@ -396,10 +403,13 @@ func (q *Local) Recover(ctx context.Context) (requeued, failed int, err error) {
 				continue // DeleteJobs takes it out
 			}
 			e.markDone()
-		case j.Attempt >= q.opts.MaxAttempts:
+		case j.Attempt >= q.opts.MaxAttempts || j.Pinned:
 			e.job.State, e.job.Ended, e.job.Progress = Failed, now.UTC().Truncate(time.Microsecond), nil
 			e.job.Err = &Failure{Status: 503, Code: "interrupted", Message: fmt.Sprintf(
 				"the server stopped during each of this job's %d runs; submit it again", j.Attempt)}
+			if j.Pinned {
+				e.job.Err.Message = "the server stopped before this job ended; submit it again"
+			}
 			e.markDone()
 			persist = append(persist, e)
 			failed++

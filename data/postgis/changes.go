@@ -226,6 +226,7 @@ func (s *Store) listenOnce(ctx context.Context, cc *pgx.ConnConfig, poll time.Du
 	if err := s.catchUp(ctx); err != nil {
 		return err
 	}
+	s.listenPID.Store(conn.PgConn().PID())
 	s.listening.Store(true)
 	defer s.listening.Store(false)
 	for {

@@ -78,6 +78,7 @@ type Store struct {
 	notifySchema string // the schema named by this store's notices
 	catchMu      sync.Mutex
 	listening    atomic.Bool
+	listenPID    atomic.Uint32 // backend pid of the listener's connection (tests)
 	stopListen   context.CancelFunc
 	listenDone   chan struct{}
 }

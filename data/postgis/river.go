@@ -53,6 +53,12 @@ type River struct {
 	stopping bool
 	stop     chan struct{}
 	bg       sync.WaitGroup
+
+	// pinned jobs (Spec.Work): run here, outside River, Workers at a time
+	slots     chan struct{}
+	pinnedCtx context.Context
+	unpin     context.CancelFunc
+	pinnedWG  sync.WaitGroup
 }
 
 // RiverOptions configure NewRiver. Zero fields take the defaults.
@@ -156,7 +162,9 @@ func (retrySoon) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(
 // Open's migrations). Register the workers, then Start it.
 func (s *Store) NewRiver(o RiverOptions) (*River, error) {
 	o = o.withDefaults()
-	q := &River{s: s, opts: o, workers: map[string]jobs.Worker{}, local: map[string]*riverRun{}, stop: make(chan struct{})}
+	q := &River{s: s, opts: o, workers: map[string]jobs.Worker{}, local: map[string]*riverRun{}, stop: make(chan struct{}),
+		slots: make(chan struct{}, o.Workers)}
+	q.pinnedCtx, q.unpin = context.WithCancel(context.Background())
 	ws := river.NewWorkers()
 	if err := river.AddWorkerSafely(ws, &riverWorker{q: q}); err != nil {
 		return nil, err
@@ -256,6 +264,12 @@ func (q *River) Submit(ctx context.Context, s jobs.Spec) (jobs.Job, error) {
 				}
 			})}
 		}
+		if s.Work != nil {
+			j.Pinned = true
+			_, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, owner, state, args, timeout_ns, attempt, created_at, pinned, node, heartbeat_at)
+				VALUES ($1, $2, $3, 'queued', $4::json, $5, 0, $6, true, $7, now())`, j.ID, j.Kind, j.Owner, jsonOrNil(j.Args), int64(j.Timeout), j.Created, q.opts.Node)
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, owner, state, args, timeout_ns, attempt, created_at)
 			VALUES ($1, $2, $3, 'queued', $4::json, $5, 0, $6)`, j.ID, j.Kind, j.Owner, jsonOrNil(j.Args), int64(j.Timeout), j.Created); err != nil {
 			return err
@@ -269,7 +283,41 @@ func (q *River) Submit(ctx context.Context, s jobs.Spec) (jobs.Job, error) {
 		}
 		return jobs.Job{}, fmt.Errorf("postgis: submit job: %w", err)
 	}
+	if s.Work != nil {
+		q.runPinned(j.ID, s.Kind, s.Work)
+	}
 	return j, nil
+}
+
+// runPinned runs a pinned job in this process once a slot is free; a
+// stop of the queue fails it (it cannot run elsewhere).
+func (q *River) runPinned(id, kind string, work jobs.Work) {
+	q.pinnedWG.Add(1)
+	go func() {
+		defer q.pinnedWG.Done()
+		select {
+		case q.slots <- struct{}{}:
+			defer func() { <-q.slots }()
+		case <-q.pinnedCtx.Done():
+			q.finishIf(id, nil, "queued", jobs.Failed, nil, interruptedPinned())
+			return
+		}
+		var timeout int64
+		err := q.s.pool.QueryRow(q.pinnedCtx, `UPDATE jobs SET state = 'running', started_at = now(), attempt = attempt + 1,
+			heartbeat_at = now() WHERE id = $1 AND state = 'queued' AND node = $2 RETURNING timeout_ns`, id, q.opts.Node).Scan(&timeout)
+		if err != nil {
+			if !errors.Is(err, pgx.ErrNoRows) {
+				q.finishIf(id, nil, "queued", jobs.Failed, nil, jobs.FailureOf(err))
+			}
+			return // cancelled while it waited
+		}
+		w := func(ctx context.Context, _ json.RawMessage, report func(any)) (any, error) { return work(ctx, report) }
+		_ = q.execute(q.pinnedCtx, nil, id, kind, w, nil, timeout)
+	}()
+}
+
+func interruptedPinned() *jobs.Failure {
+	return &jobs.Failure{Status: 503, Code: "interrupted", Message: "the replica running this job stopped before it ended; submit it again"}
 }
 
 // enqueueTx inserts a River job for our job id and points the row at it.
@@ -371,7 +419,7 @@ func (q *River) Stats() (running, waiting, table int) {
 type riverRun struct {
 	q        *River
 	id       string
-	riverID  int64
+	riverID  *int64 // nil: a pinned job
 	cancel   context.CancelFunc
 	done     chan struct{}
 	mu       sync.Mutex
@@ -387,7 +435,7 @@ func (r *riverRun) Commit(f func() error) error {
 	var ferr error
 	err := pgx.BeginFunc(ctx, r.q.s.pool, func(tx pgx.Tx) error {
 		var st string
-		err := tx.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1 AND river_id = $2 FOR UPDATE`, r.id, r.riverID).Scan(&st)
+		err := tx.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 FOR UPDATE`, r.id, r.riverID).Scan(&st)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && st != string(jobs.Running)) {
 			return nil
 		}
@@ -422,9 +470,18 @@ func (q *River) work(ctx context.Context, riverID int64, id string) error {
 		return err // River retries
 	}
 	if attempt > q.opts.MaxAttempts {
-		q.finish(id, riverID, jobs.Failed, nil, interrupted(attempt-1))
+		q.finish(id, &riverID, jobs.Failed, nil, interrupted(attempt-1))
 		return nil
 	}
+	q.mu.Lock()
+	w := q.workers[kind]
+	q.mu.Unlock()
+	return q.execute(ctx, &riverID, id, kind, w, args, timeout)
+}
+
+// execute runs a claimed job (riverID nil: a pinned job) on ctx with its
+// timeout, heartbeat and progress, and records how it ended.
+func (q *River) execute(ctx context.Context, riverID *int64, id, kind string, w jobs.Worker, args json.RawMessage, timeout int64) error {
 	wctx, cancel := context.WithCancel(ctx)
 	var deadline time.Time
 	if timeout > 0 {
@@ -434,7 +491,6 @@ func (q *River) work(ctx context.Context, riverID int64, id string) error {
 	r := &riverRun{q: q, id: id, riverID: riverID, cancel: cancel, done: make(chan struct{})}
 	wctx = jobs.WithCommitter(wctx, r)
 	q.mu.Lock()
-	w := q.workers[kind]
 	q.local[id] = r
 	q.mu.Unlock()
 	hbDone := make(chan struct{})
@@ -454,9 +510,13 @@ func (q *River) work(ctx context.Context, riverID int64, id string) error {
 	q.mu.Unlock()
 	switch {
 	case ctx.Err() != nil && stopping && (deadline.IsZero() || time.Now().Before(deadline)):
+		if riverID == nil {
+			q.finish(id, nil, jobs.Failed, nil, interruptedPinned())
+			return nil
+		}
 		// this replica stops: give the job back, River runs it again elsewhere
 		if _, err := q.s.pool.Exec(context.Background(), `UPDATE jobs SET state = 'queued', started_at = NULL, progress = NULL, node = ''
-			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, riverID); err != nil {
+			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, *riverID); err != nil {
 			q.opts.Logger.Error("jobs: cannot queue a stopped job again", "job", id, "err", err)
 		}
 		return fmt.Errorf("jobs: replica %s stopped during the job", q.opts.Node)
@@ -491,11 +551,16 @@ func runWorker(ctx context.Context, kind string, w jobs.Worker, args json.RawMes
 }
 
 // finish writes a job's end, unless it was cancelled or taken over.
-func (q *River) finish(id string, riverID int64, st jobs.State, result json.RawMessage, f *jobs.Failure) {
+func (q *River) finish(id string, riverID *int64, st jobs.State, result json.RawMessage, f *jobs.Failure) {
+	q.finishIf(id, riverID, "running", st, result, f)
+}
+
+// finishIf is finish for a job in state from.
+func (q *River) finishIf(id string, riverID *int64, from string, st jobs.State, result json.RawMessage, f *jobs.Failure) {
 	fail, err := failureJSON(f)
 	if err == nil {
 		_, err = q.s.pool.Exec(context.Background(), `UPDATE jobs SET state = $3, result = $4::json, failure = $5::jsonb, ended_at = now()
-			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, riverID, string(st), jsonOrNil(result), fail)
+			WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 AND state = $6`, id, riverID, string(st), jsonOrNil(result), fail, from)
 	}
 	if err != nil {
 		q.opts.Logger.Error("jobs: cannot record the job's end", "job", id, "state", st, "err", err)
@@ -535,7 +600,7 @@ func (r *riverRun) beat(ctx context.Context) {
 		}
 		last = time.Now()
 		tag, err := r.q.s.pool.Exec(ctx, `UPDATE jobs SET heartbeat_at = now(), progress = coalesce($3::json, progress)
-			WHERE id = $1 AND river_id = $2 AND state = 'running'`, r.id, r.riverID, jsonOrNil(p))
+			WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 AND state = 'running'`, r.id, r.riverID, jsonOrNil(p))
 		if err != nil {
 			if ctx.Err() == nil {
 				o.Logger.Warn("jobs: heartbeat failed", "job", r.id, "err", err)
@@ -564,6 +629,10 @@ func (q *River) maintain() {
 		case <-tick.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// pinned jobs waiting here for a slot are alive too
+		if _, err := q.s.pool.Exec(ctx, `UPDATE jobs SET heartbeat_at = now() WHERE node = $1 AND pinned AND state = 'queued'`, q.opts.Node); err != nil && ctx.Err() == nil {
+			q.opts.Logger.Warn("jobs: heartbeat of waiting jobs", "err", err)
+		}
 		if err := q.rescue(ctx); err != nil && ctx.Err() == nil {
 			q.opts.Logger.Warn("jobs: maintenance", "err", err)
 		}
@@ -582,7 +651,12 @@ func (q *River) maintain() {
 // (River discarded it after its attempts).
 func (q *River) rescue(ctx context.Context) error {
 	err := pgx.BeginFunc(ctx, q.s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, attempt, node FROM jobs WHERE state = 'running'
+		fail, _ := failureJSON(interruptedPinned())
+		if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'failed', failure = $2::jsonb, ended_at = now() WHERE pinned
+			AND state IN ('queued', 'running') AND heartbeat_at < now() - $1 * interval '1 microsecond'`, q.opts.OrphanAfter.Microseconds(), fail); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, attempt, node FROM jobs WHERE state = 'running' AND NOT pinned
 			AND heartbeat_at < now() - $1 * interval '1 microsecond' FOR UPDATE SKIP LOCKED`, q.opts.OrphanAfter.Microseconds())
 		if err != nil {
 			return err
@@ -648,9 +722,20 @@ func (q *River) Shutdown(ctx context.Context, grace time.Duration) error {
 	}
 	gctx, cancel := context.WithTimeout(ctx, grace)
 	err := q.client.Stop(gctx)
+	pinned := make(chan struct{})
+	go func() { q.pinnedWG.Wait(); close(pinned) }()
+	select {
+	case <-pinned:
+	case <-gctx.Done():
+	}
 	cancel()
+	q.unpin() // pinned jobs still running or waiting fail: they cannot move
 	if err != nil && ctx.Err() == nil {
 		err = q.client.StopAndCancel(ctx)
+	}
+	select {
+	case <-pinned:
+	case <-ctx.Done():
 	}
 	close(q.stop)
 	q.bg.Wait()

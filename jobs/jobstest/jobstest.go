@@ -30,7 +30,9 @@ type Open func(t *testing.T, o jobs.Options) jobs.Queue
 //   - arguments reach the worker as the JSON submitted, progress is
 //     readable while the job runs, the result after;
 //   - Wait honours its context, Forget drops final jobs only, and unknown
-//     ids are jobs.ErrNotFound.
+//     ids are jobs.ErrNotFound;
+//   - a job given as a closure (Spec.Work) runs, is Pinned, reports
+//     progress, can be cancelled, and keeps its failure.
 func Run(t *testing.T, open Open) {
 	tests := []struct {
 		name string
@@ -42,6 +44,7 @@ func Run(t *testing.T, open Open) {
 		{"Failures", testFailures},
 		{"ArgsProgressResult", testProgress},
 		{"WaitForgetUnknown", testWaitForget},
+		{"PinnedWork", testPinned},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -377,5 +380,46 @@ func testWaitForget(t *testing.T, open Open) {
 		if err := f(); !errors.Is(err, jobs.ErrNotFound) {
 			t.Errorf("%s of an unknown job: %v", name, err)
 		}
+	}
+}
+
+func testPinned(t *testing.T, open Open) {
+	ctx := context.Background()
+	q := open(t, jobs.Options{Workers: 1, QueueSize: 2})
+	j, err := q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(ctx context.Context, report func(any)) (any, error) {
+		report(1)
+		return []int{1, 2}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := Wait(t, q, j.ID); g.State != jobs.Done || string(g.Result) != `[1,2]` || !g.Pinned {
+		t.Fatalf("closure job: %+v", g)
+	}
+	started := make(chan struct{})
+	j, err = q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(ctx context.Context, report func(any)) (any, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("closure job did not start")
+	}
+	if c, err := q.Cancel(ctx, j.ID); err != nil || c.State != jobs.Cancelled {
+		t.Fatalf("cancel a closure job: %v %+v", err, c)
+	}
+	j, err = q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(context.Context, func(any)) (any, error) {
+		return nil, &jobs.Failure{Status: 422, Code: "validation_failed", Message: "date: bad"}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := Wait(t, q, j.ID); g.State != jobs.Failed || g.Err == nil || g.Err.Code != "validation_failed" {
+		t.Fatalf("failing closure job: %+v", g)
 	}
 }

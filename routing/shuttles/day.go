@@ -173,6 +173,9 @@ func (m *model) problem(todo []uint64, rp *replan) (*vrp.Problem, []uint64, []ui
 		depot := m.index[v.Start]
 		veh := vrp.Vehicle{ID: int64(v.ID), Start: depot, End: depot, Shift: routing.TimeWindow{Start: float64(a * 60), End: float64(b * 60)},
 			Capacity: []int64{int64(v.Seats), int64(v.WheelchairPlaces)}, Skills: []int{skillService, skillVan + k}}
+		if v.Standby {
+			veh.Skills = []int{skillVan + k} // only for the trips sent to it
+		}
 		vanIdx[v.ID] = k
 		if rp != nil {
 			st, ok := rp.vans[v.ID]
@@ -365,7 +368,8 @@ func PlanDay(ctx context.Context, trips []Trip, vans []Van, pol Policy, matrix M
 	res.Skipped = append(res.Skipped, skipped...)
 	res.Trips = len(trips)
 	res.Violations = append(res.Violations, sr.violations...)
-	res.Violations = append(res.Violations, CheckDay(m.trips, vans, pol, res, m.tm, m.index).Messages()...)
+	res.Check = CheckDay(m.trips, vans, pol, res, m.tm, m.index)
+	res.Violations = append(res.Violations, res.Check.Messages()...)
 	if len(res.Violations) > 0 {
 		return res, m.trips, fmt.Errorf("shuttles: the plan breaks %d rules; first: %s", len(res.Violations), res.Violations[0])
 	}

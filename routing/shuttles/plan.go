@@ -425,4 +425,7 @@ type PlanResult struct {
 	DistanceM  float64         `json:"distance_m"`
 	Cost       float64         `json:"cost"`
 	Violations []string        `json:"violations"` // from routing/vrp/check: empty for a sound plan
+	// Check is the shuttle checker's reading (PlanDay; the timetable keeps
+	// it apart).
+	Check DayCheck `json:"-"`
 }

@@ -11,19 +11,21 @@ import (
 // urgent call) is a new version made from Base; versions are never
 // changed.
 type Timetable struct {
-	Date      string     `json:"date"`
-	Version   int        `json:"version"`
-	Base      int        `json:"base_version"` // the version re-planned (0: a fresh plan)
-	CreatedAt time.Time  `json:"created_at"`
-	Author    string     `json:"author"`
-	Reason    string     `json:"reason"` // plan, changes or urgent
-	Seed      uint64     `json:"seed"`
-	Policy    Policy     `json:"policy"`
-	Fleet     []Van      `json:"fleet"`
-	TripList  []Trip     `json:"trip_list"` // every trip of the day (planned, unplanned, done)
-	Cancelled []Trip     `json:"cancelled,omitempty"`
-	Plan      PlanResult `json:"plan"`
-	Check     DayCheck   `json:"check"`
+	Date      string    `json:"date"`
+	Version   int       `json:"version"`
+	Base      int       `json:"base_version"` // the version re-planned (0: a fresh plan)
+	CreatedAt time.Time `json:"created_at"`
+	Author    string    `json:"author"`
+	Reason    string    `json:"reason"` // plan, changes or urgent
+	Seed      uint64    `json:"seed"`
+	Policy    Policy    `json:"policy"`
+	Fleet     []Van     `json:"fleet"`
+	TripList  []Trip    `json:"trip_list"` // every trip of the day (planned, unplanned, done)
+	Cancelled []Trip    `json:"cancelled,omitempty"`
+	// VansOut are out of service from the re-plan that took them out.
+	VansOut []uint64   `json:"vans_out,omitempty"`
+	Plan    PlanResult `json:"plan"`
+	Check   DayCheck   `json:"check"`
 	// Changes says what differs from Base and who must be told.
 	Changes *ChangeReport `json:"changes,omitempty"`
 }

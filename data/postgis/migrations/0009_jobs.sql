@@ -4,7 +4,8 @@
 -- job that runs it (River's own tables come from rivermigrate in the same
 -- migration step); node and heartbeat_at say which replica runs it and
 -- when it last said so: a running job whose heartbeat stops is queued again
--- by another replica.
+-- by another replica. A pinned job (a closure, not a registered worker)
+-- runs only on its node and fails when that node stops.
 
 CREATE TABLE jobs (
 	id           text PRIMARY KEY,
@@ -20,6 +21,7 @@ CREATE TABLE jobs (
 	progress     json NULL,
 	result       json NULL,
 	failure      jsonb NULL,
+	pinned       boolean NOT NULL DEFAULT false,
 	river_id     bigint NULL,
 	node         text NOT NULL DEFAULT '',
 	heartbeat_at timestamptz NULL,
