@@ -828,35 +828,37 @@ func nextOf(b *deliveries.Batch) string {
 }
 
 // cutWork is what a cut of date takes: the requests still received of
-// that day and earlier days (carried from an unplanned batch, or left
-// after a day's last cut-off), and the batches of that day and the day
-// before whose lists went to the pharmacy but whose leg 2 was not
+// that day and of days that are over (carried from an unplanned batch, or
+// left after a day's last cut-off), and the batches of that day and
+// yesterday whose lists went to the pharmacy but whose leg 2 was not
 // planned, while some of their requests wait for it (the route lists,
 // and so the drivers' reports, are kept for yesterday, today and
-// tomorrow).
+// tomorrow). A cut of a later day leaves today's to today's cut-offs.
 func (dh *deliveryHandlers) cutWork(ctx context.Context, st deliveries.Store, date string) ([]deliveries.Request, []deliveries.Batch, error) {
+	today := dh.today()
+	mine := func(day string) bool { return day == date || (day < today && day < date) }
 	all, err := st.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
 	if err != nil {
 		return nil, nil, err
 	}
 	reqs := all[:0]
 	for _, r := range all {
-		if r.Date <= date {
+		if mine(r.Date) {
 			reqs = append(reqs, r)
 		}
 	}
-	day, err := deliveries.ParseDate(date)
+	now, err := deliveries.ParseDate(today)
 	if err != nil {
 		return nil, nil, err
 	}
 	var pending []deliveries.Batch
-	for _, dd := range []string{day.AddDate(0, 0, -1).Format(time.DateOnly), date} {
+	for _, dd := range slices.Compact([]string{now.AddDate(0, 0, -1).Format(time.DateOnly), date}) {
 		bs, err := st.ListBatches(ctx, dd)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, b := range bs {
-			if !b.HasLeg(1) || b.HasLeg(2) {
+			if !mine(b.Date) || !b.HasLeg(1) || b.HasLeg(2) {
 				continue
 			}
 			in, err := st.ListRequests(ctx, deliveries.RequestFilter{BatchID: b.ID})

@@ -480,3 +480,75 @@ func deliveryDay(t *testing.T, open dayStore) {
 		t.Fatalf("the 2nd at the end: %v", rc)
 	}
 }
+
+// TestDeliveryLeg2Carried: a batch of an earlier cut whose lists went to
+// the pharmacy but whose medicines got no way back (leg 1 planned, leg 2
+// not) gets its leg 2 at the next cut, the stops added to its own; one
+// whose requests all failed is left alone.
+func TestDeliveryLeg2Carried(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	st := s.store.(deliveries.Store)
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	reqs, err := deliveries.DemoRequests(district, "2026-12-02", 6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range reqs {
+		reqs[i].Urgency = deliveries.UrgencyRoutine
+	}
+	got, _, err := st.ImportRequests(ctx, reqs, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := district.Cut(got, "2026-12-02", "09:00", 40, 800000)
+	if err != nil || len(all) < 2 {
+		t.Fatalf("%d batches: %v", len(all), err)
+	}
+	bs, err := st.CreateBatches(ctx, all[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	leg1 := []deliveries.StopRef{{List: "1000000001", Seq: 2, Leg: 1, Event: deliveries.StateCollected, Arrival: 9.5 * 3600},
+		{List: "1000000001", Seq: 3, Leg: 1, Event: deliveries.StateAtPharmacy, Arrival: 10 * 3600}}
+	for _, b := range bs {
+		if _, err := st.SetBatchPlan(ctx, b.ID, leg1, "leg 2: no feasible insertion found within the time budget"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fail []deliveries.Move
+	for _, id := range bs[1].Requests {
+		fail = append(fail, deliveries.Move{ID: id, To: deliveries.StateFailed, Reason: "pharmacy out of stock"})
+	}
+	if _, err := st.MoveRequests(ctx, fail); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Hour)
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["leg2_carried"].([]any)) != 1 || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut: %d %v", code, cut)
+	}
+	b, err := st.GetBatch(ctx, bs[0].ID)
+	if err != nil || !b.HasLeg(1) || !b.HasLeg(2) || b.Unplanned != "" || len(b.Stops) != 4 {
+		t.Fatalf("batch after the cut: %+v %v", b, err)
+	}
+	if cut["leg2_carried"].([]any)[0].(map[string]any)["id"].(float64) != float64(b.ID) {
+		t.Fatalf("leg2_carried: %v", cut["leg2_carried"])
+	}
+	for _, l := range cut["legs"].([]any) {
+		if v := l.(map[string]any)["violations"].([]any); len(v) != 0 {
+			t.Fatalf("violations: %v", v)
+		}
+	}
+	if b2, _ := st.GetBatch(ctx, bs[1].ID); b2.HasLeg(2) {
+		t.Fatalf("a batch whose requests failed got a leg 2: %+v", b2)
+	}
+	// the other batches of the day, cut now, are planned both ways
+	if n := len(cut["batches"].([]any)); n != len(all)-2 {
+		t.Fatalf("%d new batches, want %d", n, len(all)-2)
+	}
+}
