@@ -656,7 +656,7 @@ func (dh *deliveryHandlers) cutNow(c *gin.Context) {
 		return
 	}
 	dh.runSolve(c, "delivery_cut", limit, func(ctx context.Context, report func(any)) (any, error) {
-		return dh.cut(ctx, in.Date, "now", ownerOf(c), notBefore, vrp.Options{Seed: seed, TimeLimit: limit, Workers: dh.solverThreads()})
+		return dh.cut(ctx, in.Date, deliveries.CutNow, ownerOf(c), notBefore, vrp.Options{Seed: seed, TimeLimit: limit, Workers: dh.solverThreads()})
 	})
 }
 
@@ -930,6 +930,10 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		_, err = dh.Queue.Submit(ctx, jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
 			Work: func(jctx context.Context, report func(any)) (any, error) {
 				res, err := dh.cut(jctx, date, cut, "cut-off", at, vrp.Options{Seed: 1, TimeLimit: limit, Workers: dh.solverThreads()})
+				if errors.Is(err, deliveries.ErrCutMade) {
+					dh.Logger.Info("deliveries: cut-off already made (by another replica)", "cut", cut, "date", date)
+					return nil, err
+				}
 				if err != nil {
 					dh.Logger.Error("deliveries: scheduled cut-off failed", "cut", cut, "date", date, "err", err)
 				} else {

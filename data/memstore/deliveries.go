@@ -41,6 +41,7 @@ type deliveryState struct {
 	vans    []deliveries.Van     // by id
 	byKey   map[string]int64     // idempotency key -> id
 	byRes   map[string][]int64   // date|resident key -> ids
+	cuts    map[string]bool      // date|cut of the scheduled cut-offs made
 	compact bool                 // a background snapshot runs
 	closing bool                 // the store is closing: no snapshot starts
 	bg      sync.WaitGroup       // the background snapshot
@@ -80,7 +81,7 @@ func (s *Store) lockDeliveries(ctx context.Context) (*deliveryState, error) {
 	}
 	st := &s.del
 	st.once.Do(func() {
-		st.byKey, st.byRes = map[string]int64{}, map[string][]int64{}
+		st.byKey, st.byRes, st.cuts = map[string]int64{}, map[string][]int64{}, map[string]bool{}
 		st.logger = func(string, ...any) {}
 		if s.opts.Logger != nil {
 			st.logger = s.opts.Logger.Error
@@ -183,6 +184,9 @@ func (st *deliveryState) apply(rec *delRecord, check bool) error {
 		switch {
 		case b.ID == int64(len(st.batches))+1:
 			st.batches = append(st.batches, b)
+			if b.Cut != deliveries.CutNow {
+				st.cuts[b.Date+"|"+b.Cut] = true
+			}
 		case b.ID >= 1 && b.ID <= int64(len(st.batches)):
 			st.batches[b.ID-1] = b
 		default:
@@ -495,6 +499,12 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 	st, err := s.lockDeliveries(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range bs {
+		if b.Cut != deliveries.CutNow && st.cuts[b.Date+"|"+b.Cut] {
+			st.mu.Unlock()
+			return nil, deliveries.CutMade(b.Date, b.Cut)
+		}
 	}
 	now := s.delNow()
 	rec := &delRecord{}

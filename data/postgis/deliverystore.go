@@ -353,6 +353,21 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 		if _, err := tx.Exec(ctx, deliveryLock); err != nil {
 			return err
 		}
+		made := map[[2]string]bool{}
+		for _, b := range bs {
+			k := [2]string{b.Date, b.Cut}
+			if b.Cut == deliveries.CutNow || made[k] {
+				continue
+			}
+			made[k] = true
+			tag, err := tx.Exec(ctx, `INSERT INTO delivery_cuts (day, cut, made_at) VALUES ($1::date, $2, $3) ON CONFLICT DO NOTHING`, b.Date, b.Cut, now)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return deliveries.CutMade(b.Date, b.Cut)
+			}
+		}
 		ids, err := nextIDs(ctx, tx, "delivery_batches", len(bs))
 		if err != nil {
 			return err

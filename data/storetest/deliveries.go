@@ -34,7 +34,12 @@ import (
 //     requests still batched in it go back to received with the reason in
 //     their history (a failed one stays failed), Batch.Carried lists them,
 //     and they can be batched again; without a reason it is a
-//     *zones.ValidationError that writes nothing.
+//     *zones.ValidationError that writes nothing;
+//   - a scheduled cut-off is made once per (day, cut): of concurrent
+//     CreateBatches of one pair (replicas cutting at once, each with the
+//     requests it saw) one succeeds and the others are ErrCutMade and
+//     write nothing; cuts "now" repeat, and other days and cut-offs are
+//     their own.
 func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 	tests := []struct {
 		name string
@@ -49,6 +54,7 @@ func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 		{"Moves", testDeliveryMoves},
 		{"Batches", testDeliveryBatches},
 		{"CarryUnplanned", testDeliveryCarry},
+		{"CutOnce", testDeliveryCutOnce},
 		{"Vans", testDeliveryVans},
 		{"List", testDeliveryList},
 	}
@@ -308,18 +314,19 @@ func testDeliveryBatches(t *testing.T, s deliveries.Store) {
 	if err != nil || len(bs) != 2 || bs[0].ID <= 0 || bs[1].ID <= bs[0].ID || bs[0].CreatedAt.IsZero() {
 		t.Fatalf("%+v %v", bs, err)
 	}
+	now := func(reqs ...int64) deliveries.Batch { b := mk(reqs...); b.Cut = deliveries.CutNow; return b }
 	// a request already batched: nothing written
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk(ids[3]), mk(ids[0])}); !errors.Is(err, zones.ErrConflict) {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now(ids[3]), now(ids[0])}); !errors.Is(err, zones.ErrConflict) || errors.Is(err, deliveries.ErrCutMade) {
 		t.Fatalf("batching a batched request: %v", err)
 	}
 	r4, _ := s.GetRequest(ctx, ids[3])
 	if r4.State != deliveries.StateReceived {
 		t.Fatalf("a refused batch moved request %d", r4.ID)
 	}
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk()}); err == nil {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now()}); err == nil {
 		t.Fatal("empty batch accepted")
 	}
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk(999)}); !errors.Is(err, zones.ErrNotFound) {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now(999)}); !errors.Is(err, zones.ErrNotFound) {
 		t.Fatalf("unknown request: %v", err)
 	}
 	stops := []deliveries.StopRef{{List: "1234567890", Seq: 2, Leg: 1, Event: deliveries.StateCollected, Van: 3, Arrival: 36000},
@@ -471,5 +478,66 @@ func testDeliveryCarry(t *testing.T, s deliveries.Store) {
 	}
 	if in, _ := s.ListRequests(ctx, deliveries.RequestFilter{BatchID: nb[0].ID}); len(in) != 2 || in[0].State != deliveries.StateBatched {
 		t.Fatalf("batched again: %+v", in)
+	}
+}
+
+func testDeliveryCutOnce(t *testing.T, s deliveries.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := 1; i <= 8; i++ {
+		ids = append(ids, mustCreateRequest(t, s, SampleRequest(i)).ID)
+	}
+	mk := func(cut string, reqs ...int64) deliveries.Batch {
+		return deliveries.Batch{Date: "2026-12-02", Cut: cut, SupplyPointID: 10, PharmacyID: 4, Requests: reqs, Boxes: len(reqs)}
+	}
+	// four replicas cut 10:00 at once, each with other requests
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for k := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[k] = s.CreateBatches(ctx, []deliveries.Batch{mk("10:00", ids[k])})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for k, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, deliveries.ErrCutMade) || !errors.Is(err, zones.ErrConflict):
+			t.Fatalf("replica %d: %v, want ErrCutMade", k, err)
+		}
+	}
+	list, err := s.ListBatches(ctx, "2026-12-02")
+	if err != nil || won != 1 || len(list) != 1 {
+		t.Fatalf("%d cuts made, %d batches (%v)", won, len(list), err)
+	}
+	received, _ := s.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
+	if len(received) != 7 {
+		t.Fatalf("%d requests still received, want 7: a refused cut wrote", len(received))
+	}
+	// the same cut-off again, later: refused; with a batch of another pair
+	// in the same call: all refused
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk("15:00", ids[5]), mk("10:00", ids[6])}); !errors.Is(err, deliveries.ErrCutMade) {
+		t.Fatalf("10:00 again: %v", err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[5]); r.State != deliveries.StateReceived {
+		t.Fatalf("a refused cut batched request %d", r.ID)
+	}
+	// cuts by hand repeat; other cut-offs and days are their own
+	for _, b := range []deliveries.Batch{mk(deliveries.CutNow, ids[4]), mk(deliveries.CutNow, ids[5]), mk("15:00", ids[6])} {
+		if _, err := s.CreateBatches(ctx, []deliveries.Batch{b}); err != nil {
+			t.Fatalf("%s: %v", b.Cut, err)
+		}
+	}
+	r := SampleRequest(9)
+	r.Date = "2026-12-03"
+	n := mustCreateRequest(t, s, r)
+	b := mk("10:00", n.ID)
+	b.Date = "2026-12-03"
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{b}); err != nil {
+		t.Fatalf("10:00 of the next day: %v", err)
 	}
 }

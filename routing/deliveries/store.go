@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"lifeline/zones"
 )
 
 // StopRef ties a stop of a driver's route list to a batch: when the driver
@@ -222,7 +224,11 @@ type Store interface {
 	MoveRequests(ctx context.Context, ms []Move) ([]Request, error)
 	// CreateBatches stores the batches with new ids and moves each of
 	// their requests from received to batched, in one transaction; a
-	// request that is not received is a conflict.
+	// request that is not received is a conflict. A scheduled cut-off
+	// (Cut other than CutNow) is made once per (Date, Cut), under a unique
+	// key: batches of a pair already made are ErrCutMade (a conflict),
+	// and nothing is written, so that replicas cutting at once make one
+	// set of batches.
 	CreateBatches(ctx context.Context, bs []Batch) ([]Batch, error)
 	// SetBatchPlan records the route-list stops of batch id and why it is
 	// not (fully) planned. Without stops (nothing planned: unplanned must
@@ -236,6 +242,19 @@ type Store interface {
 	// SetVans replaces the fleet (ValidateVans); ListVans lists it by id.
 	SetVans(ctx context.Context, vans []Van) ([]Van, error)
 	ListVans(ctx context.Context) ([]Van, error)
+}
+
+// CutNow is the cut label of a cut asked for by hand (POST
+// /v1/deliveries/batches): there may be any number of them.
+const CutNow = "now"
+
+// ErrCutMade is the error of CreateBatches for a scheduled cut-off of a
+// day already made; it wraps zones.ErrConflict.
+var ErrCutMade = fmt.Errorf("%w: this cut-off of the day was already made", zones.ErrConflict)
+
+// CutMade returns ErrCutMade for the cut-off (date, cut), with both named.
+func CutMade(date, cut string) error {
+	return fmt.Errorf("%w (the %s cut of %s)", ErrCutMade, cut, date)
 }
 
 // NewRequest prepares r for storing: state received, its first history
