@@ -88,6 +88,11 @@ type deliveryHandlers struct {
 	dmu      sync.Mutex
 	district *deliveries.District
 	distAt   time.Time
+	// dayNet is the road network of the last cut's sealed zones (dayNetKey)
+	// while the served network is at version dayNetBase.
+	dayNet     *network.Network
+	dayNetKey  string
+	dayNetBase uint64
 }
 
 var errNoDeliveries = &Error{Status: http.StatusServiceUnavailable, Code: "deliveries_unavailable", Message: "this store keeps no medicine deliveries"}
@@ -721,12 +726,17 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	for i := range reqs {
 		byID[reqs[i].ID] = &reqs[i]
 	}
+	sealed, err := dh.sealedOn(ctx, date, notBefore, vans)
+	if err != nil {
+		return nil, err
+	}
 	in := &deliveries.PlanInput{Date: date, Batches: bs, Pending: pending, Requests: byID, District: d, Vans: vans, NotBefore: notBefore,
-		Sealed: dh.sealedAt(ctx, date), Matrix: func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-			if dh.net == nil {
-				return routing.Matrix{}, routing.Matrix{}, errNoGraph
+		Sealed: sealed.contains, Matrix: func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+			net, err := dh.dayNetwork(ctx, sealed)
+			if err != nil {
+				return routing.Matrix{}, routing.Matrix{}, err
 			}
-			tm, dm, _, err := dh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
+			tm, dm, _, err := net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
 			return tm, dm, err
 		}}
 	// abandon carries the new batches (nothing is lost): their requests go
@@ -875,14 +885,102 @@ func (dh *deliveryHandlers) cutWork(ctx context.Context, st deliveries.Store, da
 	return reqs, pending, nil
 }
 
-// sealedAt reports whether a point is in a zone sealed at noon of date.
-func (dh *deliveryHandlers) sealedAt(ctx context.Context, date string) func(orb.Point) bool {
-	day, _ := deliveries.ParseDate(date)
-	at := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, districtZone)
-	return func(p orb.Point) bool {
-		zs, err := dh.Store.Lookup(ctx, p, at)
-		return err == nil && len(zs) > 0 && zs[0].Kind == zones.KindSealed
+// daySealed is the zones sealed at some time of a cut's planned window.
+type daySealed struct {
+	zones []zones.Zone
+	key   string // zone id@version of each, sorted
+}
+
+// contains reports whether p is in one of the zones (urgent requests
+// there are handed over at the gate).
+func (s *daySealed) contains(p orb.Point) bool {
+	for i := range s.zones {
+		if zones.MultiPolygonCovers(s.zones[i].Geometry, p) {
+			return true
+		}
 	}
+	return false
+}
+
+// sealedOn lists the zones sealed at any time of the cut's planned window
+// on that day's zone map: from the cut (notBefore, district time) to the
+// end of the latest van's shift. A zone sealed for part of the window
+// counts as sealed for all of it (the road matrix is one for the plan):
+// vans keep out of a compound that seals at 14:00 all day, never into it
+// after. For a cut of today this differs from the road engine's current
+// closures (sealed now) by the closures to come; for a later day it is
+// that day's map as scheduled now.
+func (dh *deliveryHandlers) sealedOn(ctx context.Context, date string, notBefore int, vans []deliveries.Van) (*daySealed, error) {
+	day, err := deliveries.ParseDate(date)
+	if err != nil {
+		return nil, err
+	}
+	end := notBefore
+	for _, v := range vans {
+		if _, b, err := v.Shift(); err == nil {
+			end = max(end, b)
+		}
+	}
+	midnight := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, districtZone)
+	from, until := midnight.Add(time.Duration(notBefore)*time.Second), midnight.Add(time.Duration(end)*time.Second)
+	atStart, err := dh.Store.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed, ActiveAt: &from})
+	if err != nil {
+		return nil, err
+	}
+	current, err := dh.Store.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]zones.Zone{}
+	for _, z := range atStart {
+		byID[z.ID] = z
+	}
+	for _, z := range current {
+		if z.EffectiveFrom.Before(until) && (z.EffectiveUntil == nil || z.EffectiveUntil.After(from)) {
+			if old, ok := byID[z.ID]; !ok || old.Version < z.Version {
+				byID[z.ID] = z
+			}
+		}
+	}
+	out := &daySealed{}
+	var keys []string
+	for _, z := range byID {
+		out.zones = append(out.zones, z)
+		keys = append(keys, fmt.Sprintf("%d@%d", z.ID, z.Version))
+	}
+	slices.SortFunc(out.zones, func(a, b zones.Zone) int { return int(a.ID - b.ID) })
+	slices.Sort(keys)
+	out.key = strings.Join(keys, ",")
+	return out, nil
+}
+
+// dayNetwork is the road network closed by the zones of s: the served
+// one when it serves them, else a view built for them, kept for the next
+// cut of the same map.
+func (dh *deliveryHandlers) dayNetwork(ctx context.Context, s *daySealed) (*network.Network, error) {
+	if dh.net == nil {
+		return nil, errNoGraph
+	}
+	dh.dmu.Lock()
+	if dh.dayNet != nil && dh.dayNetKey == s.key && dh.dayNetBase == dh.net.Version() {
+		n := dh.dayNet
+		dh.dmu.Unlock()
+		return n, nil
+	}
+	dh.dmu.Unlock()
+	polys := make([]orb.MultiPolygon, len(s.zones))
+	for i := range s.zones {
+		polys[i] = s.zones[i].Geometry
+	}
+	base := dh.net.Version()
+	n, err := dh.net.WithSealedZones(ctx, polys)
+	if err != nil {
+		return nil, err
+	}
+	dh.dmu.Lock()
+	dh.dayNet, dh.dayNetKey, dh.dayNetBase = n, s.key, base
+	dh.dmu.Unlock()
+	return n, nil
 }
 
 // scheduler cuts at each of the day's cut-offs (district time) that has

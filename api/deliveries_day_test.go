@@ -552,3 +552,65 @@ func TestDeliveryLeg2Carried(t *testing.T) {
 		t.Fatalf("%d new batches, want %d", n, len(all)-2)
 	}
 }
+
+// TestDeliveryCutDayClosures: a cut plans on the planned day's zone map,
+// not on the road engine's current closures: a compound sealed from 14:00
+// counts as sealed for a cut at 10:00, so an urgent request there is
+// handed over at its gate, not at the building door.
+func TestDeliveryCutDayClosures(t *testing.T) {
+	zone := time.FixedZone("CST", 8*3600)
+	clock := time.Date(2026, 12, 2, 10, 0, 0, 0, zone)
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	// a compound with a supply point in no zone sealed today
+	var c *zones.Compound
+	for id, sp := range district.SupplyPoints {
+		zs, err := s.store.Lookup(ctx, district.Facilities[sp].Point, clock.Add(8*time.Hour))
+		if err == nil && len(zs) == 0 && len(district.Compounds[id].Gates) > 0 && (c == nil || id < c.ID) {
+			c = district.Compounds[id]
+		}
+	}
+	if c == nil {
+		t.Skip("every supply point of the demo lies in a zone")
+	}
+	if _, err := s.store.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "sealed this afternoon", Geometry: c.Geometry,
+		EffectiveFrom: time.Date(2026, 12, 2, 14, 0, 0, 0, zone)}); err != nil {
+		t.Fatal(err)
+	}
+	door := c.Geometry.Bound().Center()
+	if !zones.MultiPolygonCovers(c.Geometry, door) {
+		t.Skip("the compound's middle is not inside it")
+	}
+	body, _ := json.Marshal(map[string]any{"idempotency_key": "urgent-1", "date": "2026-12-02", "compound_id": c.ID, "building": "3", "building_point": door,
+		"flat": "2-301", "name": "Urgent Resident", "phone": "+86 100 0000 0042", "items": []map[string]any{{"name": "Insulin pen", "quantity": 1}}, "urgency": "urgent"})
+	if code, m, _ := s.call(t, "POST", "/v1/deliveries/requests", string(body)); code != 201 {
+		t.Fatalf("request: %d %v", code, m)
+	}
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["batches"].([]any)) != 1 || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut: %d %v", code, cut)
+	}
+	b := cut["batches"].([]any)[0].(map[string]any)
+	for _, st := range b["stops"].([]any) {
+		sm := st.(map[string]any)
+		if sm["state"] != "at_supply_point" {
+			continue
+		}
+		code, l, _ := s.call(t, "GET", "/v1/route-lists/"+sm["route_list"].(string), "")
+		if code != 200 {
+			t.Fatalf("route list: %d %v", code, l)
+		}
+		stop := l["stops"].([]any)[int(sm["seq"].(float64))-1].(map[string]any)
+		pt := stop["point"].([]any)
+		sp := district.Facilities[district.SupplyPoints[c.ID]].Point
+		if pt[0].(float64) != sp[0] || pt[1].(float64) != sp[1] || strings.Contains(stop["name"].(string), "URGENT: hand") {
+			t.Fatalf("handed over at %v (%v), want the gate %v, not the door %v", pt, stop["name"], sp, door)
+		}
+		return
+	}
+	t.Fatalf("no hand-over stop: %v", b)
+}
