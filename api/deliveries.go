@@ -844,9 +844,33 @@ func nextOf(b *deliveries.Batch) string {
 // planned, while some of their requests wait for it (the route lists,
 // and so the drivers' reports, are kept for yesterday, today and
 // tomorrow). A cut of a later day leaves today's to today's cut-offs.
+//
+// A batch of those days that never got a plan (no stops, no reason: the
+// server stopped while planning it) and was cut longer ago than any plan
+// may take (orphanAfter) is carried first, so that its requests join
+// this cut.
 func (dh *deliveryHandlers) cutWork(ctx context.Context, st deliveries.Store, date string) ([]deliveries.Request, []deliveries.Batch, error) {
 	today := dh.today()
 	mine := func(day string) bool { return day == date || (day < today && day < date) }
+	now, err := deliveries.ParseDate(today)
+	if err != nil {
+		return nil, nil, err
+	}
+	days := slices.Compact([]string{now.AddDate(0, 0, -1).Format(time.DateOnly), date})
+	orphanAfter := max(10*time.Minute, 2*dh.Limits.MaxOptimizeTime, 2*dh.opts.PlanTime)
+	for _, dd := range days {
+		bs, err := st.ListBatches(ctx, dd)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, b := range bs {
+			if mine(b.Date) && len(b.Stops) == 0 && b.Unplanned == "" && dh.Now().Sub(b.CutAt) > orphanAfter {
+				if _, err := st.SetBatchPlan(ctx, b.ID, nil, "the planning of this cut did not finish (the server stopped?)"); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
 	all, err := st.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
 	if err != nil {
 		return nil, nil, err
@@ -857,12 +881,8 @@ func (dh *deliveryHandlers) cutWork(ctx context.Context, st deliveries.Store, da
 			reqs = append(reqs, r)
 		}
 	}
-	now, err := deliveries.ParseDate(today)
-	if err != nil {
-		return nil, nil, err
-	}
 	var pending []deliveries.Batch
-	for _, dd := range slices.Compact([]string{now.AddDate(0, 0, -1).Format(time.DateOnly), date}) {
+	for _, dd := range days {
 		bs, err := st.ListBatches(ctx, dd)
 		if err != nil {
 			return nil, nil, err

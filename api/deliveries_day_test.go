@@ -614,3 +614,55 @@ func TestDeliveryCutDayClosures(t *testing.T) {
 	}
 	t.Fatalf("no hand-over stop: %v", b)
 }
+
+// TestDeliveryOrphanBatchCarried: a batch cut by a server that stopped
+// before planning it (no stops, no reason) is carried by the next cut once
+// it is older than any plan may take, and its requests planned then.
+func TestDeliveryOrphanBatchCarried(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	st := s.store.(deliveries.Store)
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	reqs, err := deliveries.DemoRequests(district, "2026-12-02", 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := st.ImportRequests(ctx, reqs, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := district.Cut(got, "2026-12-02", "09:00", 40, 800000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		all[i].CutAt = clock.UTC()
+	}
+	orphans, err := st.CreateBatches(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a minute later the planning may still run (another replica): left alone
+	clock = clock.Add(time.Minute)
+	if code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`); code != 200 || len(cut["batches"].([]any)) != 0 {
+		t.Fatalf("cut a minute later: %d %v", code, cut)
+	}
+	clock = clock.Add(time.Hour)
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || int(cut["carried_in"].(float64)) != len(got) || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut an hour later: %d %v", code, cut)
+	}
+	for _, b := range orphans {
+		if ob, _ := st.GetBatch(ctx, b.ID); len(ob.Carried) != len(b.Requests) || ob.Unplanned == "" {
+			t.Fatalf("orphan batch after the cut: %+v", ob)
+		}
+	}
+	code, rc, _ := s.call(t, "GET", "/v1/deliveries/reconciliation?date=2026-12-02", "")
+	if code != 200 || rc["balanced"] != true || int(rc["by_state"].(map[string]any)["batched"].(float64)) != len(got) {
+		t.Fatalf("reconciliation: %d %v", code, rc)
+	}
+}
