@@ -50,11 +50,14 @@
     return SH.date > today() ? "00:00" : "23:59";
   }
   function hhmm(sec) { return LL.clock(sec); }
+  var toastTimer = null;
   function toast(text, isError) {
     var box = $("toast");
     $("toast-text").textContent = text;
     box.className = "toast " + (isError ? "error" : "info");
     box.hidden = false;
+    if (toastTimer) clearTimeout(toastTimer);
+    toastTimer = isError ? null : setTimeout(function () { box.hidden = true; }, 4000);
   }
   function showError(prefix, err) { toast(prefix + ": " + LL.describe(err), true); }
   function errorCard(err) { return el("div", { class: "card error", role: "alert", text: LL.describe(err) }); }
@@ -111,6 +114,7 @@
   // changed since it was last planned.
   function load(date, keepSelection) {
     SH.date = date;
+    clear($("sh-lastchange"));
     if (!keepSelection) SH.selected = null;
     return LL.api("GET", "/v1/shuttles/timetables/" + encodeURIComponent(date) + "/versions").then(function (vs) {
       SH.versions = (vs && vs.versions) || [];
@@ -456,9 +460,10 @@
       var keep = SH.selected !== null && tripById(SH.selected);
       if (!keep) SH.selected = null;
       render();
-      var told = toldBlock(tt.changes, "sh-told");
-      var target = SH.selected !== null ? $("sh-trip-result") : out;
-      (target || out).appendChild(told);
+      var last = $("sh-lastchange");
+      clear(last);
+      last.appendChild(toldBlock(tt.changes, "sh-told"));
+      last.scrollIntoView({ block: "nearest" });
       toast(t("shuttle.replanned", { n: tt.version }));
     }, function (err) {
       btn.disabled = false;
