@@ -65,7 +65,7 @@ var roleHashes = sync.OnceValue(func() map[string]string {
 
 // newAuthEnv starts the server; extra, when given, replaces its optional
 // route groups (default: roads, sites, optimise and shuttles without a road
-// network).
+// network, deliveries).
 func newAuthEnv(t *testing.T, cfg auth.Config, extra ...func(gin.IRouter, *api.Handlers)) *authEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -90,7 +90,7 @@ func newAuthEnv(t *testing.T, cfg auth.Config, extra ...func(gin.IRouter, *api.H
 	cfg.Store, cfg.Logger = st, log
 	cfg.Before = api.AuditLoaders(st)
 	if len(extra) == 0 {
-		extra = []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil)}
+		extra = []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil), api.DeliveryRoutes(nil, api.DeliveryOptions{})}
 	}
 	h := api.New(api.Deps{Store: st, Logger: log, MaxBodyBytes: 1 << 20, Auth: auth.New(cfg),
 		Now:   func() time.Time { return testNow },

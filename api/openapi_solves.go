@@ -44,9 +44,10 @@ func init() {
 	describe(
 		openapi.Op{Method: "POST", Path: "/v1/optimize", Tag: "solves", Summary: "plan vans: VROOM's problem in, VROOM's solution out",
 			Description: "Jobs and shipments whose location is farther than snap_radius from a road come back in unassigned with the reason.",
-			Params:      []openapi.Param{timeLimitQ, seedQuery, snapQuery, asyncQuery},
-			Body:        &openapi.Body{Required: true, Content: openapi.JSON(in)},
-			Responses:   jobAnswers(vroom.Output{})},
+			Params: []openapi.Param{timeLimitQ, seedQuery, snapQuery, asyncQuery,
+				openapi.Query("iterations", openapi.Int().Set("minimum", 1), "stop after this many ruin-and-recreate iterations of one search (the same document, seed and iterations give the same plan); time_limit then defaults to its maximum")},
+			Body:      &openapi.Body{Required: true, Content: openapi.JSON(in)},
+			Responses: jobAnswers(vroom.Output{})},
 		openapi.Op{Method: "POST", Path: "/v1/sites/plan", Tag: "solves", Summary: "site sampling points: p-median, capacitated, max-cover or set-cover",
 			Description: "Sealed compounds become door-to-door work, controlled ones get their own site, the rest share `sites` sites. Without demand the store's compounds are the demand; without candidates its candidate_site facilities.",
 			Params:      []openapi.Param{asyncQuery},

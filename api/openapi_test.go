@@ -28,7 +28,7 @@ func fullRouter(t *testing.T) *gin.Engine {
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := api.New(api.Deps{Store: st, Logger: log, Metrics: metrics.New(), Auth: auth.New(auth.Config{Store: st, Logger: log}),
-		Extra: []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil)},
+		Extra: []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil), api.DeliveryRoutes(nil, api.DeliveryOptions{})},
 		Root:  []func(gin.IRouter, *api.Handlers){api.TileRoutes(nil, api.TileOptions{})}})
 	return h.(*gin.Engine)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -71,13 +72,62 @@ func importRouteListFile(ctx context.Context, st routelists.Store, file string, 
 // codes on the rare clash) and writes each code into the route's RouteList
 // field. zoneAt names the strictest zone at a point ("" for none); it may
 // be nil. Lists past the retention are deleted on the way.
-func (h *Handlers) addRouteLists(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string) error {
+// stepWindows are the time windows of a problem's steps by "type:id"
+// (job, pickup or delivery; VROOM numbers jobs and shipments' steps apart).
+type stepWindows map[string][][2]float64
+
+func stepKey(kind string, id uint64) string { return kind + ":" + strconv.FormatUint(id, 10) }
+
+// windowsOf reads the time windows of a VROOM problem's jobs and shipment
+// steps, for the drivers' lists; a document it cannot read gives none (the
+// solver's own decoding has the last word on what is valid).
+func windowsOf(body []byte) stepWindows {
+	type step struct {
+		ID          uint64       `json:"id"`
+		TimeWindows [][2]float64 `json:"time_windows"`
+	}
+	var doc struct {
+		Jobs      []step `json:"jobs"`
+		Shipments []struct {
+			Pickup   step `json:"pickup"`
+			Delivery step `json:"delivery"`
+		} `json:"shipments"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
+	}
+	w := stepWindows{}
+	for _, j := range doc.Jobs {
+		if len(j.TimeWindows) > 0 {
+			w[stepKey("job", j.ID)] = j.TimeWindows
+		}
+	}
+	for _, s := range doc.Shipments {
+		if len(s.Pickup.TimeWindows) > 0 {
+			w[stepKey("pickup", s.Pickup.ID)] = s.Pickup.TimeWindows
+		}
+		if len(s.Delivery.TimeWindows) > 0 {
+			w[stepKey("delivery", s.Delivery.ID)] = s.Delivery.TimeWindows
+		}
+	}
+	return w
+}
+
+// addRouteLists makes one driver's list per route of out; windows (at most
+// one, optional) gives the stops' time windows.
+func (h *Handlers) addRouteLists(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, windows ...stepWindows) error {
+	return h.addRouteListsOf(ctx, out, zoneAt, drivers, owner, false, windows...)
+}
+
+// addRouteListsOf is addRouteLists; plain marks lists whose stop names
+// carry no personal data (shown unmasked to drivers).
+func (h *Handlers) addRouteListsOf(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, plain bool, windows ...stepWindows) error {
 	now := h.Now().UTC()
 	lists := make([]RouteList, len(out.Routes))
 	for i := range out.Routes {
 		r := &out.Routes[i]
 		l := RouteList{Vehicle: r.Vehicle, VehicleDescription: r.Description, CreatedAt: now, DurationS: r.Duration,
-			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle], Owner: owner}
+			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle], Owner: owner, Plain: plain}
 		var prev []int64
 		for k, st := range r.Steps {
 			s := ListStop{Seq: k + 1, Kind: st.Type, ID: st.ID, Name: st.Description, Point: st.Location,
@@ -95,6 +145,9 @@ func (h *Handlers) addRouteLists(ctx context.Context, out *vroom.Output, zoneAt 
 				s.Items = nil
 			}
 			prev = st.Load
+			if len(windows) > 0 && st.ID != nil {
+				s.TimeWindows = windows[0][stepKey(st.Type, *st.ID)]
+			}
 			if st.Location != nil && zoneAt != nil {
 				s.Zone = zoneAt(ctx, *st.Location)
 			}

@@ -35,8 +35,14 @@ func (h *Handlers) routeListRoutes(v1 gin.IRouter) {
 
 // StopStatus is the body of PUT /v1/route-lists/{code}/stops/{seq}/status.
 type StopStatus struct {
-	Status string `json:"status"` // done, failed or pending
+	Status string `json:"status"`           // arrived, done, failed or pending
+	Reason string `json:"reason,omitempty"` // why it failed
 }
+
+// StopHook is told of a driver's report on a stop before it is recorded
+// (medicine deliveries move their requests); an error refuses the report
+// (a retry from the phone then sends it again).
+type StopHook func(ctx context.Context, list string, seq int, status, reason, by string) error
 
 // setStopStatus records the driver's report on one stop of their list
 // (the assigned driver, dispatchers and admins).
@@ -52,10 +58,12 @@ func (h *Handlers) setStopStatus(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	switch req.Status {
-	case "done", "failed", "pending":
-	default:
-		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be done, failed or pending", req.Status)))
+	if !routelists.ValidStatus(req.Status) {
+		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be arrived, done, failed or pending", req.Status)))
+		return
+	}
+	if len([]rune(req.Reason)) > routelists.MaxReason {
+		fail(c, errUnprocessable("reason", fmt.Sprintf("at most %d characters", routelists.MaxReason)))
 		return
 	}
 	l, ok, err := h.findList(c, id)
@@ -74,7 +82,13 @@ func (h *Handlers) setStopStatus(c *gin.Context) {
 		fail(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("route list %s has %d stops", id, len(l.Stops)), Details: map[string]any{"path": "seq"}})
 		return
 	}
-	l, err = h.RouteLists.SetStopStatus(c.Request.Context(), id, seq, req.Status, h.Now())
+	for _, hook := range h.stopHooks {
+		if err := hook(c.Request.Context(), id, seq, req.Status, req.Reason, ownerOf(c)); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	l, err = h.RouteLists.SetStopStatus(c.Request.Context(), id, seq, req.Status, req.Reason, h.Now())
 	if err != nil {
 		fail(c, err)
 		return
@@ -102,7 +116,7 @@ func mayRead(c *gin.Context, l *RouteList) bool {
 func view(l *RouteList, role accounts.Role) *RouteList {
 	v := l.Clone()
 	v.ShareHash, v.Owner = "", ""
-	if m := accounts.Masker(role); m.Hides() {
+	if m := accounts.Masker(role); m.Hides() && !l.Plain {
 		for i := range v.Stops {
 			v.Stops[i].Name = m.Text(v.Stops[i].Name)
 		}

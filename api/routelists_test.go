@@ -112,3 +112,43 @@ func TestRouteListFileImported(t *testing.T) {
 		t.Fatalf("broken file not set aside: %v", err)
 	}
 }
+
+// TestRouteListStopWindows: a driver's list carries each stop's time
+// windows from the problem, told apart by step type (a job and a
+// shipment's steps may share an id), and none where the problem had none.
+func TestRouteListStopWindows(t *testing.T) {
+	st := memstore.New()
+	srv := httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Extra: []func(gin.IRouter, *api.Handlers){api.OptimizeRoutes(nil)}}))
+	t.Cleanup(srv.Close)
+	body := `{"vehicles":[{"id":1,"start_index":0,"end_index":0,"capacity":[4]}],
+	  "jobs":[{"id":7,"location_index":1,"time_windows":[[100,900]]},{"id":8,"location_index":2}],
+	  "shipments":[{"amount":[1],"pickup":{"id":7,"location_index":3,"time_windows":[[0,600],[1200,1800]]},"delivery":{"id":9,"location_index":1,"time_windows":[[300,3000]]}}],
+	  "matrices":{"car":{"durations":[[0,60,120,90],[60,0,60,90],[120,60,0,60],[90,90,60,0]]}}}`
+	code, got := do(t, srv, "POST", "/v1/optimize?time_limit=200ms", body)
+	if code != 200 || len(got["unassigned"].([]any)) != 0 {
+		t.Fatalf("optimize: %d %v", code, got)
+	}
+	id := got["routes"].([]any)[0].(map[string]any)["route_list"].(string)
+	code, list := do(t, srv, "GET", "/v1/route-lists/"+id, "")
+	if code != 200 {
+		t.Fatal(code, list)
+	}
+	want := map[string]string{"job:7": "[[100,900]]", "job:8": "null", "pickup:7": "[[0,600],[1200,1800]]", "delivery:9": "[[300,3000]]"}
+	seen := 0
+	for _, s := range list["stops"].([]any) {
+		s := s.(map[string]any)
+		if s["id"] == nil {
+			continue
+		}
+		key := s["kind"].(string) + ":" + jsonID(s["id"])
+		b, _ := json.Marshal(s["time_windows"])
+		if w, ok := want[key]; !ok || string(b) != w {
+			t.Errorf("stop %s: windows %s, want %s", key, b, w)
+		}
+		seen++
+	}
+	if seen != len(want) {
+		t.Fatalf("%d stops with ids, want %d: %v", seen, len(want), list["stops"])
+	}
+}

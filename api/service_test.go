@@ -77,7 +77,8 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
 		Static: static,
-		Extra:  []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car)}}))
+		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car),
+			api.DeliveryRoutes(car, api.DeliveryOptions{})}}))
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -362,6 +363,12 @@ func TestOptimizeUnsnappedJob(t *testing.T) {
 // them) and checks the status and the error's shape: code, message, and
 // details an object naming the offending element. A route added without a
 // row here fails the test.
+const (
+	deliveryJSON = `{"idempotency_key":"ec-1","compound_id":1,"building":"3","flat":"201","name":"Test Person","phone":"+86 100 0000 0001","items":[{"name":"Aspirin","quantity":1}]}`
+	deliveryCSV  = "idempotency_key,compound_id,building,flat,name,phone,items\nk1,1,3,201,A B,+86 100 0000 0001,Aspirin x 1\n"
+	deliveryVans = `{"vans":[{"id":1,"name":"v","depot":[104.06,30.64],"boxes":10,"volume_l":100,"shift_start":"08:00","shift_end":"18:00"}]}`
+)
+
 func TestErrorContractEveryRoute(t *testing.T) {
 	s := newService(t, api.Limits{}, true)
 	zone := `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.1],[104.0,30.0]]]},"properties":{"kind":"prevention","name":"z","effective_from":"2026-11-20T00:00:00Z","reason":"t"}}`
@@ -469,6 +476,23 @@ func TestErrorContractEveryRoute(t *testing.T) {
 			[]bad{{body: `{"date":"Monday","rider_id":1}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","rider_id":1,"at":"9h"}`, status: 422, path: "at"},
 				{body: `{"date":"2026-11-30","rider_id":1,"at":"09:00","category":"dialysis"}`, status: 422, path: "category"}}},
 		{"DELETE", "/v1/jobs/x", "", nil},
+		{"POST", "/v1/deliveries/requests", deliveryJSON, []bad{{body: strings.Replace(deliveryJSON, `"quantity":1`, `"quantity":-2`, 1), status: 422, path: "items[0].quantity"},
+			{body: strings.Replace(deliveryJSON, `"compound_id":1`, `"compound_id":9999`, 1), status: 422, path: "compound_id"},
+			{body: strings.Replace(deliveryJSON, `"quantity":1`, `"quantity":"one"`, 1), status: 400, path: "items.quantity"}}},
+		{"GET", "/v1/deliveries/requests", "", []bad{{query: "date=soon", status: 400, path: "query.date"}, {query: "state=lost", status: 400, path: "query.state"},
+			{query: "supply_point_id=x", status: 400, path: "query.supply_point_id"}}},
+		{"POST", "/v1/deliveries/requests/import", deliveryCSV, []bad{{body: deliveryCSV + "k9,1,3,201,A B,+86 100 0000 0009,Aspirin x -1\n", status: 422, path: "rows[3].items"},
+			{query: "date=soon", body: deliveryCSV, status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/requests/1", "", nil},
+		{"POST", "/v1/deliveries/requests/1/state", `{"state":"failed","reason":"moved"}`, []bad{{body: `{"state":"lost"}`, status: 422, path: "state"}}},
+		{"POST", "/v1/deliveries/batches", `{"date":"2099-01-01"}`, []bad{{query: "time_limit=soon", status: 400, path: "query.time_limit"},
+			{body: `{"date":"Monday"}`, status: 422, path: "date"}}},
+		{"GET", "/v1/deliveries/batches", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/vans", "", nil},
+		{"PUT", "/v1/deliveries/vans", deliveryVans, []bad{{body: strings.Replace(deliveryVans, `"boxes":10`, `"boxes":0`, 1), status: 422, path: "vans[0].boxes"}}},
+		{"GET", "/v1/deliveries/routes", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/supply-points/1/handover", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/reconciliation", "", []bad{{query: "date=2026-02-30", status: 400, path: "query.date"}}},
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {

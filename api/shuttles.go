@@ -100,25 +100,9 @@ const (
 )
 
 func (sh *shuttleHandlers) solveParams(c *gin.Context) (time.Duration, uint64, error) {
-	lim := sh.Limits
-	limit := lim.DefaultOptimizeTime
-	if s, ok := c.GetQuery("time_limit"); ok {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", truncateQ(s)), map[string]any{"path": "query.time_limit"})
-		}
-		if d > lim.MaxOptimizeTime {
-			return 0, 0, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String())
-		}
-		limit = d
-	}
-	seed := uint64(1)
-	if s, ok := c.GetQuery("seed"); ok {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", truncateQ(s)), map[string]any{"path": "query.seed"})
-		}
-		seed = v
+	limit, seed, err := sh.solveQuery(c)
+	if err != nil {
+		return 0, 0, err
 	}
 	if _, err := queryBool(c, "async", false); err != nil {
 		return 0, 0, err

@@ -42,6 +42,9 @@ type List struct {
 	// ShareHash is the SHA-256 of the list's share-link token (stored,
 	// never rendered).
 	ShareHash string `json:"share_hash,omitempty"`
+	// Plain marks a list whose stop names carry no personal data (medicine
+	// deliveries): they are shown unmasked to every role.
+	Plain bool `json:"plain,omitempty"`
 }
 
 // Stop is one stop of a list. Kind is start, job, pickup, delivery or end;
@@ -60,10 +63,15 @@ type Stop struct {
 	Items    []int64    `json:"items,omitempty"`
 	Zone     string     `json:"zone,omitempty"`
 	Location int        `json:"location_index"`
+	// TimeWindows are the stop's time windows from the problem ([start,
+	// end] on the same clock as Arrival); none when it had none.
+	TimeWindows [][2]float64 `json:"time_windows,omitempty"`
 	// Status is the driver's report on the stop ("" until reported):
-	// done, failed or pending, with the time of the report.
+	// arrived, done, failed or pending, with the time of the report and,
+	// for failed, the driver's reason.
 	Status   string     `json:"status,omitempty"`
 	StatusAt *time.Time `json:"status_at,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
 }
 
 // Clone returns a deep copy of l.
@@ -74,6 +82,7 @@ func (l List) Clone() List {
 		s := &l.Stops[i]
 		s.ID, s.Point, s.StatusAt = clonePtr(s.ID), clonePtr(s.Point), clonePtr(s.StatusAt)
 		s.Items = slices.Clone(s.Items)
+		s.TimeWindows = slices.Clone(s.TimeWindows)
 	}
 	return l
 }
@@ -91,13 +100,19 @@ func (l *List) Expired(now time.Time) bool { return l.CreatedAt.Before(now.Add(-
 
 // Statuses a driver reports on a stop.
 const (
+	StatusArrived = "arrived"
 	StatusDone    = "done"
 	StatusFailed  = "failed"
 	StatusPending = "pending"
 )
 
 // ValidStatus reports whether s is a status a driver may report.
-func ValidStatus(s string) bool { return s == StatusDone || s == StatusFailed || s == StatusPending }
+func ValidStatus(s string) bool {
+	return s == StatusArrived || s == StatusDone || s == StatusFailed || s == StatusPending
+}
+
+// MaxReason is the longest reason a driver may give.
+const MaxReason = 200
 
 // Filter selects lists for ListRouteLists. Zero fields match every list.
 type Filter struct {
@@ -129,10 +144,11 @@ type Store interface {
 	// ListRouteLists returns the lists f selects, oldest first (ties by
 	// code).
 	ListRouteLists(ctx context.Context, f Filter) ([]List, error)
-	// SetStopStatus records the driver's report on stop seq (1-based) and
-	// returns the list. It is idempotent: reporting the status the stop
-	// already has changes nothing (the first report's time stays).
-	SetStopStatus(ctx context.Context, code string, seq int, status string, at time.Time) (List, error)
+	// SetStopStatus records the driver's report on stop seq (1-based),
+	// with its reason (failed), and returns the list. It is idempotent:
+	// reporting the status and reason the stop already has changes nothing
+	// (the first report's time stays).
+	SetStopStatus(ctx context.Context, code string, seq int, status, reason string, at time.Time) (List, error)
 	// SetShareHash replaces the list's share-link hash.
 	SetShareHash(ctx context.Context, code, hash string) (List, error)
 	// ExpireRouteLists deletes the lists made before cut and says how many.
@@ -153,7 +169,7 @@ func Validate(l *List) error {
 			return &zones.ValidationError{Path: fmt.Sprintf("stops[%d].seq", i), Message: fmt.Sprintf("is %d, want %d", s.Seq, i+1)}
 		}
 		if s.Status != "" && !ValidStatus(s.Status) {
-			return &zones.ValidationError{Path: fmt.Sprintf("stops[%d].status", i), Message: fmt.Sprintf("%q must be done, failed or pending", s.Status)}
+			return &zones.ValidationError{Path: fmt.Sprintf("stops[%d].status", i), Message: fmt.Sprintf("%q must be arrived, done, failed or pending", s.Status)}
 		}
 	}
 	return nil
@@ -183,19 +199,22 @@ func NewCode() string {
 }
 
 // SetStatus applies a stop report to l (shared by the stores): it returns
-// false when the stop has that status already.
-func SetStatus(l *List, seq int, status string, at time.Time) (bool, error) {
+// false when the stop has that status and reason already.
+func SetStatus(l *List, seq int, status, reason string, at time.Time) (bool, error) {
 	if !ValidStatus(status) {
-		return false, &zones.ValidationError{Path: "status", Message: fmt.Sprintf("%q must be done, failed or pending", status)}
+		return false, &zones.ValidationError{Path: "status", Message: fmt.Sprintf("%q must be arrived, done, failed or pending", status)}
+	}
+	if len([]rune(reason)) > MaxReason {
+		return false, &zones.ValidationError{Path: "reason", Message: fmt.Sprintf("at most %d characters", MaxReason)}
 	}
 	if seq < 1 || seq > len(l.Stops) {
 		return false, fmt.Errorf("route list %s has %d stops, no stop %d: %w", l.ID, len(l.Stops), seq, zones.ErrNotFound)
 	}
 	s := &l.Stops[seq-1]
-	if s.Status == status {
+	if s.Status == status && s.Reason == reason {
 		return false, nil
 	}
 	at = at.UTC().Truncate(time.Microsecond)
-	s.Status, s.StatusAt = status, &at
+	s.Status, s.StatusAt, s.Reason = status, &at, reason
 	return true, nil
 }

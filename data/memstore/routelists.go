@@ -145,8 +145,8 @@ func (s *Store) changeList(ctx context.Context, code string, change func(l *rout
 }
 
 // SetStopStatus implements routelists.Store.
-func (s *Store) SetStopStatus(ctx context.Context, code string, seq int, status string, at time.Time) (routelists.List, error) {
-	return s.changeList(ctx, code, func(l *routelists.List) (bool, error) { return routelists.SetStatus(l, seq, status, at) })
+func (s *Store) SetStopStatus(ctx context.Context, code string, seq int, status, reason string, at time.Time) (routelists.List, error) {
+	return s.changeList(ctx, code, func(l *routelists.List) (bool, error) { return routelists.SetStatus(l, seq, status, reason, at) })
 }
 
 // SetShareHash implements routelists.Store.

@@ -47,7 +47,7 @@ func TestRouteListsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	if _, err := s.SetStopStatus(ctx, ls[1].ID, 2, routelists.StatusDone, at); err != nil {
+	if _, err := s.SetStopStatus(ctx, ls[1].ID, 2, routelists.StatusDone, "", at); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SetShareHash(ctx, ls[2].ID, "h"); err != nil {

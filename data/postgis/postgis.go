@@ -73,7 +73,9 @@ type Store struct {
 	mirror       *live.Mirror
 	notifySchema string // the schema named by this store's notices
 	catchMu      sync.Mutex
+	catchStarted atomic.Uint64 // catch-ups started (afterWrite shares them)
 	listening    atomic.Bool
+	listenPID    atomic.Uint32 // backend pid of the listener's connection (tests)
 	stopListen   context.CancelFunc
 	listenDone   chan struct{}
 }

@@ -182,7 +182,7 @@ func testRouteListStatus(t *testing.T, s routelists.Store) {
 		t.Fatal(err)
 	}
 	at1 := listT0.Add(time.Hour)
-	got, err := s.SetStopStatus(ctx, l.ID, 2, routelists.StatusDone, at1)
+	got, err := s.SetStopStatus(ctx, l.ID, 2, routelists.StatusDone, "", at1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func testRouteListStatus(t *testing.T, s routelists.Store) {
 	want.Stops[1].Status, want.Stops[1].StatusAt = routelists.StatusDone, &at1
 	sameList(t, "after a report", got, want)
 	// the same report again (a phone retrying) keeps the first time
-	got, err = s.SetStopStatus(ctx, l.ID, 2, routelists.StatusDone, at1.Add(time.Minute))
+	got, err = s.SetStopStatus(ctx, l.ID, 2, routelists.StatusDone, "", at1.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,21 +200,24 @@ func testRouteListStatus(t *testing.T, s routelists.Store) {
 	}
 	// a change of mind is recorded with its time
 	at2 := at1.Add(2 * time.Minute)
-	got, err = s.SetStopStatus(ctx, l.ID, 2, routelists.StatusFailed, at2)
-	if err != nil || got.Stops[1].Status != routelists.StatusFailed || !got.Stops[1].StatusAt.Equal(at2) {
+	got, err = s.SetStopStatus(ctx, l.ID, 2, routelists.StatusFailed, "gate closed", at2)
+	if err != nil || got.Stops[1].Status != routelists.StatusFailed || !got.Stops[1].StatusAt.Equal(at2) || got.Stops[1].Reason != "gate closed" {
 		t.Fatalf("change: %v %+v", err, got.Stops[1])
 	}
-	if _, err := s.SetStopStatus(ctx, l.ID, 5, routelists.StatusDone, at2); !errors.Is(err, zones.ErrNotFound) {
+	if g, _ := s.GetRouteList(ctx, l.ID); g.Stops[1].Reason != "gate closed" {
+		t.Fatalf("reason not kept: %+v", g.Stops[1])
+	}
+	if _, err := s.SetStopStatus(ctx, l.ID, 5, routelists.StatusDone, "", at2); !errors.Is(err, zones.ErrNotFound) {
 		t.Errorf("stop 5 of 4: %v", err)
 	}
-	if _, err := s.SetStopStatus(ctx, l.ID, 0, routelists.StatusDone, at2); !errors.Is(err, zones.ErrNotFound) {
+	if _, err := s.SetStopStatus(ctx, l.ID, 0, routelists.StatusDone, "", at2); !errors.Is(err, zones.ErrNotFound) {
 		t.Errorf("stop 0: %v", err)
 	}
-	if _, err := s.SetStopStatus(ctx, "1999999999", 1, routelists.StatusDone, at2); !errors.Is(err, zones.ErrNotFound) {
+	if _, err := s.SetStopStatus(ctx, "1999999999", 1, routelists.StatusDone, "", at2); !errors.Is(err, zones.ErrNotFound) {
 		t.Errorf("unknown list: %v", err)
 	}
 	var ve *zones.ValidationError
-	if _, err := s.SetStopStatus(ctx, l.ID, 1, "lost", at2); !errors.As(err, &ve) {
+	if _, err := s.SetStopStatus(ctx, l.ID, 1, "lost", "", at2); !errors.As(err, &ve) {
 		t.Errorf("bad status: %v", err)
 	}
 	other, _ := s.GetRouteList(ctx, "1000000002")

@@ -2,6 +2,7 @@ package deliveries
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -522,4 +523,29 @@ func TestReconcile(t *testing.T) {
 	if rc.Balanced || len(rc.Problems) != 1 {
 		t.Fatalf("%+v", rc.Problems)
 	}
+}
+
+// FuzzRequestJSON: any JSON body decodes and validates without panicking;
+// a valid request survives a JSON round trip with the same fingerprint.
+func FuzzRequestJSON(f *testing.F) {
+	f.Add([]byte(`{"idempotency_key":"k","date":"2026-12-02","compound_id":1,"building":"3","flat":"201","name":"A B","phone":"+86 100 0000 0001","items":[{"name":"Aspirin","quantity":2}],"urgency":"routine","channel":"hotline"}`))
+	f.Add([]byte(`{"items":[{"name":"x","quantity":-1,"volume_ml":99999999}],"building_point":[1e400,0]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Request
+		if json.Unmarshal(data, &r) != nil {
+			return
+		}
+		if r.Validate() != nil {
+			return
+		}
+		b, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Request
+		if err := json.Unmarshal(b, &back); err != nil || back.Fingerprint() != r.Fingerprint() {
+			t.Fatalf("round trip: %v %s", err, b)
+		}
+		_ = r.Boxes()
+	})
 }

@@ -83,7 +83,7 @@ type Plan struct {
 	Legs      [2]*Leg
 	Unplanned map[int64]string // batch id -> why not (fully) planned
 	VansUsed  int
-	DriveSec  float64
+	DriveSec  float64 // driving time of every route of both legs (no service, no waiting)
 	DistanceM float64
 }
 
@@ -231,10 +231,26 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 		so, sc := OpeningHours(sp.OpeningHours)
 		po, pc := OpeningHours(ph.OpeningHours)
 		k := len(b.Requests)
+		// The lists must reach the pharmacy early enough for the medicines
+		// to be prepared and brought back while the hand-over point is
+		// open: leg 1's deadline at the pharmacy follows from leg 2's.
+		dp, _, atDoor := in.door(b)
+		_, dc := OpeningHours(sp.OpeningHours)
+		if atDoor {
+			dc = latestShiftEnd(in.Vans)
+		}
+		pharmService := float64(PharmacyServiceSec + PerRequestSec*k)
+		back := tm.At(c, ps.index[dp])
+		latest := float64(dc) - back - pharmService /* leg 2 loading */ - float64(in.prep(ph)) - pharmService /* leg 1 hand-over */
+		latest = min(latest, float64(pc))
+		if math.IsInf(back, 0) || latest < float64(max(po, in.NotBefore)) {
+			pl.Unplanned[b.ID] = fmt.Sprintf("too late today: the medicines could not be back at %s before it closes", sp.Name)
+			continue
+		}
 		p1.Shipments = append(p1.Shipments, vrp.Shipment{
 			PickupID: b.ID*stepIDFactor + codeCollect, DeliveryID: b.ID*stepIDFactor + codePharmacy,
 			Pickup:   vrp.Stop{Location: a, Service: float64(SupplyPointServiceSec + PerRequestSec*k), Windows: window(max(so, in.NotBefore), sc)},
-			Delivery: vrp.Stop{Location: c, Service: float64(PharmacyServiceSec + PerRequestSec*k), Windows: window(max(po, in.NotBefore), pc)},
+			Delivery: vrp.Stop{Location: c, Service: pharmService, Windows: window(max(po, in.NotBefore), int(math.Floor(latest)))},
 			Amount:   []int64{0, FolderML}, Priority: b.Priority})
 		l1.Batch = append(l1.Batch, b.ID)
 		l1.Meta.PickupDesc = append(l1.Meta.PickupDesc, fmt.Sprintf("Collect the lists of %d requests (%d prescriptions, %d insurance cards) at %s for %s",
@@ -356,12 +372,26 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 			if len(r.Steps) > 2 {
 				used[r.Vehicle] = true
 			}
-			pl.DriveSec += r.Duration
+			for k := 1; k < len(r.Steps); k++ {
+				if a, b := r.Steps[k-1].Location, r.Steps[k].Location; a >= 0 && b >= 0 {
+					pl.DriveSec += tm.At(a, b)
+				}
+			}
 			pl.DistanceM += r.Distance
 		}
 	}
 	pl.VansUsed = len(used)
 	return pl, nil
+}
+
+func latestShiftEnd(vans []Van) int {
+	end := 0
+	for _, v := range vans {
+		if _, b, err := v.Shift(); err == nil {
+			end = max(end, b)
+		}
+	}
+	return end
 }
 
 func window(a, b int) []routing.TimeWindow {

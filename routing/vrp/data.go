@@ -68,6 +68,15 @@ type inst struct {
 	cleaning     float64
 	vehicleLevel bool
 	complexAll   bool // every route needs the exact schedule check
+
+	// symC and symT: the shared cost matrix cm (symC) and the time matrix
+	// (symT) are symmetric, so an insertion of u reads row loc[u] only
+	// (one cache-friendly row instead of a column of a large matrix).
+	symC, symT bool
+	// granular: insertions look only at the routes holding one of the
+	// request's granularK nearest nodes (and at an empty vehicle), falling
+	// back to every route when none of those has a feasible position.
+	granular bool
 }
 
 func (in *inst) tt(a, b int32) float64 {
@@ -82,6 +91,31 @@ func (in *inst) dd(a, b int32) float64 {
 		return 0
 	}
 	return in.dm[int(a)*in.nLoc+int(b)]
+}
+
+// rows returns the cost and time rows of location l when the matrices are
+// symmetric (nil otherwise): crow[x] is arc(l, x) = arc(x, l) and trow[x]
+// is tt(l, x) = tt(x, l).
+func (in *inst) rows(l int32) (crow, trow []float64) {
+	if l < 0 {
+		return nil, nil
+	}
+	o := int(l) * in.nLoc
+	if in.symC {
+		crow = in.cm[o : o+in.nLoc]
+	}
+	if in.symT {
+		trow = in.tm[o : o+in.nLoc]
+	}
+	return crow, trow
+}
+
+// rowAt is row[x], or 0 for the missing end of an open route (x < 0).
+func rowAt(row []float64, x int32) float64 {
+	if x < 0 {
+		return 0
+	}
+	return row[x]
 }
 
 // arc is the search cost of the arc a->b for vehicle v.
@@ -209,6 +243,9 @@ func newInst(ctx context.Context, p *Problem) (*inst, error) {
 		return nil, err
 	}
 	in.setCostMatrix()
+	in.symT = symmetric(in.tm, in.nLoc)
+	in.symC = in.cm != nil && symmetric(in.cm, in.nLoc)
+	in.granular = in.nReq >= granularMin
 	in.setSkills(p)
 	if err := in.buildNeighbours(ctx); err != nil {
 		return nil, err
@@ -446,6 +483,28 @@ func (in *inst) addVehicles(p *Problem) error {
 		}
 	}
 	return nil
+}
+
+// granularMin is the number of requests from which insertions are
+// granular; granularK the nearest nodes whose routes are looked at.
+var (
+	granularMin = 200
+	granularK   = 40
+)
+
+// symmetric reports whether the n x n matrix m equals its transpose.
+func symmetric(m []float64, n int) bool {
+	if len(m) != n*n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if m[i*n+j] != m[j*n+i] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // setCostMatrix sets the shared cost matrix when every vehicle weighs

@@ -72,6 +72,13 @@ type inserter struct {
 	rng    interface{ Float64() float64 }
 	blink  float64
 	gap    int
+
+	// routeOf is the route of every node of the solution being rebuilt
+	// (-1 when out), kept by the searcher's ruin and by apply; granular
+	// insertions read it.
+	routeOf []int32
+	rmark   []int32 // stamp per route
+	rlist   []int32
 }
 
 // blinked reports whether to skip the next position (probability
@@ -135,17 +142,29 @@ func (x *inserter) evalRoute(s *solution, k int, q int32, bound float64) {
 		x.cands = append(x.cands, c)
 	}
 	if in.kind[u] == kindJob {
+		crow, trow := in.rows(lu)
 		for i := 0; i <= m; i++ {
 			if x.blinked() {
 				continue
 			}
 			a, b := r.locs[i], r.locs[i+1]
-			dc := in.arc(v, a, lu) + in.arc(v, lu, b) - r.arcc[i]
+			var dc float64
+			if crow != nil {
+				dc = rowAt(crow, a) + rowAt(crow, b) - r.arcc[i]
+			} else {
+				dc = in.arc(v, a, lu) + in.arc(v, lu, b) - r.arcc[i]
+			}
 			if dc >= bound || (exact && dc >= best.cost) {
 				continue
 			}
-			t := in.earliest(u, r.edep[i]+in.tt(a, lu))
-			if t+in.svc[u]+in.tt(lu, b) > r.ls[i+1]+1e-9 {
+			var ta, tb float64
+			if trow != nil {
+				ta, tb = rowAt(trow, a), rowAt(trow, b)
+			} else {
+				ta, tb = in.tt(a, lu), in.tt(lu, b)
+			}
+			t := in.earliest(u, r.edep[i]+ta)
+			if t+in.svc[u]+tb > r.ls[i+1]+1e-9 {
 				continue
 			}
 			if !x.capJob(r, u, i) {
@@ -274,10 +293,71 @@ func (x *inserter) best(s *solution, q int32, allowNew bool) (cand, bool) {
 	}
 	V := in.nVeh
 	bestExact := math.Inf(1)
+	if in.granular && x.routeOf != nil {
+		// the routes of the nearest nodes first; every route only when
+		// none of them (nor an empty vehicle) can take the request
+		if x.rmark == nil {
+			x.rmark = make([]int32, len(s.routes))
+		}
+		x.rlist = x.rlist[:0]
+		u := in.reqNode[q]
+		for _, w := range [2]int32{u, in.partner[u]} {
+			if w < 0 {
+				continue
+			}
+			nb := in.neigh[w]
+			for _, c := range nb[:min(len(nb), granularK)] {
+				if k := x.routeOf[c]; k >= 0 && x.rmark[k] != x.stamp {
+					x.rmark[k] = x.stamp
+					x.rlist = append(x.rlist, k)
+				}
+			}
+		}
+		for _, k := range x.rlist {
+			r := &s.routes[k]
+			if !in.allowed[int(q)*V+r.v] {
+				continue
+			}
+			n0 := len(x.cands)
+			x.evalRoute(s, int(k), q, bestExact)
+			if !r.cplx {
+				for _, c := range x.cands[n0:] {
+					bestExact = math.Min(bestExact, c.cost)
+				}
+			}
+		}
+		if allowNew {
+			for k := range s.routes {
+				r := &s.routes[k]
+				if len(r.nodes) > 0 || !in.allowed[int(q)*V+r.v] {
+					continue
+				}
+				ty := in.vType[r.v]
+				if x.seenTy[ty] == x.stamp {
+					continue
+				}
+				x.seenTy[ty] = x.stamp
+				n0 := len(x.cands)
+				x.evalRoute(s, k, q, bestExact)
+				if !r.cplx {
+					for _, c := range x.cands[n0:] {
+						bestExact = math.Min(bestExact, c.cost)
+					}
+				}
+			}
+		}
+		if len(x.cands) > 0 {
+			return x.pick(s, q)
+		}
+		x.stamp++ // forget the types seen: the full scan below starts over
+	}
 	for k := range s.routes {
 		r := &s.routes[k]
 		if !in.allowed[int(q)*V+r.v] {
 			continue
+		}
+		if x.routeOf != nil && in.granular && x.rmark[k] == x.stamp-1 && len(r.nodes) > 0 {
+			continue // scanned above
 		}
 		if len(r.nodes) == 0 {
 			if !allowNew {
@@ -300,6 +380,13 @@ func (x *inserter) best(s *solution, q int32, allowNew bool) (cand, bool) {
 	if len(x.cands) == 0 {
 		return cand{}, false
 	}
+	return x.pick(s, q)
+}
+
+// pick returns the cheapest candidate of x.cands that is feasible (checked
+// exactly on routes with complex constraints).
+func (x *inserter) pick(s *solution, q int32) (cand, bool) {
+	in := x.in
 	slices.SortFunc(x.cands, func(a, b cand) int {
 		if a.cost < b.cost {
 			return -1
@@ -344,6 +431,13 @@ func (x *inserter) apply(s *solution, q int32, c cand) bool {
 		r.nodes = append(r.nodes[:0], x.old...)
 		r.update(x.in, &x.sc)
 		return false
+	}
+	if x.routeOf != nil {
+		u := x.in.reqNode[q]
+		x.routeOf[u] = c.k
+		if w := x.in.partner[u]; w >= 0 {
+			x.routeOf[w] = c.k
+		}
 	}
 	return true
 }

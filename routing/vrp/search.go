@@ -28,6 +28,9 @@ var (
 	// another route) after stallLimit*requests iterations (at least 2000)
 	// without fewer requests left out; 0 disables.
 	stallLimit = 50
+	// fleetAttempts ends fleet minimisation once that many attempts at one
+	// route fewer stalled, none with at most max(2, requests/30) left out.
+	fleetAttempts = 2
 )
 
 type searcher struct {
@@ -44,6 +47,13 @@ type searcher struct {
 	ruined  []bool // per route, scratch
 	absence []int  // per request, fleet minimisation
 	list    []int32
+
+	// cand equals cur at the start of every iteration (synced); an
+	// iteration changes only the touched routes of cand, and accepting or
+	// rejecting copies only those (O(changed routes), not O(n)).
+	synced  bool
+	touched []bool
+	tlist   []int32
 
 	deadline time.Time
 	ctx      context.Context
@@ -64,9 +74,14 @@ func newSearcher(in *inst, seed uint64, active []int32) *searcher {
 		}
 	}
 	se.routeOf = make([]int32, in.n)
+	for i := range se.routeOf {
+		se.routeOf[i] = -1
+	}
+	se.ins.routeOf = se.routeOf
 	se.posOf = make([]int32, in.n)
 	se.removed = make([]bool, in.n)
 	se.ruined = make([]bool, in.nVeh)
+	se.touched = make([]bool, in.nVeh)
 	se.absence = make([]int, in.nReq)
 	return se
 }
@@ -104,6 +119,44 @@ func (se *searcher) expired() bool {
 	return se.ctx.Err() != nil || (!se.deadline.IsZero() && time.Now().After(se.deadline))
 }
 
+// startCand makes cand equal to cur for a new iteration.
+func (se *searcher) startCand() {
+	if !se.synced {
+		se.cand.copyFrom(&se.cur)
+		se.synced = true
+	}
+	for _, k := range se.tlist {
+		se.touched[k] = false
+	}
+	se.tlist = se.tlist[:0]
+}
+
+// touch records that route k of cand changed in this iteration.
+func (se *searcher) touch(k int) {
+	if !se.touched[k] {
+		se.touched[k] = true
+		se.tlist = append(se.tlist, int32(k))
+	}
+}
+
+// acceptCand makes cur equal to cand (copying the touched routes).
+func (se *searcher) acceptCand() {
+	for _, k := range se.tlist {
+		se.cur.routes[k].copyFrom(&se.cand.routes[k])
+	}
+	se.cur.unas = append(se.cur.unas[:0], se.cand.unas...)
+	se.cur.cost, se.cur.unW, se.cur.nveh = se.cand.cost, se.cand.unW, se.cand.nveh
+}
+
+// rejectCand makes cand equal to cur again.
+func (se *searcher) rejectCand() {
+	for _, k := range se.tlist {
+		se.cand.routes[k].copyFrom(&se.cur.routes[k])
+	}
+	se.cand.unas = append(se.cand.unas[:0], se.cur.unas...)
+	se.cand.cost, se.cand.unW, se.cand.nveh = se.cur.cost, se.cur.unW, se.cur.nveh
+}
+
 func (se *searcher) index(s *solution) {
 	for i := range se.routeOf {
 		se.routeOf[i] = -1
@@ -125,8 +178,11 @@ func (se *searcher) recreate(s *solution, list []int32, allowNew bool) {
 			return
 		}
 		c, ok := se.ins.best(s, q, allowNew)
-		if ok && se.ins.apply(s, q, c) {
-			continue
+		if ok {
+			se.touch(int(c.k))
+			if se.ins.apply(s, q, c) {
+				continue
+			}
 		}
 		s.unas = append(s.unas, q)
 	}
@@ -263,6 +319,7 @@ func (se *searcher) ruin(s *solution) {
 		for _, u := range r.nodes {
 			if se.removed[u] {
 				se.removed[u] = false
+				se.routeOf[u] = -1
 				if in.kind[u] != kindDelivery {
 					se.list = append(se.list, in.req[u])
 				}
@@ -273,6 +330,7 @@ func (se *searcher) ruin(s *solution) {
 		}
 		r.nodes = r.nodes[:w]
 		r.update(in, &se.ins.sc)
+		se.touch(k)
 	}
 }
 
@@ -281,6 +339,7 @@ func (se *searcher) removeRoute(s *solution, k int) {
 	in := se.in
 	r := &s.routes[k]
 	for _, u := range r.nodes {
+		se.routeOf[u] = -1
 		if in.kind[u] != kindDelivery {
 			s.unas = append(s.unas, in.req[u])
 		}
@@ -349,6 +408,7 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 	startIter := se.iter
 	lb := se.vehicleLowerBound()
 	stall, bestLeft := 0, math.MaxInt
+	attempts, minLeft := 0, math.MaxInt // since the last route removed
 	limit := max(2000, stallLimit*len(se.active))
 	for !se.stop() {
 		if !end.IsZero() && se.iter&15 == 0 && time.Now().After(end) {
@@ -359,11 +419,20 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 		}
 		if stallLimit > 0 && stall > limit && len(se.cur.unas) > 0 && se.best.unW == 0 {
 			// stuck: restart from the best complete plan and drop a
-			// random route instead
+			// random route instead, unless the attempts since the last
+			// route removed all stalled with many requests left out:
+			// then one route fewer is out of reach and the rest of the
+			// budget goes to the cost
+			attempts++
+			minLeft = min(minLeft, bestLeft)
+			if attempts >= fleetAttempts && minLeft > max(2, len(se.active)/30) {
+				return
+			}
 			se.cur.copyFrom(&se.best)
 			k := se.randomRoute(&se.cur)
 			se.removeRoute(&se.cur, k)
 			se.cur.totals(in)
+			se.synced = false
 			for i := range se.absence {
 				se.absence[i] = 0
 			}
@@ -391,16 +460,18 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 			}
 			se.removeRoute(&se.cur, bk)
 			se.cur.totals(in)
+			se.synced = false
 			for i := range se.absence {
 				se.absence[i] = 0
 			}
 			stall, bestLeft = 0, math.MaxInt
+			attempts, minLeft = 0, math.MaxInt
 		}
 		stall++
 		if len(se.cur.unas) < bestLeft {
 			bestLeft, stall = len(se.cur.unas), 0
 		}
-		se.cand.copyFrom(&se.cur)
+		se.startCand()
 		se.ruin(&se.cand)
 		se.list = append(se.list, se.cand.unas...)
 		se.cand.unas = se.cand.unas[:0]
@@ -419,11 +490,13 @@ func (se *searcher) fleetMin(end time.Time, iters int) {
 		for _, q := range se.cur.unas {
 			absS += se.absence[q]
 		}
-		if se.cand.unW < se.cur.unW || (se.cand.unW == se.cur.unW && absC < absS) {
-			se.cur.copyFrom(&se.cand)
-		}
 		for _, q := range se.cand.unas {
 			se.absence[q]++
+		}
+		if se.cand.unW < se.cur.unW || (se.cand.unW == se.cur.unW && absC < absS) {
+			se.acceptCand()
+		} else {
+			se.rejectCand()
 		}
 	}
 }
@@ -475,6 +548,7 @@ func (se *searcher) vehicleLowerBound() int {
 func (se *searcher) anneal(start time.Time, budget time.Duration) {
 	in := se.in
 	se.cur.copyFrom(&se.best)
+	se.synced = false
 	n := max(1, in.n)
 	avgEdge := se.cur.cost / float64(n+max(1, se.cur.nveh))
 	if avgEdge <= 0 {
@@ -501,7 +575,7 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 		}
 		frac = math.Min(1, frac)
 		temp := t0 * math.Pow(tf/t0, frac)
-		se.cand.copyFrom(&se.cur)
+		se.startCand()
 		se.ruin(&se.cand)
 		se.list = append(se.list, se.cand.unas...)
 		se.cand.unas = se.cand.unas[:0]
@@ -531,11 +605,13 @@ func (se *searcher) anneal(start time.Time, budget time.Duration) {
 			accept = cc < cs-temp*math.Log(1-se.rng.Float64())
 		}
 		if accept {
-			se.cur.copyFrom(&se.cand)
+			se.acceptCand()
 			if better(in, &se.cur, &se.best) {
 				se.best.copyFrom(&se.cur)
 				se.report(&se.best, se.iter)
 			}
+		} else {
+			se.rejectCand()
 		}
 	}
 }

@@ -452,7 +452,20 @@ func TestCostObjectivesHeterogeneousFleet(t *testing.T) {
 
 // TestRandomRich solves random instances mixing every constraint and lets
 // the two oracles verify each plan.
+// TestRandomRich solves rich random problems (windows, shipments with ride
+// times, classes, skills, open routes, mixed costs) with every insertion
+// scanning all routes and, forced on these small problems, with granular
+// insertions (the nearest nodes' routes first) over asymmetric matrices.
 func TestRandomRich(t *testing.T) {
+	t.Run("full", func(t *testing.T) { randomRich(t, false) })
+	t.Run("granular", func(t *testing.T) {
+		defer func(m, k int) { *vrp.GranularMin, *vrp.GranularK = m, k }(*vrp.GranularMin, *vrp.GranularK)
+		*vrp.GranularMin, *vrp.GranularK = 1, 3
+		randomRich(t, true)
+	})
+}
+
+func randomRich(t *testing.T, asym bool) {
 	rng := rand.New(rand.NewPCG(99, 0))
 	for k := 0; k < 10; k++ {
 		pts := [][2]float64{{50, 50}, {10, 90}}
@@ -496,6 +509,14 @@ func TestRandomRich(t *testing.T) {
 			p.Shipments = append(p.Shipments, sh)
 		}
 		m := euclid(pts)
+		if asym {
+			m.Data = append([]float64(nil), m.Data...)
+			for i := range m.Data {
+				if i%3 == 0 {
+					m.Data[i] *= 1.2
+				}
+			}
+		}
 		p.Time, p.Dist = m, m
 		p.Vehicles = []vrp.Vehicle{
 			{ID: 1, Start: 0, End: 0, Capacity: []int64{6, 2}, Skills: []int{1}, Shift: routing.TimeWindow{Start: 0, End: 700}, CostPerDist: 1, FixedCost: 50},

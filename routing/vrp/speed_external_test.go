@@ -32,3 +32,18 @@ func BenchmarkSolveIterations(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSolveLarge measures 300 iterations on CVRPLIB X-n1001-k43 (the
+// cost of one iteration at 1,000 customers, construction included).
+func BenchmarkSolveLarge(b *testing.B) {
+	inst, err := formats.ReadFile(sdtest.Path(b, "bench/cvrplib-x-large/instances/X-n1001-k43.vrp"), formats.CVRPLIB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := vrp.Solve(context.Background(), inst.Problem, vrp.Options{Seed: 1, MaxIterations: 300}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

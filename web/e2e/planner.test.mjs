@@ -243,6 +243,10 @@ test("driver's list on a phone: the route on a map, names, windows, geo: links, 
   const geo = await page.locator("a.nav").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.equal(geo.length, list.stops.filter((s) => s.point).length);
   geo.forEach((h) => assert.match(h, /^geo:-?\d+\.\d+,-?\d+\.\d+\?q=/));
+  // time windows as the server's list gives them (the van form's ride windows)
+  const withWindows = list.stops.filter((s) => s.time_windows && s.time_windows.length).length;
+  assert.ok(withWindows > 0, "the van day's list has stops with time windows");
+  assert.equal(await page.locator(".stop .fact >> text=/\\d\\d:\\d\\d–\\d\\d:\\d\\d/").count(), withWindows, "each window shown");
   const eta = await page.locator(".stop .eta b").allTextContents();
   eta.forEach((e) => assert.match(e, /^\d\d:\d\d$/));
   await page.waitForSelector("#drivermap canvas");
