@@ -325,3 +325,61 @@ test("a viewer has no Shuttles tab and reads no personal data", async () => {
   checkClean(assert, page);
   await page.context().close();
 });
+
+test("the shuttle screen in Chinese: today in Beijing by default, arrow keys across the Gantt chart, contrast AA", async () => {
+  const page = await openPlanner({ as: "demo-dispatcher", locale: "zh-CN" });
+  assert.equal(await page.textContent("#tabbtn-shuttles"), "班车");
+  await page.click("#tabbtn-shuttles");
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+  assert.equal(await page.inputValue("#sh-date"), today, "the date picker starts on today in Beijing (the browser is in Berlin)");
+  await page.fill("#sh-date", DATE);
+  await page.waitForSelector("#sh-gantt .bar");
+  const tt = (await api(page, "GET", "/v1/shuttles/timetables/" + DATE)).data;
+  sameAsServer(await gantt(page), tt);
+  // the axis is the district's clock: the first hour label is the hour of
+  // the earliest departure in the server's timetable
+  const h0 = Math.floor(Math.min(...tt.vans.map((v) => v.leaves_s)) / 3600);
+  assert.equal(await page.textContent("#sh-gantt .axis text"), String(h0).padStart(2, "0") + ":00");
+  // keyboard: Right goes to the van's next trip, Down to the next van's row
+  const rows = await page.$$eval("#sh-gantt .vanrow", (l) => l.map((g) => Array.from(g.querySelectorAll(".bar")).sort((a, b) => a.getAttribute("x") - b.getAttribute("x")).map((b) => b.getAttribute("data-trip"))));
+  const r = rows.findIndex((x) => x.length >= 2);
+  await page.focus(`#sh-gantt .bar[data-trip="${rows[r][0]}"]`);
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute("aria-label")), /号车/);
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("data-trip")), rows[r][1]);
+  if (rows[r + 1]) {
+    await page.keyboard.press("ArrowDown");
+    assert.ok(rows[r + 1].includes(await page.evaluate(() => document.activeElement.getAttribute("data-trip"))), "down to the next van");
+  }
+  await page.keyboard.press(" ");
+  await page.waitForSelector("#sh-tripcard");
+  assert.match(await page.textContent("#sh-tripcard"), /上车/);
+  const focus = await page.evaluate(() => { const e = document.querySelector("#sh-gantt .bar"); e.focus(); const cs = getComputedStyle(e); return { stroke: cs.stroke, width: parseFloat(cs.strokeWidth) }; });
+  assert.ok(focus.width >= 2.5, "a focused bar is outlined: " + JSON.stringify(focus));
+  await page.click("#sh-urgent-box > summary");
+  const results = await page.evaluate(() => {
+    function bg(e) {
+      for (; e; e = e.parentElement) {
+        const c = getComputedStyle(e).backgroundColor;
+        if (c && c !== "transparent" && !/rgba\(.*, 0\)$/.test(c)) return c;
+      }
+      return "rgb(255, 255, 255)";
+    }
+    const text = ["#sh-summary-card h3", "#sh-figures", "#sh-vanlinks a", ".urgent-summary", "#sh-urgent-send", ".gantt-legend", "#sh-changed-box summary", "#sh-tripcard th", "#sh-tripcard td"];
+    const svgText = [".gantt .axis text", ".gantt-labels .rowlabel"];
+    return text.map((s) => {
+      const e = document.querySelector(s);
+      return e ? { s, ratio: LL.contrast(getComputedStyle(e).color, bg(e)) } : { s, missing: true };
+    }).concat(svgText.map((s) => {
+      const e = document.querySelector(s);
+      return e ? { s, ratio: LL.contrast(getComputedStyle(e).fill, "#ffffff") } : { s, missing: true };
+    }));
+  });
+  for (const x of results) {
+    assert.ok(!x.missing, x.s + " is on the page");
+    assert.ok(x.ratio >= 4.5, `${x.s}: ${x.ratio.toFixed(2)}:1`);
+  }
+  await shot(page, "shuttles-09-chinese");
+  checkClean(assert, page);
+  await page.context().close();
+});

@@ -365,7 +365,9 @@
           "aria-pressed": SH.selected === tr.id ? "true" : "false" }, [svg("title", null, [label])]);
         b.addEventListener("click", function () { select(tr.id, false); });
         b.addEventListener("keydown", function (e) {
-          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(tr.id, true); }
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(tr.id, true); return; }
+          var next = neighbour(b, e.key);
+          if (next) { e.preventDefault(); next.focus(); }
         });
         g.appendChild(b);
       });
@@ -386,6 +388,27 @@
     var first = trips.reduce(function (m, tr) { return Math.min(m, tr.start); }, Infinity);
     if (isFinite(first)) scroller.scrollLeft = SH.scrollLeft !== undefined ? SH.scrollLeft : Math.max(0, x(first) - 20);
     scroller.addEventListener("scroll", function () { SH.scrollLeft = scroller.scrollLeft; });
+  }
+
+  // neighbour is the bar the arrow keys move to: the next or previous trip
+  // of the van (by start), or the trip of the van above or below that starts
+  // nearest in time.
+  function neighbour(bar, key) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#sh-gantt .vanrow"));
+    var row = bar.closest(".vanrow"), r = rows.indexOf(row);
+    function bars(g) {
+      return Array.prototype.slice.call(g.querySelectorAll(".bar")).sort(function (a, b) { return +a.getAttribute("x") - +b.getAttribute("x"); });
+    }
+    var mine = bars(row), i = mine.indexOf(bar);
+    if (key === "ArrowRight") return mine[i + 1] || null;
+    if (key === "ArrowLeft") return mine[i - 1] || null;
+    if (key === "Home") return mine[0];
+    if (key === "End") return mine[mine.length - 1];
+    var other = key === "ArrowDown" ? rows[r + 1] : key === "ArrowUp" ? rows[r - 1] : null;
+    if (!other) return null;
+    var x = +bar.getAttribute("x"), best = null;
+    bars(other).forEach(function (b) { if (!best || Math.abs(+b.getAttribute("x") - x) < Math.abs(+best.getAttribute("x") - x)) best = b; });
+    return best;
   }
 
   // select opens the trip card of a bar and shows its van on the map.
