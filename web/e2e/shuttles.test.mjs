@@ -27,16 +27,16 @@ async function openPlanner(opts) {
 // planDate is the first day after today in the district (Asia/Shanghai)
 // that is not a Sunday (the demo's dialysis sessions are Monday to
 // Saturday), so that every trip of the day lies ahead whatever the hour.
-function planDate() {
+function planDates() {
   const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
-  for (let k = 1; k < 4; k++) {
-    const d = new Date(Date.now() + k * 86400000);
-    const s = fmt.format(d);
-    if (new Date(s + "T12:00:00Z").getUTCDay() !== 0) return s;
+  const out = [];
+  for (let k = 1; k < 5; k++) {
+    const s = fmt.format(new Date(Date.now() + k * 86400000));
+    if (new Date(s + "T12:00:00Z").getUTCDay() !== 0) out.push(s);
   }
-  throw new Error("no day");
+  return out;
 }
-const DATE = planDate();
+const [DATE, DATE2] = planDates();
 
 // api calls the server from the page, with the page's session.
 function api(page, method, path, body) {
@@ -380,6 +380,32 @@ test("the shuttle screen in Chinese: today in Beijing by default, arrow keys acr
     assert.ok(x.ratio >= 4.5, `${x.s}: ${x.ratio.toFixed(2)}:1`);
   }
   await shot(page, "shuttles-09-chinese");
+  checkClean(assert, page);
+  await page.context().close();
+});
+
+test("a long plan can be cancelled: the solve stops and nothing is published", async () => {
+  const page = await openPlanner({ as: "demo-dispatcher" });
+  await page.click("#tabbtn-shuttles");
+  await page.fill("#sh-date", DATE2);
+  await page.waitForFunction((d) => document.getElementById("sh-status").textContent.includes(d), DATE2);
+  await page.fill("#sh-day [name=limit]", "60");
+  const [presp] = await Promise.all([page.waitForResponse((x) => x.url().includes("/v1/shuttles/plan")), page.click("#sh-plan")]);
+  const jobID = (await presp.json()).id;
+  assert.ok(jobID, "the plan is a job of the solve queue");
+  await page.waitForSelector("#sh-cancel:not([hidden])");
+  await page.waitForFunction(() => !document.getElementById("sh-progress").hidden);
+  await page.waitForTimeout(700);
+  await shot(page, "shuttles-10-solving");
+  const t0 = Date.now();
+  const [del] = await Promise.all([page.waitForResponse((x) => x.request().method() === "DELETE" && x.url().includes("/v1/jobs/")), page.click("#sh-cancel")]);
+  assert.ok(del.status() < 300, "DELETE " + del.status());
+  await page.waitForFunction(() => document.getElementById("sh-cancel").hidden && !document.getElementById("sh-plan").disabled);
+  assert.ok(Date.now() - t0 < 10000, "cancelled well before the 60 s budget");
+  const job = (await api(page, "GET", "/v1/jobs/" + jobID)).data;
+  assert.equal(job.state, "cancelled", "the job is cancelled: " + JSON.stringify(job));
+  assert.deepEqual((await api(page, "GET", "/v1/shuttles/timetables/" + DATE2 + "/versions")).data.versions, [], "nothing published");
+  assert.equal(await page.locator("#sh-gantt .bar").count(), 0);
   checkClean(assert, page);
   await page.context().close();
 });
