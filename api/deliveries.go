@@ -831,7 +831,7 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		if err != nil || len(reqs) == 0 {
 			continue
 		}
-		_, err = dh.Queue.Submit(jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
+		_, err = dh.Queue.Submit(ctx, jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
 			Work: func(jctx context.Context, report func(any)) (any, error) {
 				res, err := dh.cut(jctx, date, cut, "cut-off", at, vrp.Options{Seed: 1, TimeLimit: limit, Workers: dh.solverThreads()})
 				if err != nil {

@@ -31,9 +31,9 @@ import (
 //     of its timetable. Body: {"date": "YYYY-MM-DD", "vans": [...shuttles.Van]
 //     | "van_count": n, "policy": {...shuttles.Policy, missing fields keep
 //     their defaults}, "cleaning_min": 15, "max_code_age_days": 7}. Without
-//     vans, van_count (default 8) vans of 6 seats and 1 wheelchair place
-//     start from the district's depot (else the designated hospital), shift
-//     06:00-21:00. Query: time_limit, seed, async as for /v1/optimize.
+//     vans, van_count (default 8) vans of 6 seats and 1 wheelchair place,
+//     plus one more on standby for urgent calls, start from the district's
+//     depot (else the designated hospital), shift 06:00-21:00. Query: time_limit, seed, async as for /v1/optimize.
 //   - GET /v1/shuttles/timetables/{date} (the latest version) and
 //     /versions/{n} answer the stored version again; ?format=json (default),
 //     csv, ics (iCalendar, ?van=), html (printable: ?van= a driver's list,
@@ -96,7 +96,7 @@ type planInput struct {
 // Default fleet of a plan without vans.
 const (
 	defaultVanCount = 8
-	maxVanCount     = shuttles.MaxVans
+	maxVanCount     = shuttles.MaxVans - 1 // and one on standby
 )
 
 func (sh *shuttleHandlers) solveParams(c *gin.Context) (time.Duration, uint64, error) {
@@ -1063,9 +1063,11 @@ func defaultVans(fs []zones.Facility, ru *shuttles.Rules, n int) []shuttles.Van 
 		}
 		start = f.Point
 	}
-	vans := make([]shuttles.Van, n)
+	// n vans in the plan and one more on standby for urgent calls (labour,
+	// an emergency after dialysis), so that an urgent call always has a van
+	vans := make([]shuttles.Van, n+1)
 	for i := range vans {
-		vans[i] = shuttles.Van{ID: uint64(i + 1), Start: start, Seats: shuttles.DefaultVanSeats, WheelchairPlaces: shuttles.DefaultVanWheelchair}
+		vans[i] = shuttles.Van{ID: uint64(i + 1), Start: start, Seats: shuttles.DefaultVanSeats, WheelchairPlaces: shuttles.DefaultVanWheelchair, Standby: i == n}
 	}
 	return vans
 }
