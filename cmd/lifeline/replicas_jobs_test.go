@@ -47,7 +47,7 @@ func replicaSchema(t *testing.T) (schema, token string) {
 	schema = "lifeline_rep_" + hex.EncodeToString(b[:])
 	st, err := postgis.Open(ctx, replicaDBURL(), postgis.WithSchema(schema))
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
 		if conn, err := pgx.Connect(ctx, replicaDBURL()); err == nil {
 			_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")

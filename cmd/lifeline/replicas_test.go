@@ -56,7 +56,7 @@ func pgSchema(t *testing.T) (string, string) {
 		t.Skip(msg + " (LIFELINE_REQUIRE_DB=1 makes this a failure)")
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, pgTestURL())
 		if err != nil {
