@@ -50,13 +50,6 @@ func (s State) Final() bool { return s == Done || s == Failed || s == Cancelled 
 // that any of them can run any job.
 type Worker func(ctx context.Context, args json.RawMessage, report func(progress any)) (result any, err error)
 
-// Work is the body of a job given as a closure (Spec.Work): it runs only in
-// the process that submitted it, so it cannot move to another replica, and
-// a stop of that process fails it (code "interrupted"). Registered Workers
-// with JSON arguments are the way for new kinds; Work is kept for kinds not
-// converted yet.
-type Work func(ctx context.Context, report func(progress any)) (result any, err error)
-
 // Spec describes a job to Submit.
 type Spec struct {
 	// Kind names the work ("optimize", "sites/plan"): the registered
@@ -67,12 +60,10 @@ type Spec struct {
 	Owner string
 	// Timeout bounds the work (0: no bound besides cancellation).
 	Timeout time.Duration
-	// Args is what the worker needs (the problem), kept as JSON with the
-	// job: it must hold everything, since another process may run it.
+	// Args is what the worker needs (the problem, or the ids of what it
+	// reads from the store), kept as JSON with the job: it must hold
+	// everything, since another process may run it.
 	Args any
-	// Work, when set, runs the job instead of the registered Worker, in
-	// this process only (the job is Pinned).
-	Work Work
 }
 
 // Failure is why a job failed, in the form the API shows and that
@@ -109,9 +100,7 @@ type Job struct {
 	Timeout time.Duration   `json:"timeout_ns,omitempty"`
 	// Attempt counts the runs started: more than 1 after the job was
 	// interrupted (its process stopped) and queued again.
-	Attempt int `json:"attempt,omitempty"`
-	// Pinned jobs run only in the process that took them (Spec.Work).
-	Pinned   bool            `json:"pinned,omitempty"`
+	Attempt  int             `json:"attempt,omitempty"`
 	Created  time.Time       `json:"created"`
 	Started  time.Time       `json:"started,omitzero"` // zero while queued
 	Ended    time.Time       `json:"ended,omitzero"`   // zero while live
