@@ -150,6 +150,22 @@ type Queue interface {
 	Forget(ctx context.Context, id string)
 	// Stats reports the running and waiting jobs and the jobs kept.
 	Stats() (running, waiting, table int)
+	// Counts reports this process's recoveries of interrupted jobs.
+	Counts() Counts
+}
+
+// Counts are the totals of a queue's recoveries in this process since it
+// started (what /metrics shows: each replica counts its own).
+type Counts struct {
+	// Rescued: jobs whose run was cut short (their process stopped, or
+	// stopped answering) that this process queued again.
+	Rescued int64
+	// GivenUp: jobs this process failed as interrupted, their processes
+	// having stopped during each of their runs.
+	GivenUp int64
+	// Returned: running jobs this process stopped at its shutdown and
+	// gave back to the queue, for a later start or another replica.
+	Returned int64
 }
 
 // Filter selects jobs for Store.ListJobs.

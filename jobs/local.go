@@ -74,6 +74,7 @@ type Local struct {
 	closed  bool
 	idle    sync.WaitGroup // running work goroutines
 	lastGC  time.Time      // last purge of the store
+	counts  Counts
 }
 
 type entry struct {
@@ -219,6 +220,7 @@ func (q *Local) run(e *entry) {
 		// Close stopped it: queued again (in the store) for the next start
 		// (a job that ended all the same keeps its end)
 		e.job.State, e.job.Started, e.job.Progress = Queued, time.Time{}, nil
+		q.counts.Returned++
 		final = true
 	default:
 		e.job.Ended = time.Now().UTC().Truncate(time.Microsecond)
@@ -374,6 +376,14 @@ func (q *Local) Stats() (running, waiting, table int) {
 	return q.running, len(q.waiting), len(q.byID)
 }
 
+// Counts implements Queue: Recover's jobs queued again and failed, and
+// the running jobs Close gave back to the store.
+func (q *Local) Counts() Counts {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.counts
+}
+
 // Recover loads the store's jobs (call it once, after the workers are
 // registered and before serving): final jobs within the retention can be
 // read again, and jobs that a stop interrupted (queued, or running when
@@ -418,6 +428,8 @@ func (q *Local) Recover(ctx context.Context) (requeued, failed int, err error) {
 		q.byID[j.ID] = e
 		q.order = append(q.order, j.ID)
 	}
+	q.counts.Rescued += int64(requeued)
+	q.counts.GivenUp += int64(failed)
 	for !q.closed && q.running < q.opts.Workers && len(q.waiting) > 0 {
 		next := q.waiting[0]
 		q.waiting = q.waiting[1:]

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,6 +54,8 @@ type River struct {
 	stopping bool
 	stop     chan struct{}
 	bg       sync.WaitGroup
+
+	rescued, givenUp, returned atomic.Int64 // Counts
 }
 
 // RiverOptions configure NewRiver. Zero fields take the defaults.
@@ -428,6 +431,7 @@ func (q *River) work(ctx context.Context, riverID int64, id string) error {
 		return err // River retries
 	}
 	if attempt > q.opts.MaxAttempts {
+		q.givenUp.Add(1)
 		q.finish(id, riverID, jobs.Failed, nil, interrupted(attempt-1))
 		return nil
 	}
@@ -473,6 +477,8 @@ func (q *River) execute(ctx context.Context, riverID int64, id, kind string, w j
 		if _, err := q.s.pool.Exec(context.Background(), `UPDATE jobs SET state = 'queued', started_at = NULL, progress = NULL, node = ''
 			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, riverID); err != nil {
 			q.opts.Logger.Error("jobs: cannot queue a stopped job again", "job", id, "err", err)
+		} else {
+			q.returned.Add(1)
 		}
 		return fmt.Errorf("jobs: replica %s stopped during the job", q.opts.Node)
 	case werr != nil:
@@ -596,7 +602,9 @@ func (q *River) maintain() {
 // beating, and fails the live jobs whose River job has ended without them
 // (River discarded it after its attempts).
 func (q *River) rescue(ctx context.Context) error {
+	var rescued, givenUp int64
 	err := pgx.BeginFunc(ctx, q.s.pool, func(tx pgx.Tx) error {
+		rescued, givenUp = 0, 0
 		rows, err := tx.Query(ctx, `SELECT id, attempt, node FROM jobs WHERE state = 'running'
 			AND heartbeat_at < now() - $1 * interval '1 microsecond' FOR UPDATE SKIP LOCKED`, q.opts.OrphanAfter.Microseconds())
 		if err != nil {
@@ -626,6 +634,7 @@ func (q *River) rescue(ctx context.Context) error {
 					return err
 				}
 				q.opts.Logger.Warn("jobs: a job's replica stopped; it had its runs", "job", o.id, "replica", o.node, "runs", o.attempt)
+				givenUp++
 				continue
 			}
 			if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL, progress = NULL, node = '' WHERE id = $1`, o.id); err != nil {
@@ -635,17 +644,29 @@ func (q *River) rescue(ctx context.Context) error {
 				return err
 			}
 			q.opts.Logger.Warn("jobs: a job's replica stopped answering; the job is queued again", "job", o.id, "replica", o.node, "runs", o.attempt)
+			rescued++
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	q.rescued.Add(rescued)
+	q.givenUp.Add(givenUp)
 	fail, _ := failureJSON(&jobs.Failure{Status: 503, Code: "interrupted", Message: "the queue gave up on this job after its replicas stopped during its runs; submit it again"})
-	_, err = q.s.pool.Exec(ctx, `UPDATE jobs j SET state = 'failed', failure = $1::jsonb, ended_at = now()
+	tag, err := q.s.pool.Exec(ctx, `UPDATE jobs j SET state = 'failed', failure = $1::jsonb, ended_at = now()
 		FROM river_job r WHERE r.id = j.river_id AND j.state IN ('queued', 'running')
 		AND r.state IN ('discarded', 'cancelled', 'completed') AND r.finalized_at < now() - interval '2 seconds'`, fail)
+	if err == nil {
+		q.givenUp.Add(tag.RowsAffected())
+	}
 	return err
+}
+
+// Counts implements jobs.Queue: the orphaned jobs this replica queued
+// again or failed, and the running jobs it gave back at its shutdown.
+func (q *River) Counts() jobs.Counts {
+	return jobs.Counts{Rescued: q.rescued.Load(), GivenUp: q.givenUp.Load(), Returned: q.returned.Load()}
 }
 
 // ----- stopping -----
