@@ -35,7 +35,7 @@ func cpuTime() time.Duration {
 
 // lookupAuthServers serves the demo district without the auth layer
 // (plain) and with it (guarded), and issues a viewer's token and session.
-func lookupAuthServers(b *testing.B) (plain, guarded *httptest.Server, token, session string) {
+func lookupAuthServers(b testing.TB) (plain, guarded *httptest.Server, token, session string) {
 	b.Helper()
 	ctx := context.Background()
 	st := memstore.New()
@@ -293,5 +293,46 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 		}
 		b.ReportMetric(median(slow), v.name+"-cost-%")
 		b.ReportMetric(median(cpuCost), v.name+"-cpu-cost-%")
+	}
+}
+
+// TestLookupAuthInstructions is the machine-independent form of the A/B:
+// run under valgrind's callgrind with the collection toggled on the
+// server's connection goroutines only (bench/http/auth_ir.sh), it sends
+// AB_REQUESTS look-ups over one keep-alive connection for the variant
+// AB_VARIANT (none, bearer or session). Instruction counts do not depend on
+// what else the machine runs, so the ratio of two variants is the cost of
+// authentication on the server side of the look-up path. Skipped unless
+// AB_VARIANT is set.
+func TestLookupAuthInstructions(t *testing.T) {
+	variant := os.Getenv("AB_VARIANT")
+	if variant == "" {
+		t.Skip("set AB_VARIANT=none|bearer|session and run under callgrind (bench/http/auth_ir.sh)")
+	}
+	n, _ := strconv.Atoi(os.Getenv("AB_REQUESTS"))
+	if n <= 0 {
+		n = 2000
+	}
+	plain, guarded, token, session := lookupAuthServers(t)
+	const path = "/v1/lookup?lon=104.07&lat=30.65&at=2026-11-23T08:00:00Z"
+	addr, hdr := plain.Listener.Addr().String(), ""
+	switch variant {
+	case "none":
+	case "bearer":
+		addr, hdr = guarded.Listener.Addr().String(), "Authorization: Bearer "+token+"\r\n"
+	case "session":
+		addr, hdr = guarded.Listener.Addr().String(), "Cookie: "+auth.SessionCookie+"="+session+"\r\n"
+	default:
+		t.Fatalf("AB_VARIANT %q: none, bearer or session", variant)
+	}
+	rc, err := dialRaw(addr, path, hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.conn.Close()
+	for i := 0; i < n; i++ {
+		if status, err := rc.do(); err != nil || status != 200 {
+			t.Fatalf("request %d: %d %v", i, status, err)
+		}
 	}
 }

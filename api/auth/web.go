@@ -13,11 +13,23 @@ import (
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// headers sets the browser hardening headers on every response.
+// APIContentSecurityPolicy is the policy of the JSON API's answers
+// (/v1/..., except the printable pages asked with format=html): nothing in
+// them may load or run anything, nor be framed (the short form OWASP
+// recommends for APIs: a fifth of the page policy's bytes to write on the
+// hot look-up path).
+const APIContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// headers sets the browser hardening headers on every response: the page
+// policy on pages and files, the API policy on JSON answers.
 func (a *Auth) headers(c *gin.Context) {
 	h := c.Writer.Header()
 	// canonical keys, shared read-only values: no allocation per request
-	h["Content-Security-Policy"] = hdrCSP
+	if strings.HasPrefix(c.Request.URL.Path, "/v1/") && !strings.Contains(c.Request.URL.RawQuery, "format=html") {
+		h["Content-Security-Policy"] = hdrAPICSP
+	} else {
+		h["Content-Security-Policy"] = hdrCSP
+	}
 	h["X-Frame-Options"] = hdrDeny
 	h["Referrer-Policy"] = hdrNoReferrer
 	h["X-Content-Type-Options"] = hdrNoSniff
@@ -26,6 +38,7 @@ func (a *Auth) headers(c *gin.Context) {
 
 var (
 	hdrCSP        = []string{ContentSecurityPolicy}
+	hdrAPICSP     = []string{APIContentSecurityPolicy}
 	hdrDeny       = []string{"DENY"}
 	hdrNoReferrer = []string{"no-referrer"}
 	hdrNoSniff    = []string{"nosniff"}

@@ -66,7 +66,7 @@ func pgSchema(t *testing.T) (schema, token string) {
 	_, _ = rand.Read(b[:])
 	schema = "lifeline_rep_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, testDBURL())
 		if err != nil {
