@@ -196,8 +196,8 @@ func startServer(t *testing.T, token string, env []string, args ...string) *serv
 	case err := <-s.done:
 		s.done <- err
 		t.Fatalf("lifeline serve stopped at start (%v):\n%s", err, s.logs.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("lifeline serve did not start within 90 s:\n%s", s.logs.String())
+	case <-time.After(120 * time.Second):
+		t.Fatalf("lifeline serve did not start within 120 s:\n%s", s.logs.String())
 	}
 	testTokens.Store(s.Base, token)
 	return s
