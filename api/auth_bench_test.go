@@ -296,34 +296,58 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 	}
 }
 
-// TestLookupAuthInstructions is the machine-independent form of the A/B:
-// run under valgrind's callgrind with the collection toggled on the
-// server's connection goroutines only (bench/http/auth_ir.sh), it sends
-// AB_REQUESTS look-ups over one keep-alive connection for the variant
-// AB_VARIANT (none, bearer or session). Instruction counts do not depend on
-// what else the machine runs, so the ratio of two variants is the cost of
-// authentication on the server side of the look-up path. Skipped unless
-// AB_VARIANT is set.
+// TestLookupAuthInstructions is the machine-independent form of the A/B
+// (bench/http/auth_ir.sh). With AB_SERVE=FILE it starts the two look-up
+// servers (without and with the auth layer), writes their addresses and a
+// bearer token and session to FILE, and serves until FILE.done exists: run
+// under valgrind's callgrind, the instructions it executes are the server's
+// alone. With AB_CLIENT=FILE it sends AB_REQUESTS look-ups over one
+// keep-alive connection for AB_VARIANT (none, bearer or session) to the
+// servers FILE names. Instruction counts do not depend on what else the
+// machine runs. Skipped unless AB_SERVE or AB_CLIENT is set.
 func TestLookupAuthInstructions(t *testing.T) {
-	variant := os.Getenv("AB_VARIANT")
-	if variant == "" {
-		t.Skip("set AB_VARIANT=none|bearer|session and run under callgrind (bench/http/auth_ir.sh)")
+	if f := os.Getenv("AB_SERVE"); f != "" {
+		plain, guarded, token, session := lookupAuthServers(t)
+		info := plain.Listener.Addr().String() + "\n" + guarded.Listener.Addr().String() + "\n" + token + "\n" + session + "\n"
+		if err := os.WriteFile(f+".tmp", []byte(info), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(f+".tmp", f); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(f + ".done"); err == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	f := os.Getenv("AB_CLIENT")
+	if f == "" {
+		t.Skip("set AB_SERVE=FILE (under callgrind) or AB_CLIENT=FILE with AB_VARIANT=none|bearer|session (bench/http/auth_ir.sh)")
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plainAddr, guardedAddr, token, session string
+	if _, err := fmt.Sscan(string(b), &plainAddr, &guardedAddr, &token, &session); err != nil {
+		t.Fatal(err)
 	}
 	n, _ := strconv.Atoi(os.Getenv("AB_REQUESTS"))
 	if n <= 0 {
 		n = 2000
 	}
-	plain, guarded, token, session := lookupAuthServers(t)
 	const path = "/v1/lookup?lon=104.07&lat=30.65&at=2026-11-23T08:00:00Z"
-	addr, hdr := plain.Listener.Addr().String(), ""
-	switch variant {
+	addr, hdr := plainAddr, ""
+	switch v := os.Getenv("AB_VARIANT"); v {
 	case "none":
 	case "bearer":
-		addr, hdr = guarded.Listener.Addr().String(), "Authorization: Bearer "+token+"\r\n"
+		addr, hdr = guardedAddr, "Authorization: Bearer "+token+"\r\n"
 	case "session":
-		addr, hdr = guarded.Listener.Addr().String(), "Cookie: "+auth.SessionCookie+"="+session+"\r\n"
+		addr, hdr = guardedAddr, "Cookie: "+auth.SessionCookie+"="+session+"\r\n"
 	default:
-		t.Fatalf("AB_VARIANT %q: none, bearer or session", variant)
+		t.Fatalf("AB_VARIANT %q: none, bearer or session", v)
 	}
 	rc, err := dialRaw(addr, path, hdr)
 	if err != nil {

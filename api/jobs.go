@@ -77,7 +77,12 @@ func (h *Handlers) getJob(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, viewOf(j))
+	v := viewOf(j)
+	if v.Result, err = h.resultOf(c, j); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
 }
 
 func (h *Handlers) cancelJob(c *gin.Context) {
@@ -120,25 +125,40 @@ func (h *Handlers) failure(kind string, err error) *jobs.Failure {
 	return &jobs.Failure{Status: e.Status, Code: e.Code, Message: e.Message, Details: e.Details}
 }
 
-// localWork wraps a closure job (jobs.Spec.Work) so that its errors go
-// through the error table like a registered worker's.
-func (h *Handlers) localWork(kind string, w jobs.Work) jobs.Work {
-	return func(ctx context.Context, report func(any)) (any, error) {
-		res, err := w(ctx, report)
-		if err != nil {
-			return nil, h.failure(kind, err)
-		}
-		return res, nil
+// resultView renders the answer of a job of one kind from what its worker
+// returned (see registerView).
+type resultView func(ctx context.Context, role accounts.Role, result json.RawMessage) (any, error)
+
+// registerView makes v the renderer of kind's results: a worker whose
+// answer holds personal data (a timetable names riders and their places)
+// returns only a reference to what it stored, so that the job's record
+// keeps none, and v renders the answer each time the job is read, masked
+// for the reader's role.
+func (h *Handlers) registerView(kind string, v resultView) {
+	if h.views == nil {
+		h.views = map[string]resultView{}
 	}
+	h.views[kind] = v
+}
+
+// resultOf is the answer of a job as its reader sees it: the result as
+// stored, or rendered by its kind's view.
+func (h *Handlers) resultOf(c *gin.Context, j jobs.Job) (json.RawMessage, error) {
+	v := h.views[j.Kind]
+	if v == nil || j.State != jobs.Done || len(j.Result) == 0 {
+		return j.Result, nil
+	}
+	out, err := v(c.Request.Context(), auth.RoleOf(c), j.Result)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
 }
 
 // runSolve submits a job of kind with its arguments (everything the
 // registered worker needs, as JSON) and a time budget: async (202 with the
 // job and a Location), or sync (200 with the result; the request's end
 // cancels the job). The job may run on any replica sharing the queue.
-// args may instead be the job's body as a closure (func(ctx, report)
-// (any, error)): such a job runs only on this replica (jobs.Spec.Work),
-// for kinds not yet registered as workers.
 func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, args any) {
 	async, err := queryBool(c, "async", false)
 	if err != nil {
@@ -146,14 +166,7 @@ func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, a
 		return
 	}
 	ctx := c.Request.Context()
-	spec := jobs.Spec{Kind: kind, Owner: ownerOf(c), Timeout: budget + 5*time.Second, Args: args}
-	switch w := args.(type) {
-	case jobs.Work:
-		spec.Args, spec.Work = nil, h.localWork(kind, w)
-	case func(context.Context, func(any)) (any, error):
-		spec.Args, spec.Work = nil, h.localWork(kind, w)
-	}
-	j, err := h.Queue.Submit(ctx, spec)
+	j, err := h.Queue.Submit(ctx, jobs.Spec{Kind: kind, Owner: ownerOf(c), Timeout: budget + 5*time.Second, Args: args})
 	if err != nil {
 		fail(c, err)
 		return
@@ -177,7 +190,12 @@ func (h *Handlers) runSolve(c *gin.Context, kind string, budget time.Duration, a
 	defer h.Queue.Forget(context.WithoutCancel(ctx), id)
 	switch j.State {
 	case jobs.Done:
-		c.Data(http.StatusOK, "application/json; charset=utf-8", j.Result)
+		res, err := h.resultOf(c, j)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "application/json; charset=utf-8", res)
 	case jobs.Cancelled:
 		fail(c, context.Canceled)
 	default:

@@ -64,7 +64,8 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	stopHooks []StopHook // told of drivers' stop reports (routelists_auth.go)
+	stopHooks []StopHook            // told of drivers' stop reports (routelists_auth.go)
+	views     map[string]resultView // job results rendered when read (jobs.go)
 }
 
 const (

@@ -50,13 +50,6 @@ func (s State) Final() bool { return s == Done || s == Failed || s == Cancelled 
 // that any of them can run any job.
 type Worker func(ctx context.Context, args json.RawMessage, report func(progress any)) (result any, err error)
 
-// Work is the body of a job given as a closure (Spec.Work): it runs only in
-// the process that submitted it, so it cannot move to another replica, and
-// a stop of that process fails it (code "interrupted"). Registered Workers
-// with JSON arguments are the way for new kinds; Work is kept for kinds not
-// converted yet.
-type Work func(ctx context.Context, report func(progress any)) (result any, err error)
-
 // Spec describes a job to Submit.
 type Spec struct {
 	// Kind names the work ("optimize", "sites/plan"): the registered
@@ -67,12 +60,10 @@ type Spec struct {
 	Owner string
 	// Timeout bounds the work (0: no bound besides cancellation).
 	Timeout time.Duration
-	// Args is what the worker needs (the problem), kept as JSON with the
-	// job: it must hold everything, since another process may run it.
+	// Args is what the worker needs (the problem, or the ids of what it
+	// reads from the store), kept as JSON with the job: it must hold
+	// everything, since another process may run it.
 	Args any
-	// Work, when set, runs the job instead of the registered Worker, in
-	// this process only (the job is Pinned).
-	Work Work
 }
 
 // Failure is why a job failed, in the form the API shows and that
@@ -109,9 +100,7 @@ type Job struct {
 	Timeout time.Duration   `json:"timeout_ns,omitempty"`
 	// Attempt counts the runs started: more than 1 after the job was
 	// interrupted (its process stopped) and queued again.
-	Attempt int `json:"attempt,omitempty"`
-	// Pinned jobs run only in the process that took them (Spec.Work).
-	Pinned   bool            `json:"pinned,omitempty"`
+	Attempt  int             `json:"attempt,omitempty"`
 	Created  time.Time       `json:"created"`
 	Started  time.Time       `json:"started,omitzero"` // zero while queued
 	Ended    time.Time       `json:"ended,omitzero"`   // zero while live
@@ -161,6 +150,22 @@ type Queue interface {
 	Forget(ctx context.Context, id string)
 	// Stats reports the running and waiting jobs and the jobs kept.
 	Stats() (running, waiting, table int)
+	// Counts reports this process's recoveries of interrupted jobs.
+	Counts() Counts
+}
+
+// Counts are the totals of a queue's recoveries in this process since it
+// started (what /metrics shows: each replica counts its own).
+type Counts struct {
+	// Rescued: jobs whose run was cut short (their process stopped, or
+	// stopped answering) that this process queued again.
+	Rescued int64
+	// GivenUp: jobs this process failed as interrupted, their processes
+	// having stopped during each of their runs.
+	GivenUp int64
+	// Returned: running jobs this process stopped at its shutdown and
+	// gave back to the queue, for a later start or another replica.
+	Returned int64
 }
 
 // Filter selects jobs for Store.ListJobs.

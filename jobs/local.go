@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,11 +74,11 @@ type Local struct {
 	closed  bool
 	idle    sync.WaitGroup // running work goroutines
 	lastGC  time.Time      // last purge of the store
+	counts  Counts
 }
 
 type entry struct {
 	job         Job
-	work        Work // Spec.Work (pinned jobs)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	deadline    time.Time
@@ -151,8 +150,8 @@ func (q *Local) Submit(ctx context.Context, s Spec) (Job, error) {
 		q.mu.Unlock()
 		return Job{}, &FullError{What: "job table", Limit: q.opts.MaxJobs, RetryAfter: q.retryAfter(now)}
 	}
-	e := &entry{job: Job{ID: NewID(), Kind: s.Kind, Owner: s.Owner, State: Queued, Created: now, Args: args, Timeout: s.Timeout,
-		Pinned: s.Work != nil}, work: s.Work, done: make(chan struct{}), q: q}
+	e := &entry{job: Job{ID: NewID(), Kind: s.Kind, Owner: s.Owner, State: Queued, Created: now, Args: args, Timeout: s.Timeout},
+		done: make(chan struct{}), q: q}
 	e.job.Normalize()
 	for q.byID[e.job.ID] != nil {
 		e.job.ID = NewID()
@@ -204,11 +203,6 @@ func (q *Local) run(e *entry) {
 	q.mu.Lock()
 	w := q.workers[e.job.Kind]
 	q.mu.Unlock()
-	if e.work != nil {
-		w = func(ctx context.Context, _ json.RawMessage, report func(any)) (any, error) {
-			return e.work(ctx, report)
-		}
-	}
 	res, err := safeRun(e, w)
 	e.cancel()
 	var raw []byte
@@ -222,9 +216,11 @@ func (q *Local) run(e *entry) {
 	final := false
 	switch {
 	case e.job.State.Final(): // cancelled meanwhile
-	case e.interrupted:
+	case e.interrupted && err != nil:
 		// Close stopped it: queued again (in the store) for the next start
+		// (a job that ended all the same keeps its end)
 		e.job.State, e.job.Started, e.job.Progress = Queued, time.Time{}, nil
+		q.counts.Returned++
 		final = true
 	default:
 		e.job.Ended = time.Now().UTC().Truncate(time.Microsecond)
@@ -270,15 +266,20 @@ func safeRun(e *entry, w Worker) (res any, err error) {
 	})
 }
 
-// Commit implements Committer for the job of e.
+// Commit implements Committer for the job of e. A job that Close stopped
+// does not commit either (ErrClosed): it runs again at the next start and
+// must not have published anything.
 func (e *entry) Commit(f func() error) error {
 	e.commitMu.Lock()
 	defer e.commitMu.Unlock()
 	e.q.mu.Lock()
-	st := e.job.State
+	st, stopped := e.job.State, e.interrupted
 	e.q.mu.Unlock()
 	if st == Cancelled {
 		return ErrCancelled
+	}
+	if stopped {
+		return ErrClosed
 	}
 	return f()
 }
@@ -375,6 +376,14 @@ func (q *Local) Stats() (running, waiting, table int) {
 	return q.running, len(q.waiting), len(q.byID)
 }
 
+// Counts implements Queue: Recover's jobs queued again and failed, and
+// the running jobs Close gave back to the store.
+func (q *Local) Counts() Counts {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.counts
+}
+
 // Recover loads the store's jobs (call it once, after the workers are
 // registered and before serving): final jobs within the retention can be
 // read again, and jobs that a stop interrupted (queued, or running when
@@ -403,13 +412,10 @@ func (q *Local) Recover(ctx context.Context) (requeued, failed int, err error) {
 				continue // DeleteJobs takes it out
 			}
 			e.markDone()
-		case j.Attempt >= q.opts.MaxAttempts || j.Pinned:
+		case j.Attempt >= q.opts.MaxAttempts:
 			e.job.State, e.job.Ended, e.job.Progress = Failed, now.UTC().Truncate(time.Microsecond), nil
 			e.job.Err = &Failure{Status: 503, Code: "interrupted", Message: fmt.Sprintf(
 				"the server stopped during each of this job's %d runs; submit it again", j.Attempt)}
-			if j.Pinned {
-				e.job.Err.Message = "the server stopped before this job ended; submit it again"
-			}
 			e.markDone()
 			persist = append(persist, e)
 			failed++
@@ -422,6 +428,8 @@ func (q *Local) Recover(ctx context.Context) (requeued, failed int, err error) {
 		q.byID[j.ID] = e
 		q.order = append(q.order, j.ID)
 	}
+	q.counts.Rescued += int64(requeued)
+	q.counts.GivenUp += int64(failed)
 	for !q.closed && q.running < q.opts.Workers && len(q.waiting) > 0 {
 		next := q.waiting[0]
 		q.waiting = q.waiting[1:]

@@ -124,6 +124,9 @@ func TestLocalRestart(t *testing.T) {
 	if _, err := q.Wait(ctx, waiting.ID); !errors.Is(err, jobs.ErrClosed) {
 		t.Fatalf("wait on a job left queued by close: %v", err)
 	}
+	if n := q.Counts(); n != (jobs.Counts{Returned: 1}) {
+		t.Fatalf("counts after close: %+v", n)
+	}
 	st.Close()
 
 	// second start: the hanging job runs again (attempt 2), the waiting one runs
@@ -131,8 +134,8 @@ func TestLocalRestart(t *testing.T) {
 	q.Register("quick", quick)
 	q.Register("hang", hang)
 	req, failed, err := q.Recover(ctx)
-	if err != nil || req != 2 || failed != 0 {
-		t.Fatalf("recover: %d re-queued, %d failed, %v", req, failed, err)
+	if err != nil || req != 2 || failed != 0 || q.Counts() != (jobs.Counts{Rescued: 2}) {
+		t.Fatalf("recover: %d re-queued, %d failed, %v (%+v)", req, failed, err, q.Counts())
 	}
 	if g, err := q.Get(ctx, done.ID); err != nil || g.State != jobs.Done || string(g.Result) != `{"n":1}` || g.Owner != "a" {
 		t.Fatalf("finished job after restart: %v %+v", err, g)
@@ -152,8 +155,8 @@ func TestLocalRestart(t *testing.T) {
 	q.Register("quick", quick)
 	q.Register("hang", hang)
 	req, failed, err = q.Recover(ctx)
-	if err != nil || failed != 1 {
-		t.Fatalf("recover: %d re-queued, %d failed, %v", req, failed, err)
+	if err != nil || failed != 1 || q.Counts().GivenUp != 1 {
+		t.Fatalf("recover: %d re-queued, %d failed, %v (%+v)", req, failed, err, q.Counts())
 	}
 	g := jobstest.Wait(t, q, running.ID)
 	if g.State != jobs.Failed || g.Err == nil || g.Err.Code != "interrupted" {

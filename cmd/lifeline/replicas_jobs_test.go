@@ -1,169 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
+	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"lifeline/accounts"
-	"lifeline/data/postgis"
 )
 
 // Replicas of issue 11 sharing jobs and route lists: real `lifeline serve`
-// processes on one PostGIS schema (--database-schema). The helpers
-// (replicaSchema, startReplica) are for any test that needs several
-// replicas.
-
-func replicaDBURL() string {
-	if u := os.Getenv("LIFELINE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// replicaSchema creates a fresh schema (dropped at cleanup) with every
-// migration applied (River's too) and an admin account, and returns the
-// schema and a token of that account. It skips without a database unless
-// LIFELINE_REQUIRE_DB=1.
-func replicaSchema(t *testing.T) (schema, token string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema = "lifeline_rep_" + hex.EncodeToString(b[:])
-	st, err := postgis.Open(ctx, replicaDBURL(), postgis.WithSchema(schema))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, replicaDBURL()); err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			conn.Close(ctx)
-		}
-	})
-	if err != nil {
-		msg := "PostGIS test database unavailable at " + replicaDBURL() + ": " + err.Error()
-		if os.Getenv("LIFELINE_REQUIRE_DB") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + " (LIFELINE_REQUIRE_DB=1 makes this a failure)")
-	}
-	defer st.Close()
-	a, err := st.CreateAccount(ctx, accounts.Account{Username: "e2e-admin", Role: accounts.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err = accounts.Issue(ctx, st, a.ID, accounts.KindToken, "tests", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return schema, token
-}
-
-var (
-	replicaBinOnce sync.Once
-	replicaBin     string
-	replicaBinErr  error
-)
-
-// replicaBinary builds cmd/lifeline once per test process.
-func replicaBinary(t *testing.T) string {
-	t.Helper()
-	replicaBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lifeline-replica-")
-		if err != nil {
-			replicaBinErr = err
-			return
-		}
-		replicaBin = filepath.Join(dir, "lifeline")
-		if out, err := exec.Command("go", "build", "-o", replicaBin, ".").CombinedOutput(); err != nil {
-			replicaBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if replicaBinErr != nil {
-		t.Fatal(replicaBinErr)
-	}
-	return replicaBin
-}
-
-// replica is a running `lifeline serve` process.
-type replica struct {
-	Base string
-	logs *lockedBuffer
-	cmd  *exec.Cmd
-	once sync.Once
-	done chan error
-}
-
-// Kill sends SIGKILL and waits for the process to end.
-func (r *replica) Kill() {
-	r.once.Do(func() {
-		_ = r.cmd.Process.Kill()
-		<-r.done
-	})
-}
-
-// startReplica runs `lifeline serve --database-url ... --database-schema
-// schema` on a loopback port (synthetic district, no demo data, one solve
-// worker) with env added, registers token for its URL, and returns it once
-// it serves; it is killed at cleanup.
-func startReplica(t *testing.T, schema, token string, env ...string) *replica {
-	t.Helper()
-	cmd := exec.Command(replicaBinary(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
-		"--database-url", replicaDBURL(), "--database-schema", schema, "--demo=false")
-	cmd.Env = append(os.Environ(), append([]string{"LIFELINE_DISTRICT=synthetic", "LIFELINE_LOG_LEVEL=warn", "LIFELINE_SOLVE_WORKERS=1"}, env...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &replica{logs: &lockedBuffer{}, cmd: cmd, done: make(chan error, 1)}
-	cmd.Stderr = r.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		r.Kill()
-		if t.Failed() {
-			t.Logf("replica %s log:\n%s", r.Base, r.logs.String())
-		}
-	})
-	found := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`serving on (http://\S+)`)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case r.Base = <-found:
-	case err := <-r.done:
-		r.done <- err
-		t.Fatalf("lifeline serve stopped at start (%v):\n%s", err, r.logs.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("lifeline serve did not start within 90 s:\n%s", r.logs.String())
-	}
-	testTokens.Store(r.Base, token)
-	return r
-}
+// processes on one PostGIS schema (helpers in replicas_test.go).
 
 // matrixProblem is a VROOM problem with its own matrix: n jobs on a ring
 // of n+1 places, 3 vehicles from place 0 (a search that uses its whole
@@ -208,24 +57,28 @@ func waitJob(t *testing.T, base, id, what string, d time.Duration, cond func(j m
 }
 
 // TestReplicasShareJobsAndRouteLists starts two `lifeline serve`
-// processes, A and B, on one PostGIS schema: a job submitted to A is
-// watched (progress) and cancelled on B; a route list made on A is served
-// by B and a driver's report on B is read on A; A is killed (SIGKILL) in
-// the middle of a solve and the job still ends, on B. Logs how long B took
-// to take over the job and to finish it.
+// processes, A and B, on one PostGIS schema holding the synthetic demo
+// district and riders: a job submitted to A is watched (progress) and
+// cancelled on B; a shuttle plan submitted to A (?async=true) runs on B
+// from the job's arguments, is watched on B, and its answer is the
+// timetable A serves, while the job's row keeps no rider's data; a route
+// list made on A is served by B and a driver's report on B is read on A; A
+// is killed (SIGKILL) in the middle of a solve and the job still ends, on
+// B. Logs how long B took to take over the job and to finish it.
 func TestReplicasShareJobsAndRouteLists(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two servers (-short)")
 	}
-	schema, token := replicaSchema(t)
-	replicaBinary(t) // build before the clock of the test starts
+	schema, token := pgSchema(t)
+	seedDemo(t, schema)
+	buildBinary(t) // build before the clock of the test starts
 	env := []string{"LIFELINE_JOB_ORPHAN_AFTER=3s"}
 	start := time.Now()
 	a := startReplica(t, schema, token, env...)
 	problem := matrixProblem(40)
 
 	// the job A will die under: A is the only replica, so it runs there
-	code, long := getJSON(t, "POST", a.Base+"/v1/optimize?async=true&time_limit=12s", problem)
+	code, long := getJSON(t, "POST", a.Base+"/v1/optimize?async=true&time_limit=20s", problem)
 	if code != 202 {
 		t.Fatalf("submit on A: %d %v", code, long)
 	}
@@ -245,11 +98,31 @@ func TestReplicasShareJobsAndRouteLists(t *testing.T) {
 		t.Fatalf("cancel on B: %d %v", code, c)
 	}
 	time.Sleep(300 * time.Millisecond)
-	for _, r := range []*replica{a, b} {
+	for _, r := range []*server{a, b} {
 		if code, g := getJSON(t, "GET", r.Base+"/v1/jobs/"+id1, ""); code != 200 || g["state"] != "cancelled" || g["result"] != nil {
 			t.Fatalf("cancelled job on %s: %d %v", r.Base, code, g)
 		}
 	}
+
+	// a shuttle plan submitted to A (busy: B runs it), watched on B; its
+	// answer is the version A serves
+	date := shuttleDate(time.Now())
+	code, sp := getJSON(t, "POST", a.Base+"/v1/shuttles/plan?async=true&time_limit=2s", fmt.Sprintf(`{"date":%q,"van_count":4,"max_code_age_days":0}`, date))
+	if code != 202 {
+		t.Fatalf("shuttle plan on A: %d %v", code, sp)
+	}
+	spID := sp["id"].(string)
+	waitJob(t, b.Base, spID, "shuttle plan runs (seen on B)", 20*time.Second, func(j map[string]any) bool { return j["state"] == "running" })
+	spDone, _ := waitJob(t, b.Base, spID, "shuttle plan ends (seen on B)", 60*time.Second, func(j map[string]any) bool {
+		return j["state"] != "queued" && j["state"] != "running"
+	})
+	res, _ := spDone["result"].(map[string]any)
+	code, onA := getJSON(t, "GET", a.Base+"/v1/shuttles/timetables/"+date, "")
+	if spDone["state"] != "done" || code != 200 || !reflect.DeepEqual(res, onA) || onA["version"] != 1.0 || onA["trips"].(float64) == 0 {
+		t.Fatalf("shuttle plan of %s: job %v; on A: %d version %v trips %v", date, spDone["state"], code, onA["version"], onA["trips"])
+	}
+	checkJobRow(t, schema, spID, b, riderNames(t, a.Base))
+	t.Logf("shuttle plan of %s submitted to A, run on B: %v trips, %v planned", date, onA["trips"], onA["planned"])
 
 	// a route list made on A is served by B; a report on B is read on A
 	code, plan := getJSON(t, "POST", a.Base+"/v1/optimize?time_limit=500ms", matrixProblem(6))
@@ -277,10 +150,65 @@ func TestReplicasShareJobsAndRouteLists(t *testing.T) {
 	_, took := waitJob(t, b.Base, longID, "B takes the job over", 15*time.Second, func(j map[string]any) bool {
 		return j["state"] == "running" && j["attempt"] == 2.0
 	})
-	done, _ := waitJob(t, b.Base, longID, "the job ends on B", 30*time.Second, func(j map[string]any) bool { return j["state"] != "running" })
+	done, _ := waitJob(t, b.Base, longID, "the job ends on B", 45*time.Second, func(j map[string]any) bool { return j["state"] != "running" })
 	if done["state"] != "done" || done["result"] == nil {
 		t.Fatalf("long job after A died: %v", done)
 	}
-	t.Logf("A killed mid-solve: B ran the job again %v after the kill (orphan-after 3 s), finished it %v after the kill (12 s solve); whole test %v",
+	t.Logf("A killed mid-solve: B ran the job again %v after the kill (orphan-after 3 s), finished it %v after the kill (20 s solve); whole test %v",
 		took.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond), time.Since(start).Round(time.Second))
+}
+
+// shuttleDate is the district's day of now, or the Monday after when it is
+// a Sunday (no dialysis sessions).
+func shuttleDate(now time.Time) string {
+	d := now.In(time.FixedZone("CST", 8*3600))
+	if d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(time.DateOnly)
+}
+
+// riderNames lists the riders' pseudonyms and boarding places (GET
+// /v1/riders as admin).
+func riderNames(t *testing.T, base string) []string {
+	t.Helper()
+	code, rs := getJSON(t, "GET", base+"/v1/riders?limit=1000", "")
+	if code != 200 {
+		t.Fatalf("riders: %d %v", code, rs)
+	}
+	var out []string
+	for _, r := range rs["riders"].([]any) {
+		r := r.(map[string]any)
+		out = append(out, r["pseudonym"].(string))
+	}
+	if len(out) == 0 {
+		t.Fatal("no riders in the registry")
+	}
+	return out
+}
+
+// checkJobRow reads job id's row: replica r ran it (the node name holds
+// its pid), and its arguments, progress and result name none of the riders.
+func checkJobRow(t *testing.T, schema, id string, r *server, names []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, testDBURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var node, row string
+	if err := conn.QueryRow(ctx, `SELECT node, concat_ws(' ', args::text, progress::text, result::text) FROM `+
+		pgx.Identifier{schema, "jobs"}.Sanitize()+` WHERE id = $1`, id).Scan(&node, &row); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(node, fmt.Sprintf("-%d-", r.cmd.Process.Pid)) {
+		t.Fatalf("job %s ran on %q, not on %s (pid %d)", id, node, r.Base, r.cmd.Process.Pid)
+	}
+	for _, n := range append(names, "pseudonym") {
+		if strings.Contains(row, n) {
+			t.Fatalf("job %s's row names %q: %s", id, n, row)
+		}
+	}
 }

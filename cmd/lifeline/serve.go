@@ -304,7 +304,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	reg := metrics.New()
-	reg.WatchQueue(queue.Stats)
+	reg.WatchQueue(queue)
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
 		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: reg}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {

@@ -18,7 +18,7 @@ var _ jobs.Store = (*Store)(nil)
 // works on the same rows; PutJob and the rest are what jobs.Local and the
 // conformance suite use.
 
-const jobCols = `id, kind, owner, state, args, timeout_ns, attempt, created_at, started_at, ended_at, progress, result, failure, pinned`
+const jobCols = `id, kind, owner, state, args, timeout_ns, attempt, created_at, started_at, ended_at, progress, result, failure`
 
 func scanJob(row pgx.Row) (jobs.Job, error) {
 	var j jobs.Job
@@ -27,7 +27,7 @@ func scanJob(row pgx.Row) (jobs.Job, error) {
 	var started, ended *time.Time
 	var args, progress, result, failure []byte
 	if err := row.Scan(&j.ID, &j.Kind, &j.Owner, &state, &args, &timeout, &j.Attempt, &j.Created, &started, &ended,
-		&progress, &result, &failure, &j.Pinned); err != nil {
+		&progress, &result, &failure); err != nil {
 		return jobs.Job{}, err
 	}
 	j.State, j.Timeout, j.Created = jobs.State(state), time.Duration(timeout), utc(j.Created)
@@ -103,11 +103,11 @@ func (s *Store) PutJob(ctx context.Context, j jobs.Job) error {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO jobs (`+jobCols+`)
-		VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, $10, $11::json, $12::json, $13::jsonb, $14)
+		VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9, $10, $11::json, $12::json, $13::jsonb)
 		ON CONFLICT (id) DO UPDATE SET kind = $2, owner = $3, state = $4, args = $5::json, timeout_ns = $6, attempt = $7,
-			created_at = $8, started_at = $9, ended_at = $10, progress = $11::json, result = $12::json, failure = $13::jsonb, pinned = $14`,
+			created_at = $8, started_at = $9, ended_at = $10, progress = $11::json, result = $12::json, failure = $13::jsonb`,
 		j.ID, j.Kind, j.Owner, string(j.State), jsonOrNil(j.Args), int64(j.Timeout), j.Attempt, j.Created, timeOrNil(j.Started),
-		timeOrNil(j.Ended), jsonOrNil(j.Progress), jsonOrNil(j.Result), fail, j.Pinned)
+		timeOrNil(j.Ended), jsonOrNil(j.Progress), jsonOrNil(j.Result), fail)
 	return jobErr(err, "put job "+j.ID)
 }
 

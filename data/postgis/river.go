@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,11 +55,7 @@ type River struct {
 	stop     chan struct{}
 	bg       sync.WaitGroup
 
-	// pinned jobs (Spec.Work): run here, outside River, Workers at a time
-	slots     chan struct{}
-	pinnedCtx context.Context
-	unpin     context.CancelFunc
-	pinnedWG  sync.WaitGroup
+	rescued, givenUp, returned atomic.Int64 // Counts
 }
 
 // RiverOptions configure NewRiver. Zero fields take the defaults.
@@ -162,9 +159,7 @@ func (retrySoon) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(
 // Open's migrations). Register the workers, then Start it.
 func (s *Store) NewRiver(o RiverOptions) (*River, error) {
 	o = o.withDefaults()
-	q := &River{s: s, opts: o, workers: map[string]jobs.Worker{}, local: map[string]*riverRun{}, stop: make(chan struct{}),
-		slots: make(chan struct{}, o.Workers)}
-	q.pinnedCtx, q.unpin = context.WithCancel(context.Background())
+	q := &River{s: s, opts: o, workers: map[string]jobs.Worker{}, local: map[string]*riverRun{}, stop: make(chan struct{})}
 	ws := river.NewWorkers()
 	if err := river.AddWorkerSafely(ws, &riverWorker{q: q}); err != nil {
 		return nil, err
@@ -264,12 +259,6 @@ func (q *River) Submit(ctx context.Context, s jobs.Spec) (jobs.Job, error) {
 				}
 			})}
 		}
-		if s.Work != nil {
-			j.Pinned = true
-			_, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, owner, state, args, timeout_ns, attempt, created_at, pinned, node, heartbeat_at)
-				VALUES ($1, $2, $3, 'queued', $4::json, $5, 0, $6, true, $7, now())`, j.ID, j.Kind, j.Owner, jsonOrNil(j.Args), int64(j.Timeout), j.Created, q.opts.Node)
-			return err
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, owner, state, args, timeout_ns, attempt, created_at)
 			VALUES ($1, $2, $3, 'queued', $4::json, $5, 0, $6)`, j.ID, j.Kind, j.Owner, jsonOrNil(j.Args), int64(j.Timeout), j.Created); err != nil {
 			return err
@@ -283,41 +272,7 @@ func (q *River) Submit(ctx context.Context, s jobs.Spec) (jobs.Job, error) {
 		}
 		return jobs.Job{}, fmt.Errorf("postgis: submit job: %w", err)
 	}
-	if s.Work != nil {
-		q.runPinned(j.ID, s.Kind, s.Work)
-	}
 	return j, nil
-}
-
-// runPinned runs a pinned job in this process once a slot is free; a
-// stop of the queue fails it (it cannot run elsewhere).
-func (q *River) runPinned(id, kind string, work jobs.Work) {
-	q.pinnedWG.Add(1)
-	go func() {
-		defer q.pinnedWG.Done()
-		select {
-		case q.slots <- struct{}{}:
-			defer func() { <-q.slots }()
-		case <-q.pinnedCtx.Done():
-			q.finishIf(id, nil, "queued", jobs.Failed, nil, interruptedPinned())
-			return
-		}
-		var timeout int64
-		err := q.s.pool.QueryRow(q.pinnedCtx, `UPDATE jobs SET state = 'running', started_at = now(), attempt = attempt + 1,
-			heartbeat_at = now() WHERE id = $1 AND state = 'queued' AND node = $2 RETURNING timeout_ns`, id, q.opts.Node).Scan(&timeout)
-		if err != nil {
-			if !errors.Is(err, pgx.ErrNoRows) {
-				q.finishIf(id, nil, "queued", jobs.Failed, nil, jobs.FailureOf(err))
-			}
-			return // cancelled while it waited
-		}
-		w := func(ctx context.Context, _ json.RawMessage, report func(any)) (any, error) { return work(ctx, report) }
-		_ = q.execute(q.pinnedCtx, nil, id, kind, w, nil, timeout)
-	}()
-}
-
-func interruptedPinned() *jobs.Failure {
-	return &jobs.Failure{Status: 503, Code: "interrupted", Message: "the replica running this job stopped before it ended; submit it again"}
 }
 
 // enqueueTx inserts a River job for our job id and points the row at it.
@@ -419,7 +374,8 @@ func (q *River) Stats() (running, waiting, table int) {
 type riverRun struct {
 	q        *River
 	id       string
-	riverID  *int64 // nil: a pinned job
+	riverID  int64
+	stop     context.Context // River's context of the work: ends when this replica stops
 	cancel   context.CancelFunc
 	done     chan struct{}
 	mu       sync.Mutex
@@ -428,14 +384,19 @@ type riverRun struct {
 
 // Commit implements jobs.Committer: f runs while the job's row is locked and
 // still running, so a Cancel (an UPDATE of the row) waits for f, and f
-// never runs after a cancel.
+// never runs after a cancel. Once this replica stops, f does not run
+// either (jobs.ErrClosed): the job goes back to the queue and runs again
+// elsewhere, and must not have published anything.
 func (r *riverRun) Commit(f func() error) error {
+	if r.stop.Err() != nil {
+		return jobs.ErrClosed
+	}
 	ctx := context.Background()
 	var ran bool
 	var ferr error
 	err := pgx.BeginFunc(ctx, r.q.s.pool, func(tx pgx.Tx) error {
 		var st string
-		err := tx.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 FOR UPDATE`, r.id, r.riverID).Scan(&st)
+		err := tx.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1 AND river_id = $2 FOR UPDATE`, r.id, r.riverID).Scan(&st)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && st != string(jobs.Running)) {
 			return nil
 		}
@@ -470,25 +431,26 @@ func (q *River) work(ctx context.Context, riverID int64, id string) error {
 		return err // River retries
 	}
 	if attempt > q.opts.MaxAttempts {
-		q.finish(id, &riverID, jobs.Failed, nil, interrupted(attempt-1))
+		q.givenUp.Add(1)
+		q.finish(id, riverID, jobs.Failed, nil, interrupted(attempt-1))
 		return nil
 	}
 	q.mu.Lock()
 	w := q.workers[kind]
 	q.mu.Unlock()
-	return q.execute(ctx, &riverID, id, kind, w, args, timeout)
+	return q.execute(ctx, riverID, id, kind, w, args, timeout)
 }
 
-// execute runs a claimed job (riverID nil: a pinned job) on ctx with its
-// timeout, heartbeat and progress, and records how it ended.
-func (q *River) execute(ctx context.Context, riverID *int64, id, kind string, w jobs.Worker, args json.RawMessage, timeout int64) error {
+// execute runs a claimed job on ctx with its timeout, heartbeat and
+// progress, and records how it ended.
+func (q *River) execute(ctx context.Context, riverID int64, id, kind string, w jobs.Worker, args json.RawMessage, timeout int64) error {
 	wctx, cancel := context.WithCancel(ctx)
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(time.Duration(timeout))
 		wctx, cancel = context.WithDeadline(ctx, deadline)
 	}
-	r := &riverRun{q: q, id: id, riverID: riverID, cancel: cancel, done: make(chan struct{})}
+	r := &riverRun{q: q, id: id, riverID: riverID, stop: ctx, cancel: cancel, done: make(chan struct{})}
 	wctx = jobs.WithCommitter(wctx, r)
 	q.mu.Lock()
 	q.local[id] = r
@@ -509,15 +471,14 @@ func (q *River) execute(ctx context.Context, riverID *int64, id, kind string, w 
 	stopping := q.stopping
 	q.mu.Unlock()
 	switch {
-	case ctx.Err() != nil && stopping && (deadline.IsZero() || time.Now().Before(deadline)):
-		if riverID == nil {
-			q.finish(id, nil, jobs.Failed, nil, interruptedPinned())
-			return nil
-		}
-		// this replica stops: give the job back, River runs it again elsewhere
+	case werr != nil && ctx.Err() != nil && stopping && (deadline.IsZero() || time.Now().Before(deadline)):
+		// this replica stops: give the job back, River runs it again
+		// elsewhere (a job that ended all the same keeps its end)
 		if _, err := q.s.pool.Exec(context.Background(), `UPDATE jobs SET state = 'queued', started_at = NULL, progress = NULL, node = ''
-			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, *riverID); err != nil {
+			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, riverID); err != nil {
 			q.opts.Logger.Error("jobs: cannot queue a stopped job again", "job", id, "err", err)
+		} else {
+			q.returned.Add(1)
 		}
 		return fmt.Errorf("jobs: replica %s stopped during the job", q.opts.Node)
 	case werr != nil:
@@ -551,16 +512,11 @@ func runWorker(ctx context.Context, kind string, w jobs.Worker, args json.RawMes
 }
 
 // finish writes a job's end, unless it was cancelled or taken over.
-func (q *River) finish(id string, riverID *int64, st jobs.State, result json.RawMessage, f *jobs.Failure) {
-	q.finishIf(id, riverID, "running", st, result, f)
-}
-
-// finishIf is finish for a job in state from.
-func (q *River) finishIf(id string, riverID *int64, from string, st jobs.State, result json.RawMessage, f *jobs.Failure) {
+func (q *River) finish(id string, riverID int64, st jobs.State, result json.RawMessage, f *jobs.Failure) {
 	fail, err := failureJSON(f)
 	if err == nil {
 		_, err = q.s.pool.Exec(context.Background(), `UPDATE jobs SET state = $3, result = $4::json, failure = $5::jsonb, ended_at = now()
-			WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 AND state = $6`, id, riverID, string(st), jsonOrNil(result), fail, from)
+			WHERE id = $1 AND river_id = $2 AND state = 'running'`, id, riverID, string(st), jsonOrNil(result), fail)
 	}
 	if err != nil {
 		q.opts.Logger.Error("jobs: cannot record the job's end", "job", id, "state", st, "err", err)
@@ -600,7 +556,7 @@ func (r *riverRun) beat(ctx context.Context) {
 		}
 		last = time.Now()
 		tag, err := r.q.s.pool.Exec(ctx, `UPDATE jobs SET heartbeat_at = now(), progress = coalesce($3::json, progress)
-			WHERE id = $1 AND river_id IS NOT DISTINCT FROM $2 AND state = 'running'`, r.id, r.riverID, jsonOrNil(p))
+			WHERE id = $1 AND river_id = $2 AND state = 'running'`, r.id, r.riverID, jsonOrNil(p))
 		if err != nil {
 			if ctx.Err() == nil {
 				o.Logger.Warn("jobs: heartbeat failed", "job", r.id, "err", err)
@@ -629,10 +585,6 @@ func (q *River) maintain() {
 		case <-tick.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		// pinned jobs waiting here for a slot are alive too
-		if _, err := q.s.pool.Exec(ctx, `UPDATE jobs SET heartbeat_at = now() WHERE node = $1 AND pinned AND state = 'queued'`, q.opts.Node); err != nil && ctx.Err() == nil {
-			q.opts.Logger.Warn("jobs: heartbeat of waiting jobs", "err", err)
-		}
 		if err := q.rescue(ctx); err != nil && ctx.Err() == nil {
 			q.opts.Logger.Warn("jobs: maintenance", "err", err)
 		}
@@ -650,13 +602,10 @@ func (q *River) maintain() {
 // beating, and fails the live jobs whose River job has ended without them
 // (River discarded it after its attempts).
 func (q *River) rescue(ctx context.Context) error {
+	var rescued, givenUp int64
 	err := pgx.BeginFunc(ctx, q.s.pool, func(tx pgx.Tx) error {
-		fail, _ := failureJSON(interruptedPinned())
-		if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'failed', failure = $2::jsonb, ended_at = now() WHERE pinned
-			AND state IN ('queued', 'running') AND heartbeat_at < now() - $1 * interval '1 microsecond'`, q.opts.OrphanAfter.Microseconds(), fail); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, attempt, node FROM jobs WHERE state = 'running' AND NOT pinned
+		rescued, givenUp = 0, 0
+		rows, err := tx.Query(ctx, `SELECT id, attempt, node FROM jobs WHERE state = 'running'
 			AND heartbeat_at < now() - $1 * interval '1 microsecond' FOR UPDATE SKIP LOCKED`, q.opts.OrphanAfter.Microseconds())
 		if err != nil {
 			return err
@@ -685,6 +634,7 @@ func (q *River) rescue(ctx context.Context) error {
 					return err
 				}
 				q.opts.Logger.Warn("jobs: a job's replica stopped; it had its runs", "job", o.id, "replica", o.node, "runs", o.attempt)
+				givenUp++
 				continue
 			}
 			if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'queued', started_at = NULL, progress = NULL, node = '' WHERE id = $1`, o.id); err != nil {
@@ -694,17 +644,29 @@ func (q *River) rescue(ctx context.Context) error {
 				return err
 			}
 			q.opts.Logger.Warn("jobs: a job's replica stopped answering; the job is queued again", "job", o.id, "replica", o.node, "runs", o.attempt)
+			rescued++
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	q.rescued.Add(rescued)
+	q.givenUp.Add(givenUp)
 	fail, _ := failureJSON(&jobs.Failure{Status: 503, Code: "interrupted", Message: "the queue gave up on this job after its replicas stopped during its runs; submit it again"})
-	_, err = q.s.pool.Exec(ctx, `UPDATE jobs j SET state = 'failed', failure = $1::jsonb, ended_at = now()
+	tag, err := q.s.pool.Exec(ctx, `UPDATE jobs j SET state = 'failed', failure = $1::jsonb, ended_at = now()
 		FROM river_job r WHERE r.id = j.river_id AND j.state IN ('queued', 'running')
 		AND r.state IN ('discarded', 'cancelled', 'completed') AND r.finalized_at < now() - interval '2 seconds'`, fail)
+	if err == nil {
+		q.givenUp.Add(tag.RowsAffected())
+	}
 	return err
+}
+
+// Counts implements jobs.Queue: the orphaned jobs this replica queued
+// again or failed, and the running jobs it gave back at its shutdown.
+func (q *River) Counts() jobs.Counts {
+	return jobs.Counts{Rescued: q.rescued.Load(), GivenUp: q.givenUp.Load(), Returned: q.returned.Load()}
 }
 
 // ----- stopping -----
@@ -722,20 +684,9 @@ func (q *River) Shutdown(ctx context.Context, grace time.Duration) error {
 	}
 	gctx, cancel := context.WithTimeout(ctx, grace)
 	err := q.client.Stop(gctx)
-	pinned := make(chan struct{})
-	go func() { q.pinnedWG.Wait(); close(pinned) }()
-	select {
-	case <-pinned:
-	case <-gctx.Done():
-	}
 	cancel()
-	q.unpin() // pinned jobs still running or waiting fail: they cannot move
 	if err != nil && ctx.Err() == nil {
 		err = q.client.StopAndCancel(ctx)
-	}
-	select {
-	case <-pinned:
-	case <-ctx.Done():
 	}
 	close(q.stop)
 	q.bg.Wait()

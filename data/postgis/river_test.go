@@ -147,6 +147,9 @@ func TestRiverShutdownRequeues(t *testing.T) {
 	if g, _ := a.Get(ctx, j.ID); g.State != jobs.Queued {
 		t.Fatalf("after A stopped: %s", g.State)
 	}
+	if n := a.Counts(); n != (jobs.Counts{Returned: 1}) {
+		t.Fatalf("A's counts: %+v", n)
+	}
 	testRiver(t, s, "b", RiverOptions{Workers: 1}, map[string]jobs.Worker{"solve": func(context.Context, json.RawMessage, func(any)) (any, error) {
 		return "done on b", nil
 	}}, true)
@@ -195,6 +198,9 @@ func TestRiverOrphanRescued(t *testing.T) {
 	g = jobstest.Wait(t, b, second)
 	if g.State != jobs.Failed || g.Err == nil || g.Err.Code != "interrupted" {
 		t.Fatalf("orphan out of runs: %+v", g)
+	}
+	if n := b.Counts(); n != (jobs.Counts{Rescued: 1, GivenUp: 1}) {
+		t.Fatalf("B's counts: %+v", n)
 	}
 }
 

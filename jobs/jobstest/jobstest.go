@@ -31,8 +31,10 @@ type Open func(t *testing.T, o jobs.Options) jobs.Queue
 //     readable while the job runs, the result after;
 //   - Wait honours its context, Forget drops final jobs only, and unknown
 //     ids are jobs.ErrNotFound;
-//   - a job given as a closure (Spec.Work) runs, is Pinned, reports
-//     progress, can be cancelled, and keeps its failure.
+//   - a queue that stops (Close) while a job works lets it commit nothing
+//     when its commit comes after the stop (the job runs again on a later
+//     start or another replica, or is cancelled), and does not run again a
+//     job whose commit was in progress at the stop.
 func Run(t *testing.T, open Open) {
 	tests := []struct {
 		name string
@@ -44,7 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"Failures", testFailures},
 		{"ArgsProgressResult", testProgress},
 		{"WaitForgetUnknown", testWaitForget},
-		{"PinnedWork", testPinned},
+		{"StopCommitsOnce", testStopCommitsOnce},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -383,43 +385,81 @@ func testWaitForget(t *testing.T, open Open) {
 	}
 }
 
-func testPinned(t *testing.T, open Open) {
+// closer is the stop both queues have.
+type closer interface {
+	Close(ctx context.Context) error
+}
+
+func testStopCommitsOnce(t *testing.T, open Open) {
 	ctx := context.Background()
-	q := open(t, jobs.Options{Workers: 1, QueueSize: 2})
-	j, err := q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(ctx context.Context, report func(any)) (any, error) {
-		report(1)
-		return []int{1, 2}, nil
-	}})
-	if err != nil {
-		t.Fatal(err)
+	// the stop comes before the commit: nothing is published
+	q := open(t, jobs.Options{Workers: 1})
+	c, ok := q.(closer)
+	if !ok {
+		t.Skip("the queue has no Close")
 	}
-	if g := Wait(t, q, j.ID); g.State != jobs.Done || string(g.Result) != `[1,2]` || !g.Pinned {
-		t.Fatalf("closure job: %+v", g)
-	}
-	started := make(chan struct{})
-	j, err = q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(ctx context.Context, report func(any)) (any, error) {
-		close(started)
+	var published, runs atomic.Int32
+	started := make(chan struct{}, 4)
+	q.Register("late", func(ctx context.Context, _ json.RawMessage, _ func(any)) (any, error) {
+		runs.Add(1)
+		started <- struct{}{}
 		<-ctx.Done()
-		return nil, ctx.Err()
-	}})
+		return "plan", jobs.Commit(ctx, func() error { published.Add(1); return nil })
+	})
+	j, err := q.Submit(ctx, jobs.Spec{Kind: "late"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-started:
 	case <-time.After(10 * time.Second):
-		t.Fatal("closure job did not start")
+		t.Fatal("job did not start")
 	}
-	if c, err := q.Cancel(ctx, j.ID); err != nil || c.State != jobs.Cancelled {
-		t.Fatalf("cancel a closure job: %v %+v", err, c)
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
-	j, err = q.Submit(ctx, jobs.Spec{Kind: "closure", Work: func(context.Context, func(any)) (any, error) {
-		return nil, &jobs.Failure{Status: 422, Code: "validation_failed", Message: "date: bad"}
-	}})
+	if g, err := q.Get(ctx, j.ID); err != nil || g.State == jobs.Done || published.Load() != 0 {
+		t.Fatalf("job stopped before its commit: %v %+v, %d commits", err, g, published.Load())
+	}
+
+	// the stop comes during the commit: the job ends, once
+	q = open(t, jobs.Options{Workers: 1})
+	c = q.(closer)
+	inCommit, release := make(chan struct{}), make(chan struct{})
+	published.Store(0)
+	q.Register("committing", func(ctx context.Context, _ json.RawMessage, _ func(any)) (any, error) {
+		runs.Add(1)
+		return "plan", jobs.Commit(ctx, func() error {
+			close(inCommit)
+			<-release
+			published.Add(1)
+			return nil
+		})
+	})
+	j, err = q.Submit(ctx, jobs.Spec{Kind: "committing"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := Wait(t, q, j.ID); g.State != jobs.Failed || g.Err == nil || g.Err.Code != "validation_failed" {
-		t.Fatalf("failing closure job: %+v", g)
+	select {
+	case <-inCommit:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no commit")
+	}
+	runs.Store(0)
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("close did not return")
+	}
+	g, err := q.Get(ctx, j.ID)
+	if err != nil || (g.State != jobs.Done && g.State != jobs.Cancelled) || published.Load() != 1 || runs.Load() != 0 {
+		t.Fatalf("job stopped during its commit: %v %+v, %d commits, %d runs after", err, g, published.Load(), runs.Load())
 	}
 }

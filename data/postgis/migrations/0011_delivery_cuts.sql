@@ -1,4 +1,4 @@
--- 0010: the scheduled cut-offs of medicine deliveries made, one row per
+-- 0011: the scheduled cut-offs of medicine deliveries made, one row per
 -- day and cut-off ("10:00"), so that replicas whose schedulers cut at the
 -- same moment make one set of batches: the second insert of a pair fails
 -- on the primary key and its transaction writes nothing. Cuts asked for
