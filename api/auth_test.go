@@ -88,7 +88,7 @@ func newAuthEnv(t *testing.T, cfg auth.Config) *authEnv {
 	cfg.Before = api.AuditLoaders(st)
 	h := api.New(api.Deps{Store: st, Logger: log, MaxBodyBytes: 1 << 20, Auth: auth.New(cfg),
 		Now:   func() time.Time { return testNow },
-		Extra: []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil)}})
+		Extra: []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil), api.DeliveryRoutes(nil, api.DeliveryOptions{})}})
 	e.engine = h.(*gin.Engine)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)

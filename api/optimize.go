@@ -57,6 +57,33 @@ type optimizeProgress struct {
 	Cost           float64 `json:"cost"`
 }
 
+// solveQuery reads the solve parameters common to /v1/optimize and
+// /v1/shuttles/plan: time_limit (a Go duration, default and maximum in
+// Limits) and seed (default 1).
+func (h *Handlers) solveQuery(c *gin.Context) (time.Duration, uint64, error) {
+	lim := h.Limits
+	limit := lim.DefaultOptimizeTime
+	if s, ok := c.GetQuery("time_limit"); ok {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", truncateQ(s)), map[string]any{"path": "query.time_limit"})
+		}
+		if d > lim.MaxOptimizeTime {
+			return 0, 0, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String())
+		}
+		limit = d
+	}
+	seed := uint64(1)
+	if s, ok := c.GetQuery("seed"); ok {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, 0, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", truncateQ(s)), map[string]any{"path": "query.seed"})
+		}
+		seed = v
+	}
+	return limit, seed, nil
+}
+
 // problemSize is what the handler reads of a VROOM document before the
 // solve, to bound it (the decoder checks the rest).
 type problemSize struct {
@@ -77,7 +104,6 @@ func (h *Handlers) solverThreads() int {
 
 func (oh *optimizeHandlers) optimize(c *gin.Context) {
 	lim := oh.Limits
-	limit := lim.DefaultOptimizeTime
 	iterations := 0
 	if s, ok := c.GetQuery("iterations"); ok {
 		v, err := strconv.Atoi(s)
@@ -86,28 +112,14 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 			return
 		}
 		iterations = v
-		limit = lim.MaxOptimizeTime
 	}
-	if s, ok := c.GetQuery("time_limit"); ok {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.time_limit: %q must be a positive duration such as 10s", s), map[string]any{"path": "query.time_limit"}))
-			return
-		}
-		if d > lim.MaxOptimizeTime {
-			fail(c, errLimit("query.time_limit", fmt.Sprintf("%s; at most %s", d, lim.MaxOptimizeTime), lim.MaxOptimizeTime.String()))
-			return
-		}
-		limit = d
+	limit, seed, err := oh.solveQuery(c)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	seed := uint64(1)
-	if s, ok := c.GetQuery("seed"); ok {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			fail(c, errBadRequest("bad_parameter", fmt.Sprintf("query.seed: %q must be a non-negative integer", s), map[string]any{"path": "query.seed"}))
-			return
-		}
-		seed = v
+	if _, given := c.GetQuery("time_limit"); iterations > 0 && !given {
+		limit = lim.MaxOptimizeTime // the iterations bound the solve
 	}
 	radius, err := oh.querySnapRadius(c)
 	if err != nil {
@@ -150,6 +162,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		return
 	}
 	loading := time.Since(t0)
+	owner := ownerOf(c)
 	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
 		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
 		// client going away, or by the time budget
@@ -214,8 +227,7 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		// route lists only for a job that is not cancelled (atomically
 		// with DELETE /v1/jobs/{id})
 		if err := jobs.Commit(ctx, func() error {
-			oh.lists.add(ctx, out, oh.zoneAt(), drivers)
-			return nil
+			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner, windowsOf(body))
 		}); err != nil {
 			return nil, err
 		}

@@ -152,7 +152,11 @@ func commonParams() gin.HandlerFunc {
 			c.Next() // the browser UI's files and the probes
 			return
 		}
-		if _, err := queryEnum(c, "format", "", "json", "geojson"); err != nil {
+		formats := []string{"json", "geojson"}
+		if hasPrefix(c.Request.URL.Path, "/v1/shuttles/timetables/") {
+			formats = []string{"json", "csv", "ics", "html"} // the published timetables' outputs
+		}
+		if _, err := queryEnum(c, "format", "", formats...); err != nil {
 			fail(c, err)
 			return
 		}

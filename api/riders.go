@@ -309,16 +309,18 @@ func (h *Handlers) importRiders(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type item struct {
-		Row       int    `json:"row"`
-		ID        int64  `json:"id"`
-		Pseudonym string `json:"pseudonym"`
-	}
-	out := make([]item, len(created))
+	out := make([]riderImported, len(created))
 	for i, r := range created {
-		out[i] = item{rows[i], r.ID, r.Pseudonym}
+		out[i] = riderImported{rows[i], r.ID, r.Pseudonym}
 	}
 	c.JSON(http.StatusCreated, gin.H{"imported": len(out), "riders": out})
+}
+
+// riderImported is one imported row in the answer of POST /v1/riders/import.
+type riderImported struct {
+	Row       int    `json:"row"`
+	ID        int64  `json:"id"`
+	Pseudonym string `json:"pseudonym"`
 }
 
 // checkImport checks decoded rows against the district and the stored

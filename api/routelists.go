@@ -2,59 +2,42 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
-	"math/big"
 	"os"
-	"path/filepath"
 	"slices"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
 
+	"lifeline/routelists"
 	"lifeline/routing/vrp/vroom"
+	"lifeline/zones"
 )
 
-// routeLists keeps what a driver's phone shows (web/static/driver.html):
-// one list per planned route, under a random 10-digit code that the
-// dispatcher hands to that driver. The code is the only key, so a driver
-// sees their own route and nothing else, and a list holds only what the
-// drive needs: the stops in order with the place, the planned arrival,
-// what to pick up or hand over, the dispatcher's description of the stop
-// and the zone the stop lies in when the plan was made. Lists are kept for
-// routeListRetention (a day's shifts and the next), at most maxRouteLists
-// (the oldest go first), in memory and, when the server has a data folder,
-// in a file rewritten after each plan, so that a restart loses no driver's
-// list.
-type routeLists struct {
-	mu    sync.Mutex
-	byID  map[string]*RouteList
-	order []string // creation order, for eviction
-	file  string
-	now   func() time.Time
-	log   *slog.Logger
-}
+// Route lists (package routelists) are what a driver's phone shows: one
+// list per planned route under a random 10-digit code. They live in the
+// store (Deps.RouteLists), so every replica serves every list and a restart
+// loses none; a list is served for routelists.Retention after it is made
+// and deleted after that.
 
-const (
-	maxRouteLists      = 2000
-	routeListRetention = 48 * time.Hour
-)
+// RouteList is the answer of GET /v1/route-lists/{id}.
+type RouteList = routelists.List
 
-// newRouteLists returns the registry, loading file when it exists (an
-// unreadable file is logged and set aside, never fatal).
-func newRouteLists(file string, now func() time.Time, log *slog.Logger) *routeLists {
-	rl := &routeLists{byID: map[string]*RouteList{}, file: file, now: now, log: log}
-	if file == "" {
-		return rl
-	}
+// ListStop is one stop of a RouteList.
+type ListStop = routelists.Stop
+
+// importRouteListFile loads the lists of an earlier version's JSON file
+// (rewritten whole after every plan) into the store once, then renames the
+// file to file + ".imported". Expired lists and codes already in the store
+// are skipped; an unreadable file is logged and set aside, never fatal.
+func importRouteListFile(ctx context.Context, st routelists.Store, file string, now time.Time, log *slog.Logger) {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return rl
+		return
 	}
 	var lists []*RouteList
 	if err == nil {
@@ -63,127 +46,88 @@ func newRouteLists(file string, now func() time.Time, log *slog.Logger) *routeLi
 	if err != nil {
 		log.Error("route lists: cannot read the saved lists; starting without them", "file", file, "err", err)
 		_ = os.Rename(file, file+".unreadable")
-		return rl
+		return
 	}
+	n := 0
 	for _, l := range lists {
-		if l != nil && l.ID != "" && rl.byID[l.ID] == nil {
-			rl.byID[l.ID] = l
-			rl.order = append(rl.order, l.ID)
-		}
-	}
-	rl.expire()
-	return rl
-}
-
-// expire drops lists past the retention or the count (the caller holds mu
-// or owns rl).
-func (rl *routeLists) expire() {
-	cut := rl.now().Add(-routeListRetention)
-	keep := rl.order[:0]
-	for _, id := range rl.order {
-		if rl.byID[id].CreatedAt.Before(cut) {
-			delete(rl.byID, id)
+		if l == nil || l.Expired(now) {
 			continue
 		}
-		keep = append(keep, id)
+		if _, err := st.GetRouteList(ctx, l.ID); err == nil {
+			continue
+		}
+		if err := st.CreateRouteLists(ctx, []RouteList{*l}); err != nil {
+			log.Error("route lists: cannot import a saved list", "file", file, "list", l.ID, "err", err)
+			return // keep the file for the next start
+		}
+		n++
 	}
-	rl.order = keep
-	for len(rl.order) > maxRouteLists {
-		delete(rl.byID, rl.order[0])
-		rl.order = rl.order[1:]
+	if err := os.Rename(file, file+".imported"); err != nil {
+		log.Warn("route lists: imported the saved lists but could not rename the file", "file", file, "err", err)
 	}
+	log.Info("route lists: imported the saved lists into the store", "file", file, "lists", n, "backup", file+".imported")
 }
 
-// save writes every list to rl.file atomically (temporary file, rename);
-// the caller holds mu.
-func (rl *routeLists) save() error {
-	if rl.file == "" {
+// addRouteLists makes one route list per route of out, stores them (new
+// codes on the rare clash) and writes each code into the route's RouteList
+// field. zoneAt names the strictest zone at a point ("" for none); it may
+// be nil. Lists past the retention are deleted on the way.
+// stepWindows are the time windows of a problem's steps by "type:id"
+// (job, pickup or delivery; VROOM numbers jobs and shipments' steps apart).
+type stepWindows map[string][][2]float64
+
+func stepKey(kind string, id uint64) string { return kind + ":" + strconv.FormatUint(id, 10) }
+
+// windowsOf reads the time windows of a VROOM problem's jobs and shipment
+// steps, for the drivers' lists; a document it cannot read gives none (the
+// solver's own decoding has the last word on what is valid).
+func windowsOf(body []byte) stepWindows {
+	type step struct {
+		ID          uint64       `json:"id"`
+		TimeWindows [][2]float64 `json:"time_windows"`
+	}
+	var doc struct {
+		Jobs      []step `json:"jobs"`
+		Shipments []struct {
+			Pickup   step `json:"pickup"`
+			Delivery step `json:"delivery"`
+		} `json:"shipments"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
 		return nil
 	}
-	lists := make([]*RouteList, 0, len(rl.order))
-	for _, id := range rl.order {
-		lists = append(lists, rl.byID[id])
-	}
-	data, err := json.Marshal(lists)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(rl.file), 0o755); err != nil {
-		return err
-	}
-	tmp := rl.file + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, rl.file)
-}
-
-// RouteList is the answer of GET /v1/route-lists/{id}. Times are seconds on
-// the problem's clock (seconds after midnight when the dispatcher used
-// them so); distances in metres.
-type RouteList struct {
-	ID                 string     `json:"id"`
-	Vehicle            uint64     `json:"vehicle"`
-	VehicleDescription string     `json:"vehicle_name,omitempty"`
-	CreatedAt          time.Time  `json:"created_at"`
-	DurationS          float64    `json:"duration_s"` // travel time
-	DistanceM          *float64   `json:"distance_m,omitempty"`
-	Stops              []ListStop `json:"stops"`
-	// Driver is the driver account the list is assigned to (the vehicle's
-	// "driver" in /v1/optimize); "" when none.
-	Driver string `json:"driver,omitempty"`
-	// ShareHash is the SHA-256 of the list's share-link token (kept in the
-	// file, never rendered).
-	ShareHash string `json:"share_hash,omitempty"`
-}
-
-// ListStop is one stop of a route list. Kind is start, job, pickup,
-// delivery or end; Items is what is loaded (positive) or handed over
-// (negative) there, per capacity dimension; Zone is the strictest zone in
-// force at the stop when the list was made ("" outside every zone).
-type ListStop struct {
-	Seq      int        `json:"seq"`
-	Kind     string     `json:"kind"`
-	ID       *uint64    `json:"id,omitempty"`
-	Name     string     `json:"name,omitempty"`
-	Point    *orb.Point `json:"point,omitempty"`
-	Arrival  float64    `json:"arrival"`
-	Service  float64    `json:"service_s"`
-	Waiting  float64    `json:"waiting_s,omitempty"`
-	Items    []int64    `json:"items,omitempty"`
-	Zone     string     `json:"zone,omitempty"`
-	Location int        `json:"location_index"`
-	// Status is the driver's report on the stop ("" until reported):
-	// done, failed or pending, with the time of the report.
-	Status   string     `json:"status,omitempty"`
-	StatusAt *time.Time `json:"status_at,omitempty"`
-}
-
-// newCode returns a random 10-digit code not in use (the caller holds mu).
-func (rl *routeLists) newCode() string {
-	limit := big.NewInt(9_000_000_000)
-	for {
-		n, err := rand.Int(rand.Reader, limit)
-		if err != nil {
-			panic(err) // crypto/rand does not fail on Linux
-		}
-		code := fmt.Sprintf("%010d", n.Int64()+1_000_000_000)
-		if _, taken := rl.byID[code]; !taken {
-			return code
+	w := stepWindows{}
+	for _, j := range doc.Jobs {
+		if len(j.TimeWindows) > 0 {
+			w[stepKey("job", j.ID)] = j.TimeWindows
 		}
 	}
+	for _, s := range doc.Shipments {
+		if len(s.Pickup.TimeWindows) > 0 {
+			w[stepKey("pickup", s.Pickup.ID)] = s.Pickup.TimeWindows
+		}
+		if len(s.Delivery.TimeWindows) > 0 {
+			w[stepKey("delivery", s.Delivery.ID)] = s.Delivery.TimeWindows
+		}
+	}
+	return w
 }
 
-// add makes one route list per route of out and writes each code into the
-// route's RouteList field. zoneAt names the strictest zone at a point ("" for
-// none); it may be nil.
-func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string) {
-	now := rl.now().UTC()
-	lists := make([]*RouteList, len(out.Routes))
+// addRouteLists makes one driver's list per route of out; windows (at most
+// one, optional) gives the stops' time windows.
+func (h *Handlers) addRouteLists(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, windows ...stepWindows) error {
+	return h.addRouteListsOf(ctx, out, zoneAt, drivers, owner, false, windows...)
+}
+
+// addRouteListsOf is addRouteLists; plain marks lists whose stop names
+// carry no personal data (shown unmasked to drivers).
+func (h *Handlers) addRouteListsOf(ctx context.Context, out *vroom.Output, zoneAt func(context.Context, orb.Point) string, drivers map[uint64]string, owner string, plain bool, windows ...stepWindows) error {
+	now := h.Now().UTC()
+	lists := make([]RouteList, len(out.Routes))
 	for i := range out.Routes {
 		r := &out.Routes[i]
-		l := &RouteList{Vehicle: r.Vehicle, VehicleDescription: r.Description, CreatedAt: now, DurationS: r.Duration,
-			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle]}
+		l := RouteList{Vehicle: r.Vehicle, VehicleDescription: r.Description, CreatedAt: now, DurationS: r.Duration,
+			DistanceM: r.Distance, Stops: make([]ListStop, 0, len(r.Steps)), Driver: drivers[r.Vehicle], Owner: owner, Plain: plain}
 		var prev []int64
 		for k, st := range r.Steps {
 			s := ListStop{Seq: k + 1, Kind: st.Type, ID: st.ID, Name: st.Description, Point: st.Location,
@@ -201,6 +145,9 @@ func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(co
 				s.Items = nil
 			}
 			prev = st.Load
+			if len(windows) > 0 && st.ID != nil {
+				s.TimeWindows = windows[0][stepKey(st.Type, *st.ID)]
+			}
 			if st.Location != nil && zoneAt != nil {
 				s.Zone = zoneAt(ctx, *st.Location)
 			}
@@ -208,18 +155,25 @@ func (rl *routeLists) add(ctx context.Context, out *vroom.Output, zoneAt func(co
 		}
 		lists[i] = l
 	}
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	for i, l := range lists {
-		l.ID = rl.newCode()
-		out.Routes[i].RouteList = l.ID
-		rl.byID[l.ID] = l
-		rl.order = append(rl.order, l.ID)
+	if _, err := h.RouteLists.ExpireRouteLists(ctx, now.Add(-routelists.Retention)); err != nil {
+		return err
 	}
-	rl.expire()
-	if err := rl.save(); err != nil {
-		rl.log.Error("route lists: cannot save; they are kept in memory only", "file", rl.file, "err", err)
+	var err error
+	for try := 0; try < 5; try++ {
+		for i := range lists {
+			lists[i].ID = routelists.NewCode()
+		}
+		if err = h.RouteLists.CreateRouteLists(ctx, lists); !errors.Is(err, zones.ErrConflict) {
+			break
+		}
 	}
+	if err != nil {
+		return err
+	}
+	for i := range lists {
+		out.Routes[i].RouteList = lists[i].ID
+	}
+	return nil
 }
 
 // zoneAt returns a function naming the strictest zone in force at a point

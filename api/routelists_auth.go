@@ -7,14 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"lifeline/accounts"
 	"lifeline/api/auth"
+	"lifeline/routelists"
+	"lifeline/zones"
 )
 
 // Who sees a route list: the driver account it is assigned to, dispatchers
@@ -35,8 +35,14 @@ func (h *Handlers) routeListRoutes(v1 gin.IRouter) {
 
 // StopStatus is the body of PUT /v1/route-lists/{code}/stops/{seq}/status.
 type StopStatus struct {
-	Status string `json:"status"` // done, failed or pending
+	Status string `json:"status"`           // arrived, done, failed or pending
+	Reason string `json:"reason,omitempty"` // why it failed
 }
+
+// StopHook is told of a driver's report on a stop before it is recorded
+// (medicine deliveries move their requests); an error refuses the report
+// (a retry from the phone then sends it again).
+type StopHook func(ctx context.Context, list string, seq int, status, reason, by string) error
 
 // setStopStatus records the driver's report on one stop of their list
 // (the assigned driver, dispatchers and admins).
@@ -52,34 +58,42 @@ func (h *Handlers) setStopStatus(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	switch req.Status {
-	case "done", "failed", "pending":
-	default:
-		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be done, failed or pending", req.Status)))
+	if !routelists.ValidStatus(req.Status) {
+		fail(c, errUnprocessable("status", fmt.Sprintf("%q must be arrived, done, failed or pending", req.Status)))
 		return
 	}
-	l, ok := h.lists.find(id)
-	if !ok || !mayRead(c, l) {
+	if len([]rune(req.Reason)) > routelists.MaxReason {
+		fail(c, errUnprocessable("reason", fmt.Sprintf("at most %d characters", routelists.MaxReason)))
+		return
+	}
+	l, ok, err := h.findList(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ok || !mayRead(c, &l) {
 		if h.Auth != nil {
 			h.Auth.GuessFailed(c, "route-list")
 		}
 		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q for you", id), Details: map[string]any{"path": "id"}})
 		return
 	}
-	h.lists.mu.Lock()
 	if seq > len(l.Stops) {
-		h.lists.mu.Unlock()
 		fail(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf("route list %s has %d stops", id, len(l.Stops)), Details: map[string]any{"path": "seq"}})
 		return
 	}
-	at := h.Now().UTC()
-	l.Stops[seq-1].Status, l.Stops[seq-1].StatusAt = req.Status, &at
-	if err := h.lists.save(); err != nil {
-		h.lists.log.Error("route lists: cannot save; they are kept in memory only", "file", h.lists.file, "err", err)
+	for _, hook := range h.stopHooks {
+		if err := hook(c.Request.Context(), id, seq, req.Status, req.Reason, ownerOf(c)); err != nil {
+			fail(c, err)
+			return
+		}
 	}
-	v := view(l, auth.RoleOf(c))
-	h.lists.mu.Unlock()
-	c.JSON(http.StatusOK, v)
+	l, err = h.RouteLists.SetStopStatus(c.Request.Context(), id, seq, req.Status, req.Reason, h.Now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view(&l, auth.RoleOf(c)))
 }
 
 // ShareTokenHeader carries a share-link token (the link itself puts it in
@@ -96,14 +110,13 @@ func mayRead(c *gin.Context, l *RouteList) bool {
 	return role == accounts.RoleDriver && id != nil && l.Driver != "" && l.Driver == id.Username
 }
 
-// view is what role may see of l: a copy without the share hash and with
-// stop descriptions masked for roles that may not see personal data. The
-// caller holds the lists' lock (stops change with status reports).
+// view is what role may see of l: a copy without the share hash and the
+// owner, with stop descriptions masked for roles that may not see personal
+// data.
 func view(l *RouteList, role accounts.Role) *RouteList {
-	v := *l
-	v.ShareHash = ""
-	v.Stops = slices.Clone(l.Stops)
-	if m := accounts.Masker(role); m.Hides() {
+	v := l.Clone()
+	v.ShareHash, v.Owner = "", ""
+	if m := accounts.Masker(role); m.Hides() && !l.Plain {
 		for i := range v.Stops {
 			v.Stops[i].Name = m.Text(v.Stops[i].Name)
 		}
@@ -111,14 +124,20 @@ func view(l *RouteList, role accounts.Role) *RouteList {
 	return &v
 }
 
-func (rl *routeLists) find(id string) (*RouteList, bool) {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	l, ok := rl.byID[id]
-	if ok && l.CreatedAt.Before(rl.now().Add(-routeListRetention)) {
-		ok = false
+// findList returns the list with that code unless it is past the
+// retention (ok false; err only for a store failure).
+func (h *Handlers) findList(c *gin.Context, id string) (RouteList, bool, error) {
+	if !routelists.ValidCode(id) {
+		return RouteList{}, false, nil
 	}
-	return l, ok
+	l, err := h.RouteLists.GetRouteList(c.Request.Context(), id)
+	if errors.Is(err, zones.ErrNotFound) {
+		return RouteList{}, false, nil
+	}
+	if err != nil {
+		return RouteList{}, false, err
+	}
+	return l, !l.Expired(h.Now()), nil
 }
 
 func (h *Handlers) getRouteList(c *gin.Context) {
@@ -126,8 +145,12 @@ func (h *Handlers) getRouteList(c *gin.Context) {
 		return
 	}
 	id := c.Param("id")
-	l, ok := h.lists.find(id)
-	if !ok || !mayRead(c, l) {
+	l, ok, err := h.findList(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ok || !mayRead(c, &l) {
 		if h.Auth != nil {
 			h.Auth.GuessFailed(c, "route-list")
 		}
@@ -135,24 +158,31 @@ func (h *Handlers) getRouteList(c *gin.Context) {
 			Details: map[string]any{"path": "id"}})
 		return
 	}
-	h.lists.mu.Lock()
-	v := view(l, auth.RoleOf(c))
-	h.lists.mu.Unlock()
-	c.JSON(http.StatusOK, v)
+	c.JSON(http.StatusOK, view(&l, auth.RoleOf(c)))
 }
 
 func (h *Handlers) listRouteLists(c *gin.Context) {
 	role := auth.RoleOf(c)
+	f := routelists.Filter{CreatedSince: h.Now().Add(-routelists.Retention)}
+	if role != accounts.RoleAdmin && role != accounts.RoleDispatcher {
+		id := auth.IdentityOf(c)
+		if role != accounts.RoleDriver || id == nil {
+			c.JSON(http.StatusOK, gin.H{"route_lists": []*RouteList{}})
+			return
+		}
+		f.Driver = id.Username
+	}
+	ls, err := h.RouteLists.ListRouteLists(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	out := []*RouteList{}
-	h.lists.mu.Lock()
-	cut := h.lists.now().Add(-routeListRetention)
-	for _, id := range h.lists.order {
-		l := h.lists.byID[id]
-		if !l.CreatedAt.Before(cut) && mayRead(c, l) {
-			out = append(out, view(l, role))
+	for i := range ls {
+		if mayRead(c, &ls[i]) {
+			out = append(out, view(&ls[i], role))
 		}
 	}
-	h.lists.mu.Unlock()
 	c.JSON(http.StatusOK, gin.H{"route_lists": out})
 }
 
@@ -163,16 +193,14 @@ func (h *Handlers) sharedRouteList(c *gin.Context) {
 	tok := c.GetHeader(ShareTokenHeader)
 	var found *RouteList
 	if tok != "" && len(tok) <= 100 {
-		hash := accounts.HashSecret(tok)
-		h.lists.mu.Lock()
-		cut := h.lists.now().Add(-routeListRetention)
-		for _, l := range h.lists.byID {
-			if l.ShareHash != "" && l.ShareHash == hash && !l.CreatedAt.Before(cut) {
-				found = view(l, accounts.RoleDriver)
-				break
-			}
+		l, err := h.RouteLists.GetRouteListByShare(c.Request.Context(), accounts.HashSecret(tok))
+		if err != nil && !errors.Is(err, zones.ErrNotFound) {
+			fail(c, err)
+			return
 		}
-		h.lists.mu.Unlock()
+		if err == nil && !l.Expired(h.Now()) {
+			found = view(&l, accounts.RoleDriver)
+		}
 	}
 	if found == nil {
 		if h.Auth != nil {
@@ -190,25 +218,20 @@ func (h *Handlers) sharedRouteList(c *gin.Context) {
 func (h *Handlers) shareRouteList(c *gin.Context) {
 	id := c.Param("id")
 	secret, hash := accounts.NewSecret()
-	h.lists.mu.Lock()
-	l, ok := h.lists.byID[id]
-	var exp time.Time
-	if ok {
-		exp = l.CreatedAt.Add(routeListRetention)
-		ok = exp.After(h.lists.now())
-	}
-	if ok {
-		l.ShareHash = hash
-		if err := h.lists.save(); err != nil {
-			h.lists.log.Error("route lists: cannot save; they are kept in memory only", "file", h.lists.file, "err", err)
+	_, ok, err := h.findList(c, id)
+	if err == nil && ok {
+		var l RouteList
+		l, err = h.RouteLists.SetShareHash(c.Request.Context(), id, hash)
+		if err == nil {
+			c.JSON(http.StatusCreated, gin.H{"id": id, "token": secret, "url": "/driver.html#share=" + secret, "expires_at": l.CreatedAt.Add(routelists.Retention)})
+			return
 		}
 	}
-	h.lists.mu.Unlock()
-	if !ok {
-		c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q", id), Details: map[string]any{"path": "id"}})
+	if err != nil && !errors.Is(err, zones.ErrNotFound) {
+		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": id, "token": secret, "url": "/driver.html#share=" + secret, "expires_at": exp})
+	c.JSON(http.StatusNotFound, &Error{Code: "not_found", Message: fmt.Sprintf("no route list %q", id), Details: map[string]any{"path": "id"}})
 }
 
 // extractDrivers takes lifeline's "driver" extension out of the vehicles of

@@ -16,6 +16,7 @@ import (
 	"lifeline/api/auth"
 	"lifeline/internal/metrics"
 	"lifeline/jobs"
+	"lifeline/routelists"
 	"lifeline/zones"
 )
 
@@ -38,9 +39,12 @@ type Deps struct {
 	Extra []func(r gin.IRouter, h *Handlers)
 	// Root registers routes outside /v1 (the public basemap tiles).
 	Root []func(r gin.IRouter, h *Handlers)
-	// RouteListFile, when set, keeps the drivers' route lists across
-	// restarts (a JSON file, mode 0600, rewritten after each plan); empty
-	// keeps them in memory only.
+	// RouteLists keeps the drivers' route lists; nil uses Store when it
+	// implements routelists.Store (both stores do), else New panics.
+	RouteLists routelists.Store
+	// RouteListFile names the JSON file where an earlier version kept the
+	// route lists: when it exists, New imports its lists into RouteLists
+	// once and renames it to RouteListFile + ".imported".
 	RouteListFile string
 	// Metrics, when set, records every request (route pattern, method,
 	// status, latency) and is served at GET /metrics.
@@ -60,7 +64,7 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	lists *routeLists
+	stopHooks []StopHook // told of drivers' stop reports (routelists_auth.go)
 }
 
 const (
@@ -100,7 +104,17 @@ func New(d Deps) http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, &Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 	})
-	h := &Handlers{Deps: d, lists: newRouteLists(d.RouteListFile, d.Now, d.Logger)}
+	if d.RouteLists == nil {
+		rl, ok := d.Store.(routelists.Store)
+		if !ok {
+			panic("api: Deps.RouteLists is nil and the store keeps no route lists")
+		}
+		d.RouteLists = rl
+	}
+	if d.RouteListFile != "" {
+		importRouteListFile(context.Background(), d.RouteLists, d.RouteListFile, d.Now(), d.Logger)
+	}
+	h := &Handlers{Deps: d}
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", h.ready)
 	if d.Metrics != nil {
@@ -122,6 +136,7 @@ func New(d Deps) http.Handler {
 	for _, f := range d.Root {
 		f(r, h)
 	}
+	serveOpenAPI(r, d.Logger)
 	return r
 }
 

@@ -10,8 +10,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"lifeline/data/demo"
 	"lifeline/data/memstore"
 	"lifeline/jobs"
+	"lifeline/routelists"
 	"lifeline/routing/graph"
 	"lifeline/routing/network"
 	"lifeline/routing/osm"
@@ -52,7 +51,7 @@ func demoNets(t *testing.T) (car, foot *network.Network) {
 type svc struct {
 	srv   *httptest.Server
 	queue *jobs.Local
-	lists string // route list file
+	store *memstore.Store
 }
 
 // newService serves the demo district with every endpoint, the given
@@ -70,15 +69,16 @@ func newService(t *testing.T, lim api.Limits, foot bool) *svc {
 	l := lim.WithDefaults()
 	q := jobs.NewLocal(jobs.Options{Workers: l.SolveWorkers, QueueSize: l.SolveQueue, MaxJobs: l.MaxJobs})
 	t.Cleanup(func() { _ = q.Close(context.Background()) })
-	s := &svc{queue: q, lists: filepath.Join(t.TempDir(), "route-lists.json")}
+	s := &svc{queue: q, store: st}
 	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<html></html>")
 	})
 	s.srv = httptest.NewServer(api.New(api.Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim, Queue: q,
-		RouteListFile: s.lists, Static: static,
-		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car)}}))
+		Static: static,
+		Extra: []func(r gin.IRouter, h *api.Handlers){api.RoadRoutes(car, fn), api.OptimizeRoutes(car), api.SitesRoutes(nil), api.ShuttleRoutes(car),
+			api.DeliveryRoutes(car, api.DeliveryOptions{})}}))
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -192,11 +192,8 @@ func TestCancelStopsWorkAndStaysCancelled(t *testing.T) {
 	if j["state"] != "cancelled" || j["result"] != nil {
 		t.Fatalf("after the solver stopped: %v", j)
 	}
-	if _, err := os.Stat(s.lists); err == nil {
-		data, _ := os.ReadFile(s.lists)
-		if len(data) > 2 {
-			t.Fatalf("route lists written for a cancelled job: %s", data)
-		}
+	if ls, err := s.store.ListRouteLists(context.Background(), routelists.Filter{}); err != nil || len(ls) > 0 {
+		t.Fatalf("route lists written for a cancelled job: %d %v", len(ls), err)
 	}
 	// cancelling again, or a job that never existed
 	if code, j := do(t, s.srv, "DELETE", "/v1/jobs/"+id, ""); code != 200 || j["state"] != "cancelled" {
@@ -366,6 +363,12 @@ func TestOptimizeUnsnappedJob(t *testing.T) {
 // them) and checks the status and the error's shape: code, message, and
 // details an object naming the offending element. A route added without a
 // row here fails the test.
+const (
+	deliveryJSON = `{"idempotency_key":"ec-1","compound_id":1,"building":"3","flat":"201","name":"Test Person","phone":"+86 100 0000 0001","items":[{"name":"Aspirin","quantity":1}]}`
+	deliveryCSV  = "idempotency_key,compound_id,building,flat,name,phone,items\nk1,1,3,201,A B,+86 100 0000 0001,Aspirin x 1\n"
+	deliveryVans = `{"vans":[{"id":1,"name":"v","depot":[104.06,30.64],"boxes":10,"volume_l":100,"shift_start":"08:00","shift_end":"18:00"}]}`
+)
+
 func TestErrorContractEveryRoute(t *testing.T) {
 	s := newService(t, api.Limits{}, true)
 	zone := `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[104.0,30.0],[104.1,30.0],[104.1,30.1],[104.0,30.1],[104.0,30.0]]]},"properties":{"kind":"prevention","name":"z","effective_from":"2026-11-20T00:00:00Z","reason":"t"}}`
@@ -393,6 +396,7 @@ func TestErrorContractEveryRoute(t *testing.T) {
 	}{
 		{"GET", "/healthz", "", nil},
 		{"GET", "/readyz", "", nil},
+		{"GET", "/openapi.json", "", nil},
 		{"GET", "/v1/zones", "", []bad{{query: "limit=1_04", status: 400, path: "query.limit"}, {query: "kind=castle", status: 400, path: "query.kind"}}},
 		{"GET", "/v1/zones/export", "", []bad{{query: "bbox=0x1p6,30,105,31", status: 400, path: "query.bbox"}}},
 		{"GET", "/v1/zones/" + zid, "", nil},
@@ -452,7 +456,43 @@ func TestErrorContractEveryRoute(t *testing.T) {
 		{"POST", "/v1/shuttles/plan", `{"date":"2026-11-30","van_count":2}`, []bad{{query: "time_limit=soon", status: 400, path: "query.time_limit"},
 			{body: `{"date":"Monday"}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","van_count":"two"}`, status: 400, path: "van_count"},
 			{body: `{"date":"2026-11-30","vans":[{"id":1,"start":[104.07,30.65],"seats":0}]}`, status: 422, path: "vans[0].seats"}}},
+		{"GET", "/v1/shuttles/appointments", "", []bad{{query: "date=Monday", status: 400, path: "query.date"}, {query: "rider_id=-1", status: 400, path: "query.rider_id"}}},
+		{"POST", "/v1/shuttles/appointments", `{"rider_id":1,"date":"2026-11-30","kind":"prenatal","start":"09:00","duration_min":45}`,
+			[]bad{{body: `{"rider_id":1,"date":"2026-11-30","kind":"prenatal","start":"25:00","duration_min":45}`, status: 422, path: "start"},
+				{body: `{"rider_id":1,"date":"2026-11-30","kind":"dialysis","start":"09:00","duration_min":45}`, status: 422, path: "kind"},
+				{body: `{"rider_id":999,"date":"2026-11-30","kind":"other","start":"09:00","duration_min":45}`, status: 422, path: "rider_id"}}},
+		{"DELETE", "/v1/shuttles/appointments/1", "", []bad{}},
+		{"DELETE", "/v1/shuttles/appointments/x", "", []bad{{status: 400, path: "id"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30", "", []bad{{query: "van=x", status: 400, path: "query.van"}, {query: "format=pdf", status: 400, path: "query.format"}}},
+		{"GET", "/v1/shuttles/timetables/Monday", "", []bad{{status: 400, path: "date"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions", "", nil},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions/1", "", []bad{{query: "rider=0x1", status: 400, path: "query.rider"}}},
+		{"GET", "/v1/shuttles/timetables/2026-11-30/versions/zero", "", []bad{{status: 400, path: "n"}}},
+		{"POST", "/v1/shuttles/timetables/2026-11-30/changes", `{"at":"09:00","changes":[{"kind":"van_out","van":1}]}`,
+			[]bad{{body: `{"at":"09:00","changes":[]}`, status: 422, path: "changes"}, {body: `{"at":"24:00","changes":[{"kind":"van_out","van":1}]}`, status: 422, path: "at"},
+				{body: `{"at":"09:00","changes":[{"kind":"van_out","van":"one"}]}`, status: 400, path: "changes.van"},
+				{query: "time_limit=soon", status: 400, path: "query.time_limit"}}},
+		{"POST", "/v1/shuttles/urgent", `{"date":"2026-11-30","rider_id":1,"at":"09:00"}`,
+			[]bad{{body: `{"date":"Monday","rider_id":1}`, status: 422, path: "date"}, {body: `{"date":"2026-11-30","rider_id":1,"at":"9h"}`, status: 422, path: "at"},
+				{body: `{"date":"2026-11-30","rider_id":1,"at":"09:00","category":"dialysis"}`, status: 422, path: "category"}}},
 		{"DELETE", "/v1/jobs/x", "", nil},
+		{"POST", "/v1/deliveries/requests", deliveryJSON, []bad{{body: strings.Replace(deliveryJSON, `"quantity":1`, `"quantity":-2`, 1), status: 422, path: "items[0].quantity"},
+			{body: strings.Replace(deliveryJSON, `"compound_id":1`, `"compound_id":9999`, 1), status: 422, path: "compound_id"},
+			{body: strings.Replace(deliveryJSON, `"quantity":1`, `"quantity":"one"`, 1), status: 400, path: "items.quantity"}}},
+		{"GET", "/v1/deliveries/requests", "", []bad{{query: "date=soon", status: 400, path: "query.date"}, {query: "state=lost", status: 400, path: "query.state"},
+			{query: "supply_point_id=x", status: 400, path: "query.supply_point_id"}}},
+		{"POST", "/v1/deliveries/requests/import", deliveryCSV, []bad{{body: deliveryCSV + "k9,1,3,201,A B,+86 100 0000 0009,Aspirin x -1\n", status: 422, path: "rows[3].items"},
+			{query: "date=soon", body: deliveryCSV, status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/requests/1", "", nil},
+		{"POST", "/v1/deliveries/requests/1/state", `{"state":"failed","reason":"moved"}`, []bad{{body: `{"state":"lost"}`, status: 422, path: "state"}}},
+		{"POST", "/v1/deliveries/batches", `{"date":"2099-01-01"}`, []bad{{query: "time_limit=soon", status: 400, path: "query.time_limit"},
+			{body: `{"date":"Monday"}`, status: 422, path: "date"}}},
+		{"GET", "/v1/deliveries/batches", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/vans", "", nil},
+		{"PUT", "/v1/deliveries/vans", deliveryVans, []bad{{body: strings.Replace(deliveryVans, `"boxes":10`, `"boxes":0`, 1), status: 422, path: "vans[0].boxes"}}},
+		{"GET", "/v1/deliveries/routes", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/supply-points/1/handover", "", []bad{{query: "date=soon", status: 400, path: "query.date"}}},
+		{"GET", "/v1/deliveries/reconciliation", "", []bad{{query: "date=2026-02-30", status: 400, path: "query.date"}}},
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"lifeline/routing/shuttles"
 	"lifeline/zones"
 )
 
@@ -331,7 +333,52 @@ func (h *Handlers) zonePopulation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"zone_id": z.ID, "kind": z.Kind, "name": z.Name, "estimate": zones.EstimatePopulation(z.Geometry, cs)})
+	est := zones.EstimatePopulation(z.Geometry, cs)
+	key, err := h.keyPopulation(ctx, est)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"zone_id": z.ID, "kind": z.Kind, "name": z.Name, "estimate": est, "key_population": key})
+}
+
+// keyPopulationShare is how much of a compound must lie in a zone for its
+// registered riders to count as the zone's.
+const keyPopulationShare = 0.5
+
+// keyPopulation counts the registry's riders (not archived) whose home
+// compound lies at least half inside the zone, by category: counts only,
+// no personal data, so every role that sees the map may read it. Nil when
+// the store keeps no registry.
+func (h *Handlers) keyPopulation(ctx context.Context, est zones.PopulationEstimate) (map[string]int, error) {
+	st, ok := h.Store.(shuttles.RiderStore)
+	if !ok {
+		return nil, nil
+	}
+	in := map[int64]bool{}
+	for _, s := range est.Compounds {
+		if s.Fraction >= keyPopulationShare {
+			in[s.ID] = true
+		}
+	}
+	out := map[string]int{"total": 0}
+	for _, cat := range shuttles.Categories {
+		out[string(cat)] = 0
+	}
+	if len(in) == 0 {
+		return out, nil
+	}
+	rs, err := st.ListRiders(ctx, shuttles.RiderFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if in[rs[i].CompoundID] {
+			out[string(rs[i].Category)]++
+			out["total"]++
+		}
+	}
+	return out, nil
 }
 
 // lookupResult is the answer for one point.

@@ -7,5 +7,5 @@ fuzz-auth: ## fuzz the auth decoders (sign-in and account bodies, the optimiser'
 
 BENCH_TARGETS += bench-auth
 .PHONY: bench-auth
-bench-auth: ## look-ups through HTTP with and without auth, interleaved A/B (run on a quiet machine)
+bench-auth: ## look-ups through HTTP with and without auth: interleaved A/B phases, median of 5 runs (RUNS=, ROUNDS=, PHASE=, CONNS=)
 	bash bench/http/auth_ab.sh

@@ -147,10 +147,13 @@ const SessionCookie = "lifeline_session"
 type Error struct {
 	Code    string         `json:"code"`
 	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
+	Details map[string]any `json:"details"` // always an object
 }
 
 func abort(c *gin.Context, status int, code, msg string, details map[string]any) {
+	if details == nil {
+		details = map[string]any{}
+	}
 	c.AbortWithStatusJSON(status, &Error{Code: code, Message: msg, Details: details})
 }
 

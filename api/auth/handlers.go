@@ -110,7 +110,8 @@ type LoginRequest struct {
 	Link     string `json:"link"`
 }
 
-type meResponse struct {
+// MeResponse is the answer of GET /v1/auth/me and POST /v1/auth/login.
+type MeResponse struct {
 	accounts.Account
 	SessionExpiresAt *time.Time `json:"session_expires_at,omitempty"`
 	SeesPersonalData bool       `json:"sees_personal_data"`
@@ -183,7 +184,7 @@ func (a *Auth) login(c *gin.Context) {
 		HttpOnly: true, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https", SameSite: http.SameSiteStrictMode})
 	c.Set(ctxIdentity, &Identity{AccountID: acc.ID, Username: acc.Username, Role: acc.Role, Kind: accounts.KindSession, CredID: cred.ID})
 	a.log.Info("signed in", "username", acc.Username, "role", acc.Role)
-	c.JSON(http.StatusOK, meResponse{Account: acc, SessionExpiresAt: &cred.ExpiresAt, SeesPersonalData: acc.Role.SeesPersonalData()})
+	c.JSON(http.StatusOK, MeResponse{Account: acc, SessionExpiresAt: &cred.ExpiresAt, SeesPersonalData: acc.Role.SeesPersonalData()})
 }
 
 func (a *Auth) logout(c *gin.Context) {
@@ -206,7 +207,7 @@ func (a *Auth) me(c *gin.Context) {
 		a.storeFail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, meResponse{Account: acc, SeesPersonalData: acc.Role.SeesPersonalData()})
+	c.JSON(http.StatusOK, MeResponse{Account: acc, SeesPersonalData: acc.Role.SeesPersonalData()})
 }
 
 func (a *Auth) listAccounts(c *gin.Context) {
@@ -329,7 +330,8 @@ type TokenRequest struct {
 	TTL  string `json:"ttl"` // Go duration, default 720h (30 days), at most 8760h
 }
 
-type secretResponse struct {
+// SecretResponse is a new token or sign-in link: the secret is shown once.
+type SecretResponse struct {
 	accounts.Credential
 	Secret string `json:"token"`
 	URL    string `json:"url,omitempty"`
@@ -362,7 +364,7 @@ func (a *Auth) createToken(c *gin.Context) {
 		a.storeFail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, secretResponse{Credential: cred, Secret: secret})
+	c.JSON(http.StatusCreated, SecretResponse{Credential: cred, Secret: secret})
 }
 
 func (a *Auth) revokeToken(c *gin.Context) {
@@ -404,7 +406,7 @@ func (a *Auth) createLink(c *gin.Context) {
 		a.storeFail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, secretResponse{Credential: cred, Secret: secret, URL: "/signin.html#link=" + secret})
+	c.JSON(http.StatusCreated, SecretResponse{Credential: cred, Secret: secret, URL: "/signin.html#link=" + secret})
 }
 
 func (a *Auth) listAudit(c *gin.Context) {

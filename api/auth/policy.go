@@ -117,6 +117,33 @@ var Table = []Rule{
 	{Method: "DELETE", Path: "/v1/riders/:id", Roles: dispatcher, Entity: "rider", Personal: true},
 	{Method: "GET", Path: "/v1/riders/:id/destination", Roles: plannerOrDisp},
 	{Method: "POST", Path: "/v1/shuttles/plan", Roles: dispatcher, Entity: "shuttle_plan", Expensive: true, Personal: true},
+	// shuttle days: appointments (medical: dispatchers only), published
+	// timetables (planners and viewers see the riders' places masked;
+	// drivers read their own route lists instead), changes, urgent calls
+	{Method: "GET", Path: "/v1/shuttles/appointments", Roles: dispatcher},
+	{Method: "POST", Path: "/v1/shuttles/appointments", Roles: dispatcher, Entity: "appointment", Personal: true},
+	{Method: "DELETE", Path: "/v1/shuttles/appointments/:id", Roles: dispatcher, Entity: "appointment"},
+	{Method: "GET", Path: "/v1/shuttles/timetables/:date", Roles: mapRoles},
+	{Method: "GET", Path: "/v1/shuttles/timetables/:date/versions", Roles: mapRoles},
+	{Method: "GET", Path: "/v1/shuttles/timetables/:date/versions/:n", Roles: mapRoles},
+	{Method: "POST", Path: "/v1/shuttles/timetables/:date/changes", Roles: dispatcher, Entity: "shuttle_timetable", Expensive: true, Personal: true},
+	{Method: "POST", Path: "/v1/shuttles/urgent", Roles: dispatcher, Entity: "shuttle_timetable", Personal: true},
+
+	// medicine deliveries (dispatchers: everything with residents' data;
+	// planners and viewers: the day masked, batches, reconciliation;
+	// drivers: the volunteers' hand-over lists, masked)
+	{Method: "POST", Path: "/v1/deliveries/requests", Roles: dispatcher, Entity: "delivery_request", Personal: true},
+	{Method: "GET", Path: "/v1/deliveries/requests", Roles: mapRoles},
+	{Method: "POST", Path: "/v1/deliveries/requests/import", Roles: dispatcher, Entity: "delivery_request", Personal: true},
+	{Method: "GET", Path: "/v1/deliveries/requests/:id", Roles: dispatcher},
+	{Method: "POST", Path: "/v1/deliveries/requests/:id/state", Roles: dispatcher, Entity: "delivery_request"},
+	{Method: "POST", Path: "/v1/deliveries/batches", Roles: dispatcher, Entity: "delivery_batch", Expensive: true},
+	{Method: "GET", Path: "/v1/deliveries/batches", Roles: mapRoles},
+	{Method: "GET", Path: "/v1/deliveries/vans", Roles: plannerOrDisp},
+	{Method: "PUT", Path: "/v1/deliveries/vans", Roles: dispatcher, Entity: "delivery_van"},
+	{Method: "GET", Path: "/v1/deliveries/routes", Roles: dispatcher},
+	{Method: "GET", Path: "/v1/deliveries/supply-points/:id/handover", Roles: driverOrDisp},
+	{Method: "GET", Path: "/v1/deliveries/reconciliation", Roles: mapRoles},
 }
 
 type ruleKey struct{ method, path string }

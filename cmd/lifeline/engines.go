@@ -70,10 +70,16 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 			return err
 		}
 	}
-	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car))
+	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car),
+		api.DeliveryRoutes(e.car, api.DeliveryOptions{Cutoffs: c.DeliveryCutoffs, Context: ctx}))
 	sync := newSealedSync(d.Store, e.car, log)
 	sync.metrics = d.Metrics
-	d.OnZonesChanged = sync.trigger
+	if feed, ok := d.Store.(zones.ChangeFeed); ok {
+		// every zone change of the store, this replica's or another's
+		go sync.follow(ctx, feed)
+	} else {
+		d.OnZonesChanged = sync.trigger
+	}
 	go sync.loop(ctx, time.Minute)
 	sync.trigger()
 	return nil
@@ -174,6 +180,30 @@ func (s *sealedSync) loop(ctx context.Context, every time.Duration) {
 		if err := s.apply(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("could not refresh sealed roads", "err", err)
 		}
+	}
+}
+
+// follow triggers a refresh after each zone change the store's change
+// stream reports (on PostGIS: written on any replica, announced by NOTIFY;
+// a missed notice is caught up by the store), until ctx ends.
+func (s *sealedSync) follow(ctx context.Context, feed zones.ChangeFeed) {
+	var seen uint64
+	for {
+		n, err := feed.WaitZoneChange(ctx, seen)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.log.Warn("zone change stream", "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		seen = n
+		s.trigger()
 	}
 }
 

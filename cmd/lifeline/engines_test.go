@@ -192,3 +192,50 @@ func TestServeMovedSealedZoneChangesRoute(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// The sync follows the store's change stream: a zone written straight to
+// the store (no API hook, as on another replica) reaches the network.
+func TestSealedSyncFollowsChangeStream(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := memstore.New()
+	defer st.Close()
+	net := &fakeSealer{}
+	s := newSealedSync(st, net, quietLog())
+	go s.follow(ctx, st)
+	go s.loop(ctx, time.Hour)
+	s.trigger()
+	waitCalls := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); net.numCalls() < n; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d calls to the network, want %d", net.numCalls(), n)
+			}
+		}
+	}
+	waitCalls(1)
+	z, err := st.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "s", Geometry: rect(104, 30, 104.01, 30.01),
+		EffectiveFrom: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCalls(2)
+	if got := net.lastCall(); len(got) != 1 || !orb.Equal(got[0], z.Geometry) {
+		t.Fatalf("network got %v, want the new sealed zone", got)
+	}
+	if _, err := st.LiftZone(ctx, z.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitCalls(3)
+	if got := net.lastCall(); len(got) != 0 {
+		t.Fatalf("network got %v after the lift, want no sealed zone", got)
+	}
+	// A change that leaves the sealed set as it is rebuilds nothing.
+	if _, err := st.CreateZone(ctx, zones.Zone{Kind: zones.KindPrevention, Name: "p", Geometry: rect(104, 30, 104.01, 30.01)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if net.numCalls() != 3 {
+		t.Fatalf("%d calls after a prevention zone, want 3", net.numCalls())
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"lifeline/data/postgis"
 	"lifeline/internal/metrics"
 	"lifeline/jobs"
+	"lifeline/routing/deliveries"
 	"lifeline/web"
 	"lifeline/zones"
 )
@@ -37,6 +38,7 @@ type Config struct {
 	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
 	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": embedded store (store/ log) and built graphs
 	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
+	ZoneIndex       bool          // LIFELINE_ZONE_INDEX, default true: on PostGIS, answer look-ups from memory (false: SQL per look-up)
 	District        string        // LIFELINE_DISTRICT, default "chengdu" (or "synthetic"): the demo district, its graphs and tiles
 	Graph           string        // LIFELINE_GRAPH, default "": a graph file from `lifeline graph build`; empty builds the demo district's
 	MaxBodyBytes    int64         // LIFELINE_MAX_BODY_BYTES, default 8388608
@@ -46,6 +48,9 @@ type Config struct {
 	// Limits: solve queue and HTTP timeouts from flags; the rest api.DefaultLimits.
 	Limits api.Limits // LIFELINE_SOLVE_WORKERS, LIFELINE_SOLVE_QUEUE, LIFELINE_READ_HEADER_TIMEOUT, LIFELINE_READ_TIMEOUT, LIFELINE_IDLE_TIMEOUT
 	Auth   authConfig // accounts, sessions, CORS and rate limits (user.go)
+	// DeliveryCutoffs are the day's cut-offs of medicine deliveries
+	// (LIFELINE_DELIVERY_CUTOFFS, default "10:00,15:00"; "off": none).
+	DeliveryCutoffs []string
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -66,6 +71,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("LIFELINE_DEMO: %w", err)
 	}
 	fs.BoolVar(&c.Demo, "demo", demoDef, "load the demo district into an empty store (env LIFELINE_DEMO)")
+	ixDef, err := strconv.ParseBool(env("LIFELINE_ZONE_INDEX", "true"))
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_ZONE_INDEX: %w", err)
+	}
+	fs.BoolVar(&c.ZoneIndex, "zone-index", ixDef, "on PostGIS, keep every zone version in memory and answer look-ups from it, kept current by LISTEN/NOTIFY; false: one SQL query per look-up (env LIFELINE_ZONE_INDEX)")
 	fs.StringVar(&c.District, "district", env("LIFELINE_DISTRICT", DistrictChengdu), "demo district: chengdu (real OpenStreetMap places) or synthetic (env LIFELINE_DISTRICT)")
 	fs.StringVar(&c.Graph, "graph", env("LIFELINE_GRAPH", ""), "road graph file from 'lifeline graph build'; empty builds the demo district's streets (env LIFELINE_GRAPH)")
 	maxBody, err := strconv.ParseInt(env("LIFELINE_MAX_BODY_BYTES", "8388608"), 10, 64)
@@ -118,8 +128,19 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err := c.Auth.flags(fs, env); err != nil {
 		return c, err
 	}
+	cutoffs := fs.String("delivery-cutoffs", env("LIFELINE_DELIVERY_CUTOFFS", strings.Join(api.DefaultCutoffs, ",")),
+		"the day's cut-offs of medicine deliveries, HH:MM Beijing time, comma-separated; off for none (env LIFELINE_DELIVERY_CUTOFFS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *cutoffs != "off" && *cutoffs != "" {
+		for _, s := range strings.Split(*cutoffs, ",") {
+			s = strings.TrimSpace(s)
+			if _, err := deliveries.ParseClock(s); err != nil {
+				return c, fmt.Errorf("serve: -delivery-cutoffs: %v", err)
+			}
+			c.DeliveryCutoffs = append(c.DeliveryCutoffs, s)
+		}
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -159,12 +180,16 @@ func newLogger(c Config, w io.Writer) (*slog.Logger, error) {
 func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, error) {
 	var st zones.Store
 	if c.DatabaseURL != "" {
-		pg, err := postgis.Open(ctx, c.DatabaseURL)
+		var opts []postgis.Option
+		if !c.ZoneIndex {
+			opts = append(opts, postgis.WithoutZoneIndex())
+		}
+		pg, err := postgis.Open(ctx, c.DatabaseURL, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("open PostGIS: %w", err)
 		}
 		st = pg
-		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL))
+		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL), "zone_index", c.ZoneIndex, "zone_change", pg.ZoneIndexSeq())
 	} else {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 			return nil, err
@@ -201,6 +226,9 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 			log.Warn("created the demo accounts (demo-admin, demo-planner, demo-dispatcher, demo-driver, demo-viewer; each one's password is its username): revoke them with 'lifeline user revoke' before real use")
 			if err := loadDemoRiders(ctx, st, time.Now(), log); err != nil {
 				log.Warn("no demo riders' registry", "err", err) // the district and accounts are fine without it
+			}
+			if err := loadDemoDeliveries(ctx, st, time.Now(), log); err != nil {
+				log.Warn("no demo medicine deliveries", "err", err)
 			}
 		}
 	}

@@ -145,7 +145,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	var st accounts.Store
 	if *dbURL != "" {
-		pg, err := postgis.Open(ctx, *dbURL)
+		pg, err := postgis.Open(ctx, *dbURL, postgis.WithoutZoneIndex())
 		if err != nil {
 			return fmt.Errorf("open PostGIS: %w", err)
 		}

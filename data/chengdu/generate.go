@@ -691,26 +691,26 @@ func (g *gen) zoneMap(d *demo.District) error {
 		d.Zones = append(d.Zones, z)
 	}
 	add(zones.KindPrevention, "防范区："+centre.Name+"周边 Prevention area",
-		"Contains sealed and controlled compounds: no gatherings, staggered shopping, daily testing",
+		"内含封控、管控小区：禁止聚集，错峰购物，每日核酸检测 / Contains sealed and controlled compounds: no gatherings, staggered shopping, daily testing",
 		prevention, demo.EffectiveFrom, nil)
 	cp := d.Compounds[inside[0]]
 	add(zones.KindSealed, "封控区："+cp.Name,
-		"Confirmed case on 2026-11-19; 7 days of sealed management, residents stay at home",
+		"2026-11-19 发现确诊病例；封控管理 7 天，居民足不出户 / Confirmed case on 2026-11-19; 7 days of sealed management, residents stay at home",
 		cp.Geometry.Clone(), demo.EffectiveFrom, nil)
 	cp = d.Compounds[inside[1]]
 	add(zones.KindSealed, "封控区："+cp.Name,
-		"Two confirmed cases on 2026-11-21; sealed management from 2026-11-22",
+		"2026-11-21 发现两例确诊病例；2026-11-22 起封控管理 / Two confirmed cases on 2026-11-21; sealed management from 2026-11-22",
 		cp.Geometry.Clone(), demo.SecondSealFrom, nil)
 	for k := 2; k < 6; k++ {
 		cp = d.Compounds[inside[k]]
 		add(zones.KindControlled, "管控区："+cp.Name,
-			"Close contacts of a confirmed case live here; residents do not leave the compound",
+			"确诊病例密切接触者居住于此；居民不出小区 / Close contacts of a confirmed case live here; residents do not leave the compound",
 			cp.Geometry.Clone(), demo.EffectiveFrom, nil)
 	}
 	cp = d.Compounds[outside[0]]
 	until := demo.LiftedAt
 	add(zones.KindControlled, "管控区（已解除）："+cp.Name,
-		"Close contact found on 2026-11-07; lifted after two rounds of negative tests",
+		"2026-11-07 发现密切接触者；两轮核酸检测阴性后解除 / Close contact found on 2026-11-07; lifted after two rounds of negative tests",
 		cp.Geometry.Clone(), demo.LiftedFrom, &until)
 	for i, z := range d.Zones {
 		if err := zones.ValidateZone(z); err != nil {

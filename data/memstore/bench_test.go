@@ -147,7 +147,7 @@ func BenchmarkIndexLookupDemo(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		dst = s.ix.base.LookupInto(dst, ps[i&4095], at)
+		dst = s.ix.Base().LookupInto(dst, ps[i&4095], at)
 	}
 }
 
@@ -160,7 +160,7 @@ func BenchmarkLinearLookupDemo(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		dst = s.ix.base.LinearLookupInto(dst, ps[i&4095], at)
+		dst = s.ix.Base().LinearLookupInto(dst, ps[i&4095], at)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"lifeline/data/storetest"
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // allVersions lists every version of every zone of s.
@@ -64,9 +65,9 @@ func versions(zs []zones.Zone) string {
 // rebuilds in flight, and checks Lookup and LookupBatch against the naive
 // oracle along the way; concurrent readers run meanwhile (run with -race).
 func TestLiveIndexMatchesNaive(t *testing.T) {
-	old := rebuildAt
-	rebuildAt = 12
-	defer func() { rebuildAt = old }()
+	old := live.RebuildAt
+	live.RebuildAt = 12
+	defer func() { live.RebuildAt = old }()
 	ctx := context.Background()
 	s := New()
 	clock := storetest.T0
@@ -197,7 +198,7 @@ func TestQuietRebuildFoldsDelta(t *testing.T) {
 	deltaLen := func() int {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		return len(s.ix.delta)
+		return s.ix.DeltaLen()
 	}
 	if deltaLen() == 0 {
 		t.Fatal("writes did not go to the delta")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"lifeline/data/wal"
+	"lifeline/routelists"
 	"lifeline/zones"
 )
 
@@ -34,6 +35,10 @@ type logRecord struct {
 	Zones    []snapVersion   `json:"zones,omitempty"`
 	Compound *snapCompound   `json:"compound,omitempty"`
 	Facility *zones.Facility `json:"facility,omitempty"`
+	// RouteLists are route lists put whole (new, or with a changed stop
+	// status or share hash); ExpireLists deletes those made before it.
+	RouteLists  []routelists.List `json:"route_lists,omitempty"`
+	ExpireLists *time.Time        `json:"expire_route_lists,omitempty"`
 }
 
 // logWriter is the part of *wal.Log the store uses (tests put a failing
@@ -225,6 +230,9 @@ func (s *Store) replay(b []byte) error {
 			return fmt.Errorf("facility %d: no compound %d", f.ID, f.CompoundID)
 		}
 	}
+	if err := checkLists(rec.RouteLists); err != nil {
+		return err
+	}
 	s.applyLocked(t, &rec, false)
 	return nil
 }
@@ -373,10 +381,14 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 	if f := rec.Facility; f != nil {
 		s.facilities = append(s.facilities, *f)
 	}
-	if index {
+	s.applyLists(rec)
+	if index && len(t.puts) > 0 {
 		for _, v := range t.puts {
-			s.ix.put(v)
+			s.ix.Put(v)
+			s.changes = append(s.changes, changeKey{v.ID, int32(v.Version)})
 		}
+		close(s.changed)
+		s.changed = make(chan struct{})
 	}
 }
 
@@ -464,6 +476,7 @@ type state struct {
 	zones      [][]zones.Zone
 	compounds  []zones.Compound
 	facilities []zones.Facility
+	lists      []routelists.List
 }
 
 // copyState takes the copy (s.wmu held, or no writer running). O(zones)
@@ -473,6 +486,7 @@ func (s *Store) copyState() state {
 		zones:      slices.Clone(s.zones),
 		compounds:  s.compounds[:len(s.compounds):len(s.compounds)],
 		facilities: s.facilities[:len(s.facilities):len(s.facilities)],
+		lists:      s.copyLists(),
 	}
 }
 
@@ -515,7 +529,20 @@ func (st state) encode(w io.Writer) error {
 			return err
 		}
 	}
-	bw.WriteString("]}\n")
+	bw.WriteString("]")
+	if len(st.lists) > 0 {
+		bw.WriteString(`,"route_lists":[`)
+		for i := range st.lists {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			if err := enc.Encode(&st.lists[i]); err != nil {
+				return err
+			}
+		}
+		bw.WriteString("]")
+	}
+	bw.WriteString("}\n")
 	return bw.Flush()
 }
 

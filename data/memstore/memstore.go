@@ -7,7 +7,7 @@
 //
 // Zone look-ups go through an immutable zones.Index built over the zone
 // versions at some point plus a small delta of the versions written since
-// (liveindex.go); the index is rebuilt in the background, outside every
+// (zones/live); the index is rebuilt in the background, outside every
 // lock, when the delta grows.
 //
 // Every time kept is truncated to the microsecond in UTC (PostgreSQL
@@ -31,7 +31,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/data/wal"
+	"lifeline/routelists"
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // ErrClosed is returned by every method after Close.
@@ -59,14 +61,20 @@ type Store struct {
 	keys       map[string]int64
 	compounds  []zones.Compound
 	facilities []zones.Facility
-	ix         *liveIndex   // look-ups: base index + delta (liveindex.go)
+	ix         *live.Index  // look-ups: base index + delta (zones/live)
 	rebuilding atomic.Bool  // a background rebuild of ix's base runs
 	maxApply   atomic.Int64 // longest hold of mu by a write, ns
 	quiet      *time.Timer  // rebuild after a pause in writes (guarded by wmu)
 	now        func() time.Time
 	auth       authState // accounts, credentials, audit trail (auth.go)
 
-	riders riderState // shuttle riders (riders.go)
+	riders riderState                 // shuttle riders (riders.go)
+	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
+	del    deliveryState              // medicine deliveries (deliveries.go)
+	lists  map[string]routelists.List // route lists by code (routelists.go)
+
+	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
+	changed chan struct{} // closed (and replaced) when changes grows; guarded by mu
 
 	persist      *persistence // nil for New and OpenAccounts
 	accountsOnly bool         // OpenAccounts
@@ -78,7 +86,7 @@ type Store struct {
 
 // New returns an empty store that keeps nothing on disk.
 func New() *Store {
-	return &Store{ix: newLiveIndex(nil, 0), keys: map[string]int64{}, now: time.Now}
+	return &Store{ix: live.New(nil, 0), keys: map[string]int64{}, now: time.Now, changed: make(chan struct{})}
 }
 
 // Open is OpenWith(path, Options{}): see there.
@@ -205,6 +213,10 @@ func (s *Store) loadSnapshot(data []byte) error {
 		}
 	}
 	s.facilities = snap.Facilities
+	if err := checkLists(snap.RouteLists); err != nil {
+		return err
+	}
+	s.applyLists(&logRecord{RouteLists: snap.RouteLists})
 	return nil
 }
 
@@ -317,12 +329,17 @@ func (s *Store) Close() error {
 		s.quiet.Stop()
 	}
 	s.closeAuth()
+	if !already {
+		close(s.changed) // wakes WaitZoneChange, which then sees closed
+		s.changed = make(chan struct{})
+	}
 	s.mu.Unlock()
 	s.wmu.Unlock()
 	if already {
 		return nil
 	}
 	s.bg.Wait()
+	s.closeDeliveries()
 	if s.persist != nil {
 		return s.persist.close()
 	}
@@ -360,11 +377,12 @@ type snapCompound struct {
 }
 
 type snapshot struct {
-	Version    int              `json:"version"`
-	SavedAt    time.Time        `json:"saved_at"`
-	Zones      []snapZone       `json:"zones"`
-	Compounds  []snapCompound   `json:"compounds"`
-	Facilities []zones.Facility `json:"facilities"`
+	Version    int               `json:"version"`
+	SavedAt    time.Time         `json:"saved_at"`
+	Zones      []snapZone        `json:"zones"`
+	Compounds  []snapCompound    `json:"compounds"`
+	Facilities []zones.Facility  `json:"facilities"`
+	RouteLists []routelists.List `json:"route_lists,omitempty"`
 }
 
 // ----- copies -----

@@ -84,3 +84,57 @@ func TestRidersSurviveRestart(t *testing.T) {
 		t.Fatalf("damaged file: %v", err)
 	}
 }
+
+func TestShuttleDaysConformance(t *testing.T) {
+	storetest.RunShuttleDays(t, func(t *testing.T) storetest.DayStore {
+		s := New()
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestShuttleDaysPersisted: the suite on a store with files, and a reopen
+// reads every version and appointment back.
+func TestShuttleDaysPersisted(t *testing.T) {
+	storetest.RunShuttleDays(t, func(t *testing.T) storetest.DayStore {
+		s, err := Open(filepath.Join(t.TempDir(), "snapshot.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+	path := filepath.Join(t.TempDir(), "store.json")
+	ctx := context.Background()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := s.SaveTimetable(ctx, storetest.SampleTimetable("2026-11-30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAppointment(ctx, shuttles.Appointment{RiderID: 1, Date: "2026-11-30", Kind: shuttles.CategoryOther, Start: "10:00", DurationMin: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.GetTimetable(ctx, "2026-11-30", 0)
+	if err != nil || !reflect.DeepEqual(got, v1) {
+		t.Fatalf("after reopen: %v", err)
+	}
+	if b, err := s.GetAppointment(ctx, a.ID); err != nil || !reflect.DeepEqual(a, b) {
+		t.Fatalf("appointment after reopen: %+v %v", b, err)
+	}
+	if next, err := s.CreateAppointment(ctx, shuttles.Appointment{RiderID: 1, Date: "2026-11-30", Kind: shuttles.CategoryOther, Start: "11:00", DurationMin: 30}); err != nil || next.ID <= a.ID {
+		t.Fatalf("next id: %+v %v", next, err)
+	}
+	if fi, err := os.Stat(filepath.Join(filepath.Dir(path), "timetables", "2026-11-30.v1.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("timetable file: %v %v", fi, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // Zones are kept as their versions: s.zones[id-1] lists the versions of
@@ -25,9 +26,13 @@ func (s *Store) current(id int64) *zones.Zone {
 	return &vs[len(vs)-1]
 }
 
+// rebuildQuiet is the pause in writes after which a delta left by the last
+// writes of a burst is folded into the base (a variable for tests).
+var rebuildQuiet = 500 * time.Millisecond
+
 // reindexLocked rebuilds the look-up index over every version (at Open).
 func (s *Store) reindexLocked() {
-	s.ix = newLiveIndex(s.zones, 0)
+	s.ix = live.New(s.zones, 0)
 }
 
 // maybeRebuildLocked starts a background rebuild of the index's base when
@@ -39,10 +44,10 @@ func (s *Store) reindexLocked() {
 // writer lock, and the new index swapped in under the readers' lock (a
 // pointer).
 func (s *Store) maybeRebuildLocked() {
-	if s.rebuilding.Load() || len(s.ix.delta) == 0 {
+	if s.rebuilding.Load() || s.ix.DeltaLen() == 0 {
 		return
 	}
-	if !s.ix.wantsRebuild() {
+	if !s.ix.WantsRebuild() {
 		if s.quiet == nil {
 			s.quiet = time.AfterFunc(rebuildQuiet, s.quietRebuild)
 		} else {
@@ -57,14 +62,14 @@ func (s *Store) maybeRebuildLocked() {
 func (s *Store) startRebuildLocked() {
 	s.rebuilding.Store(true)
 	vs := slices.Clone(s.zones)
-	since := s.ix.seq
+	since := s.ix.Seq()
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		nb := newLiveIndex(vs, since)
+		nb := live.New(vs, since)
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
-		nb = s.ix.rebased(nb)
+		nb = s.ix.Rebased(nb)
 		s.mu.Lock()
 		s.ix = nb
 		s.mu.Unlock()
@@ -79,7 +84,7 @@ func (s *Store) startRebuildLocked() {
 func (s *Store) quietRebuild() {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if s.closed || s.rebuilding.Load() || len(s.ix.delta) == 0 {
+	if s.closed || s.rebuilding.Load() || s.ix.DeltaLen() == 0 {
 		return
 	}
 	s.startRebuildLocked()
@@ -374,11 +379,11 @@ func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.
 		return nil, err
 	}
 	var buf [16]int32
-	var hbuf [16]hit
-	hits := s.ix.lookupInto(hbuf[:0], buf[:0], p, at)
+	var hbuf [16]live.Hit
+	hits := s.ix.LookupInto(hbuf[:0], buf[:0], p, at)
 	out := make([]zones.Zone, len(hits))
 	for i, h := range hits {
-		out[i] = cloneZone(s.ix.zone(h))
+		out[i] = cloneZone(s.ix.Zone(h))
 	}
 	return out, nil
 }
@@ -395,9 +400,9 @@ const lookupChunk = 1024
 // lands during a long batch is seen by the chunks after it.
 func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) ([][]zones.Zone, error) {
 	out := make([][]zones.Zone, len(ps))
-	copies := make(map[*liveIndex]map[hit]zones.Zone)
+	copies := make(map[*live.Index]map[live.Hit]zones.Zone)
 	var buf [16]int32
-	var hbuf [16]hit
+	var hbuf [16]live.Hit
 	// Results are carved out of one backing slice to keep allocations low.
 	var backing []zones.Zone
 	for start := 0; start == 0 || start < len(ps); start += lookupChunk {
@@ -412,7 +417,7 @@ func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) (
 // of the read lock. copies keeps the deep copies per index (hits name
 // items of one index).
 func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, start int, at time.Time, out [][]zones.Zone,
-	copies map[*liveIndex]map[hit]zones.Zone, buf []int32, hbuf []hit, backing *[]zones.Zone) error {
+	copies map[*live.Index]map[live.Hit]zones.Zone, buf []int32, hbuf []live.Hit, backing *[]zones.Zone) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.check(ctx); err != nil {
@@ -420,13 +425,13 @@ func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, start int, at t
 	}
 	cp := copies[s.ix]
 	if cp == nil {
-		cp = map[hit]zones.Zone{}
+		cp = map[live.Hit]zones.Zone{}
 		copies[s.ix] = cp
 	}
 	end := min(len(ps), start+lookupChunk)
 	for i := start; i < end; i++ {
 		p := ps[i]
-		hits := s.ix.lookupInto(hbuf, buf, p, at)
+		hits := s.ix.LookupInto(hbuf, buf, p, at)
 		if len(hits) == 0 {
 			out[i] = []zones.Zone{}
 			continue
@@ -439,7 +444,7 @@ func (s *Store) lookupChunk(ctx context.Context, ps []orb.Point, start int, at t
 		for _, h := range hits {
 			z, ok := cp[h]
 			if !ok {
-				z = cloneZone(s.ix.zone(h))
+				z = cloneZone(s.ix.Zone(h))
 				cp[h] = z
 			}
 			b = append(b, z)

@@ -28,12 +28,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lifeline/zones"
+	"lifeline/zones/live"
 )
 
 // Errors of this package.
@@ -64,11 +67,23 @@ var _ zones.Store = (*Store)(nil)
 type Store struct {
 	pool   *pgxpool.Pool
 	schema string // "" for the connection's default search_path
+
+	// zone index and change listener (changes.go); mirror is nil with
+	// WithoutZoneIndex
+	mirror       *live.Mirror
+	notifySchema string // the schema named by this store's notices
+	catchMu      sync.Mutex
+	listening    atomic.Bool
+	listenPID    atomic.Uint32 // backend pid of the listener's connection (tests)
+	stopListen   context.CancelFunc
+	listenDone   chan struct{}
 }
 
 type options struct {
 	schema   string
 	maxConns int32
+	noIndex  bool
+	poll     time.Duration
 }
 
 // Option configures Open.
@@ -127,10 +142,19 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("postgis: connect: %w", err)
 	}
-	s := &Store{pool: pool, schema: o.schema}
+	s := &Store{pool: pool, schema: o.schema, notifySchema: o.schema}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if !o.noIndex {
+		if o.poll <= 0 {
+			o.poll = DefaultChangePoll
+		}
+		if err := s.startMirror(ctx, cfg.ConnConfig.Copy(), o.poll); err != nil {
+			pool.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -260,8 +284,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be released.
+// Close stops the zone change listener and closes the pool, waiting for
+// connections in use to be released.
 func (s *Store) Close() error {
+	if s.stopListen != nil {
+		s.stopListen()
+		<-s.listenDone
+		s.mirror.Close()
+		s.stopListen = nil
+	}
 	s.pool.Close()
 	return nil
 }

@@ -38,12 +38,15 @@ func activeSQL(n int) string {
 	return fmt.Sprintf(`v.valid_from <= $%d AND (v.valid_until IS NULL OR $%d < v.valid_until)`, n, n)
 }
 
-func scanZone(row pgx.Row) (zones.Zone, error) {
+// scanZone reads the columns of zoneCols or versionCols, then into extra
+// the columns after them.
+func scanZone(row pgx.Row, extra ...any) (zones.Zone, error) {
 	var z zones.Zone
 	var kind string
 	var key *string
 	var g []byte
-	if err := row.Scan(&z.ID, &z.Version, &kind, &z.Name, &z.Reason, &key, &g, &z.EffectiveFrom, &z.EffectiveUntil, &z.CreatedAt, &z.UpdatedAt); err != nil {
+	dest := append([]any{&z.ID, &z.Version, &kind, &z.Name, &z.Reason, &key, &g, &z.EffectiveFrom, &z.EffectiveUntil, &z.CreatedAt, &z.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return z, err
 	}
 	z.Kind = zones.Kind(kind)
@@ -135,6 +138,9 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 	out := make([]zones.Zone, len(zs))
 	failed := -1
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		b := &pgx.Batch{}
 		for i, z := range prepared {
 			b.Queue(insertZoneSQL, insertArgs(z, geoms[i])...)
@@ -161,6 +167,7 @@ func (s *Store) CreateZones(ctx context.Context, zs []zones.Zone) ([]zones.Zone,
 		}
 		return nil, translate(err, prefix, "create zones")
 	}
+	s.afterWrite(ctx)
 	return out, nil
 }
 
@@ -306,6 +313,9 @@ func txError(err error, what string) error {
 func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error) {
 	var out zones.Zone
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := lockCurrent(ctx, tx, "id = $1", z.ID)
 		if err != nil {
 			return err
@@ -320,6 +330,7 @@ func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error
 	if err != nil {
 		return zones.Zone{}, txError(err, fmt.Sprintf("update zone %d", z.ID))
 	}
+	s.afterWrite(ctx)
 	return out, nil
 }
 
@@ -332,6 +343,9 @@ func (s *Store) UpdateZone(ctx context.Context, z zones.Zone) (zones.Zone, error
 func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zone, error) {
 	var out zones.Zone
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := lockCurrent(ctx, tx, "id = $1", id)
 		if err != nil {
 			return err
@@ -350,6 +364,7 @@ func (s *Store) LiftZone(ctx context.Context, id int64, at time.Time) (zones.Zon
 	if err != nil {
 		return zones.Zone{}, txError(err, fmt.Sprintf("lift zone %d", id))
 	}
+	s.afterWrite(ctx)
 	return out, nil
 }
 
@@ -364,6 +379,9 @@ func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportR
 	res := zones.ImportResult{Items: make([]zones.ImportItem, 0, len(zs))}
 	now := time.Now()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockChanges(ctx, tx); err != nil {
+			return err
+		}
 		for i, in := range zs {
 			pfx := fmt.Sprintf("features[%d].", i)
 			var cur *zones.Zone
@@ -415,14 +433,31 @@ func (s *Store) ImportZones(ctx context.Context, zs []zones.Zone) (zones.ImportR
 	if err != nil {
 		return zones.ImportResult{}, txError(err, "import zones")
 	}
+	s.afterWrite(ctx)
 	return res, nil
 }
 
-// Lookup returns the zones active at t whose geometry intersects p (a point
-// on a boundary counts as inside), each as its version in force at t,
-// strictest first, ties by ascending id. One indexed query. Errors:
-// *zones.ValidationError for a non-finite or out-of-range point.
+// Lookup returns the zones active at t covering p (a point on a boundary
+// counts as inside), each as its version in force at t, strictest first,
+// ties by ascending id: from the replica's in-memory index (changes.go),
+// or with WithoutZoneIndex by LookupSQL. Errors: *zones.ValidationError
+// for a non-finite or out-of-range point.
 func (s *Store) Lookup(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
+	if s.mirror == nil {
+		return s.LookupSQL(ctx, p, at)
+	}
+	if err := checkPoint("point", p); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.mirror.Lookup(p, at), nil
+}
+
+// LookupSQL is Lookup answered by the database: one indexed query (the
+// check of the in-memory index, and what a store without it uses).
+func (s *Store) LookupSQL(ctx context.Context, p orb.Point, at time.Time) ([]zones.Zone, error) {
 	if err := checkPoint("point", p); err != nil {
 		return nil, err
 	}
@@ -457,11 +492,25 @@ SELECT NULL, NULL, ` + versionCols + versionsFrom + `
 WHERE (v.zone_id, v.version) IN (SELECT id, version FROM h)`
 
 // LookupBatch is Lookup for many points: result i belongs to ps[i] and is
-// never nil (empty when no zone matches). Up to MaxBatch points go in ONE
-// round trip; longer inputs take ceil(len/MaxBatch). Zones matched by
-// several points share one Geometry slice: treat results as read-only.
-// Errors: *zones.ValidationError with path "points[i]" for a bad point.
+// never nil (empty when no zone matches); from the in-memory index, or
+// with WithoutZoneIndex by LookupBatchSQL. Zones matched by several points
+// share one Geometry slice: treat results as read-only. Errors:
+// *zones.ValidationError with path "points[i]" for a bad point.
 func (s *Store) LookupBatch(ctx context.Context, ps []orb.Point, at time.Time) ([][]zones.Zone, error) {
+	if s.mirror == nil {
+		return s.LookupBatchSQL(ctx, ps, at)
+	}
+	for i, p := range ps {
+		if err := checkPoint(fmt.Sprintf("points[%d]", i), p); err != nil {
+			return nil, err
+		}
+	}
+	return s.mirror.LookupBatch(ctx, ps, at)
+}
+
+// LookupBatchSQL is LookupBatch answered by the database: up to MaxBatch
+// points in ONE round trip; longer inputs take ceil(len/MaxBatch).
+func (s *Store) LookupBatchSQL(ctx context.Context, ps []orb.Point, at time.Time) ([][]zones.Zone, error) {
 	for i, p := range ps {
 		if err := checkPoint(fmt.Sprintf("points[%d]", i), p); err != nil {
 			return nil, err

@@ -32,6 +32,8 @@
 //   - polygons of a multipolygon may touch at points only (OGC validity);
 //   - geometries round-trip exactly when shells are counter-clockwise and
 //     holes clockwise (RFC 7946 order);
+//   - the change stream (zones.ChangeFeed) lists each version written, once,
+//     with its current value, in the order of its last change;
 //   - validation errors are *zones.ValidationError and leave the store
 //     unchanged; unknown ids give errors.Is(err, zones.ErrNotFound).
 package storetest
@@ -75,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) zones.Store) {
 		{"Compounds", testCompounds},
 		{"Facilities", testFacilities},
 		{"Ping", testPing},
+		{"ChangeFeed", testChangeFeed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

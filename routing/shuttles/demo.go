@@ -185,3 +185,41 @@ func centroid(r orb.Ring) orb.Point {
 	}
 	return orb.Point{x / float64(n), y / float64(n)}
 }
+
+// DemoAppointments makes the appointments of a demo day: prenatal check-ups
+// of prenatal riders (45 min, between 08:30 and 15:30, every half hour)
+// and labour calls of labour riders (spread between 08:00 and 18:00), for
+// riders picked by seed among those whose health code is current that
+// day. IDs are 1, 2, ...
+func DemoAppointments(riders []Rider, date time.Time, prenatal, labour int, seed uint64) []Appointment {
+	rng := rand.New(rand.NewPCG(seed, seed^0xa991))
+	day := date.Format(time.DateOnly)
+	ru := &Rules{MaxCodeAge: DefaultMaxCodeAge}
+	var pre, lab []*Rider
+	for i := range riders {
+		r := &riders[i]
+		if r.Archived || ru.codeCurrent(r, date) != nil {
+			continue
+		}
+		switch r.Category {
+		case CategoryPrenatal:
+			pre = append(pre, r)
+		case CategoryLabour:
+			lab = append(lab, r)
+		}
+	}
+	var out []Appointment
+	for _, k := range rng.Perm(len(pre))[:min(prenatal, len(pre))] {
+		slot := 8*60 + 30 + 30*rng.IntN(15)
+		out = append(out, Appointment{RiderID: pre[k].ID, Date: day, Kind: CategoryPrenatal, Start: clock(slot * 60), DurationMin: 45})
+	}
+	n := min(labour, len(lab))
+	for i, k := range rng.Perm(len(lab))[:n] {
+		call := 8*60 + (i*600)/max(n, 1) + rng.IntN(40)
+		out = append(out, Appointment{RiderID: lab[k].ID, Date: day, Kind: CategoryLabour, Start: clock(call * 60)})
+	}
+	for i := range out {
+		out[i].ID = int64(i + 1)
+	}
+	return out
+}

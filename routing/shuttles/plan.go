@@ -1,10 +1,10 @@
 package shuttles
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -46,6 +46,12 @@ type Van struct {
 	// Shift "06:00"-"21:00" (defaults).
 	ShiftStart string `json:"shift_start,omitempty"`
 	ShiftEnd   string `json:"shift_end,omitempty"`
+	// Driver is the driver's account (their route list is assigned to it);
+	// DriverPhone is printed on the riders' pick-up notices.
+	Driver      string `json:"driver,omitempty"`
+	DriverPhone string `json:"driver_phone,omitempty"`
+	// Standby vans are kept out of the plan and sent to urgent calls.
+	Standby bool `json:"standby,omitempty"`
 }
 
 // Van defaults.
@@ -58,72 +64,233 @@ const (
 )
 
 // Trip is one ride of a rider (a VROOM shipment: ID is its pickup's id,
-// ID+1 its delivery's).
+// ID+1 its delivery's). Window is the delivery window of an inbound trip
+// (arrival at the facility) and the pickup window of an outbound or urgent
+// one, in seconds after midnight.
 type Trip struct {
-	ID          uint64           `json:"id"`
-	RiderID     int64            `json:"rider_id"`
-	Pseudonym   string           `json:"pseudonym"`
-	Direction   string           `json:"direction"` // inbound or outbound
-	FacilityID  int64            `json:"facility_id"`
-	From, To    orb.Point        `json:"-"`
-	FromLabel   string           `json:"from"`
-	ToLabel     string           `json:"to"`
-	Window      [2]int           `json:"-"` // delivery window (inbound) or pickup window (outbound), seconds
-	Colour      zones.HealthCode `json:"colour"`
-	Seats       int              `json:"seats"`
-	Wheelchair  bool             `json:"wheelchair"`
-	Boarding    int              `json:"-"` // service seconds at the boarding point
-	Session     string           `json:"session"`
-	MaxRideTime float64          `json:"max_ride_time"` // seconds, set by Problem
+	ID            uint64           `json:"id"`
+	RiderID       int64            `json:"rider_id"`
+	Pseudonym     string           `json:"pseudonym"`
+	Kind          Category         `json:"kind"`
+	AppointmentID int64            `json:"appointment_id,omitempty"`
+	Direction     string           `json:"direction"` // inbound or outbound
+	Urgent        bool             `json:"urgent,omitempty"`
+	FacilityID    int64            `json:"facility_id"`
+	From          orb.Point        `json:"from_point"`
+	To            orb.Point        `json:"to_point"`
+	FromLabel     string           `json:"from"`
+	ToLabel       string           `json:"to"`
+	BoardingKind  BoardingKind     `json:"boarding_kind"`
+	Window        [2]int           `json:"window"`
+	Colour        zones.HealthCode `json:"colour"`
+	Seats         int              `json:"seats"`
+	Wheelchair    bool             `json:"wheelchair"`
+	Boarding      int              `json:"boarding_s"` // service seconds at the boarding point
+	Session       string           `json:"session"`
+	MaxRideTime   float64          `json:"max_ride_time"` // seconds, set when the problem is built
+}
+
+// PickupService and DropService are the service seconds at the trip's
+// ends.
+func (t *Trip) PickupService() float64 {
+	if t.Direction == "inbound" {
+		return float64(t.Boarding)
+	}
+	return FacilityStopSec
+}
+
+// DropService is the service seconds at the drop-off.
+func (t *Trip) DropService() float64 {
+	if t.Direction == "inbound" {
+		return FacilityStopSec
+	}
+	return float64(t.Boarding)
+}
+
+// HomePoint is the rider's boarding point of the trip.
+func (t *Trip) HomePoint() orb.Point {
+	if t.Direction == "inbound" {
+		return t.From
+	}
+	return t.To
 }
 
 // Skipped is a rider with a session that day who gets no trip.
 type Skipped struct {
-	RiderID   int64    `json:"rider_id"`
-	Pseudonym string   `json:"pseudonym"`
-	Refusal   *Refusal `json:"refusal"`
+	RiderID       int64    `json:"rider_id"`
+	Pseudonym     string   `json:"pseudonym"`
+	AppointmentID int64    `json:"appointment_id,omitempty"`
+	Refusal       *Refusal `json:"refusal"`
+}
+
+// DayInput is what a day's trips are made of.
+type DayInput struct {
+	Date         time.Time
+	Riders       []Rider
+	Appointments []Appointment // of that date; others are ignored
+	Rules        *Rules
+	Policy       Policy
+	// Boarding gives the rider's boarding of the day (see DayBoarding);
+	// nil: as registered.
+	Boarding func(r *Rider) Boarding
+	// FirstID is the id of the first trip (0: 1).
+	FirstID uint64
+}
+
+// DayBoarding is where rider r boards on a day when their boarding point
+// is (sealed) or is not in a sealed zone: in a sealed zone the van comes to
+// the building door (longer service); elsewhere a rider registered at a
+// door walks to the nearest gate of the compound (gates; none: the door).
+func DayBoarding(r *Rider, sealed bool, gates []orb.Point, compound string) Boarding {
+	b := r.Boarding
+	if sealed {
+		if b.Kind != BoardingBuilding {
+			b.Label, b.Kind = "building door by "+b.Label, BoardingBuilding
+		}
+		return b
+	}
+	if b.Kind == BoardingBuilding && len(gates) > 0 {
+		k := 0
+		for i, g := range gates {
+			if dist2(g, b.Point) < dist2(gates[k], b.Point) {
+				k = i
+			}
+		}
+		label := fmt.Sprintf("gate %d", k+1)
+		if compound != "" {
+			label += " of " + compound
+		}
+		return Boarding{Point: gates[k], Label: label, Kind: BoardingGate}
+	}
+	return b
 }
 
 // ExpandTrips turns the sessions on date of the (non-archived) riders into
-// trips, in rider order, inbound before outbound.
+// trips with the default policy and the registered boarding points.
 func ExpandTrips(riders []Rider, ru *Rules, date time.Time) ([]Trip, []Skipped) {
+	return Expand(DayInput{Date: date, Riders: riders, Rules: ru, Policy: DefaultPolicy()})
+}
+
+func serviceSeconds(b BoardingKind, wheelchair bool) int {
+	s := GateServiceSeconds
+	if b == BoardingBuilding {
+		s = BuildingServiceSeconds
+	}
+	if wheelchair {
+		s += WheelchairExtraSeconds
+	}
+	return s
+}
+
+// Expand turns the day's sessions and appointments of the (non-archived)
+// riders into trips, in rider order (sessions, then appointments by start),
+// inbound before outbound: inbound trips arrive between
+// Policy.ArriveEarliestMin and ArriveLatestMin before the start, outbound
+// ones leave within LeaveWithinMin after the end; a labour call is one
+// urgent inbound trip picked up within UrgentPickupMin of the call. The
+// facility is the appointment's when the rules let it take the rider,
+// else Rules.Destination's; riders no facility may take are skipped with
+// the reason.
+func Expand(in DayInput) ([]Trip, []Skipped) {
 	var trips []Trip
 	var skipped []Skipped
-	next := uint64(1)
-	for i := range riders {
-		r := &riders[i]
+	next := max(in.FirstID, 1)
+	date := in.Date
+	pol := in.Policy
+	byRider := map[int64][]Appointment{}
+	day := date.Format(time.DateOnly)
+	for _, a := range in.Appointments {
+		if a.Date == day && !a.Cancelled {
+			byRider[a.RiderID] = append(byRider[a.RiderID], a)
+		}
+	}
+	for _, as := range byRider {
+		slices.SortStableFunc(as, func(x, y Appointment) int {
+			if x.Start != y.Start {
+				return strings.Compare(x.Start, y.Start)
+			}
+			return int(x.ID - y.ID)
+		})
+	}
+	for i := range in.Riders {
+		r := &in.Riders[i]
 		if r.Archived {
 			continue
 		}
 		ss := r.SessionsOn(date)
-		if len(ss) == 0 {
+		as := byRider[r.ID]
+		if len(ss) == 0 && len(as) == 0 {
 			continue
 		}
-		fid, rf := ru.Destination(r, date)
-		if rf != nil {
-			skipped = append(skipped, Skipped{r.ID, r.Pseudonym, rf})
-			continue
+		b := r.Boarding
+		if in.Boarding != nil {
+			b = in.Boarding(r)
 		}
-		f, _ := ru.Facility(fid)
-		for _, s := range ss {
-			start, err := ParseClock(s.Start)
-			if err != nil {
-				continue // Validate refuses such riders
+		common := Trip{RiderID: r.ID, Pseudonym: r.Pseudonym, Colour: r.HealthCode.Colour, Seats: r.Seats(),
+			Wheelchair: r.Mobility.Wheelchair, Boarding: serviceSeconds(b.Kind, r.Mobility.Wheelchair), BoardingKind: b.Kind}
+		add := func(kind Category, fid int64, startMin, durMin int, session string, apptID int64, oneWay bool) {
+			f, _ := in.Rules.Facility(fid)
+			start, end := startMin*60, (startMin+durMin)*60
+			c := common
+			c.Kind, c.FacilityID, c.Session, c.AppointmentID = kind, fid, session, apptID
+			t := c
+			t.ID, t.Direction = next, "inbound"
+			t.From, t.FromLabel, t.To, t.ToLabel = b.Point, b.Label, f.Point, f.Name
+			if kind == CategoryLabour {
+				t.Urgent = true
+				t.Window = [2]int{start, min(start+pol.UrgentPickupMin*60, 24*3600)}
+			} else {
+				t.Window = [2]int{max(0, start-pol.ArriveEarliestMin*60), max(0, start-pol.ArriveLatestMin*60)}
 			}
-			start *= 60
-			end := start + s.DurationMin*60
-			common := Trip{RiderID: r.ID, Pseudonym: r.Pseudonym, FacilityID: fid, Colour: r.HealthCode.Colour, Seats: r.Seats(),
-				Wheelchair: r.Mobility.Wheelchair, Boarding: r.ServiceSeconds(), Session: fmt.Sprintf("%s %s-%s", WeekdayOf(date), s.Start, clock(end))}
-			in := common
-			in.ID, in.Direction = next, "inbound"
-			in.From, in.FromLabel, in.To, in.ToLabel = r.Boarding.Point, r.Boarding.Label, f.Point, f.Name
-			in.Window = [2]int{max(0, start-ArriveEarliestMin*60), max(0, start-ArriveLatestMin*60)}
-			out := common
-			out.ID, out.Direction = next+2, "outbound"
-			out.From, out.FromLabel, out.To, out.ToLabel = f.Point, f.Name, r.Boarding.Point, r.Boarding.Label
-			out.Window = [2]int{end, end + LeaveWithinMin*60}
+			trips = append(trips, t)
+			if !oneWay && kind != CategoryLabour {
+				o := c
+				o.ID, o.Direction = next+2, "outbound"
+				o.From, o.FromLabel, o.To, o.ToLabel = f.Point, f.Name, b.Point, b.Label
+				o.Window = [2]int{end, min(end+pol.LeaveWithinMin*60, 24*3600)}
+				trips = append(trips, o)
+			}
 			next += 4
-			trips = append(trips, in, out)
+		}
+		if len(ss) > 0 {
+			fid, rf := in.Rules.Destination(r, date)
+			if rf != nil {
+				skipped = append(skipped, Skipped{RiderID: r.ID, Pseudonym: r.Pseudonym, Refusal: rf})
+			} else {
+				for _, s := range ss {
+					start, err := ParseClock(s.Start)
+					if err != nil {
+						continue // Validate refuses such riders
+					}
+					add(r.Category, fid, start, s.DurationMin, fmt.Sprintf("%s %s-%s", WeekdayOf(date), s.Start, clock((start+s.DurationMin)*60)), 0, false)
+				}
+			}
+		}
+		for _, a := range as {
+			start, err := ParseClock(a.Start)
+			if err != nil {
+				continue
+			}
+			as := *r
+			as.Category = a.Kind
+			fid, rf := int64(0), (*Refusal)(nil)
+			if a.FacilityID != 0 {
+				if rf = in.Rules.MayTake(a.FacilityID, &as, date); rf == nil || rf.Code == "own_facility_only" {
+					fid, rf = a.FacilityID, nil
+				}
+			}
+			if fid == 0 && rf == nil {
+				fid, rf = in.Rules.Destination(&as, date)
+			}
+			if rf != nil {
+				skipped = append(skipped, Skipped{RiderID: r.ID, Pseudonym: r.Pseudonym, AppointmentID: a.ID, Refusal: rf})
+				continue
+			}
+			session := fmt.Sprintf("%s %s-%s", a.Kind, a.Start, clock((start+a.DurationMin)*60))
+			if a.Kind == CategoryLabour {
+				session = "labour call " + a.Start
+			}
+			add(a.Kind, fid, start, a.DurationMin, session, a.ID, a.OneWay)
 		}
 	}
 	return trips, skipped
@@ -137,47 +304,6 @@ func Clock(sec float64) string { return clock(int(math.Round(sec))) }
 // MatrixFunc returns the driving times (s) and distances (m) between all
 // points (routing.Unreachable where there is no path).
 type MatrixFunc func(points []orb.Point) (time, dist routing.Matrix, err error)
-
-// vroom document types (the subset we write).
-type vTask struct {
-	ID          uint64      `json:"id"`
-	Description string      `json:"description,omitempty"`
-	Location    []float64   `json:"location"`
-	LocIndex    int         `json:"location_index"`
-	Service     float64     `json:"service,omitempty"`
-	TimeWindows [][]float64 `json:"time_windows,omitempty"`
-}
-
-type vShipment struct {
-	Pickup      vTask   `json:"pickup"`
-	Delivery    vTask   `json:"delivery"`
-	Amount      []int64 `json:"amount"`
-	Class       int     `json:"class"`
-	MaxRide     float64 `json:"max_ride_time"`
-	Description string  `json:"description,omitempty"`
-}
-
-type vVehicle struct {
-	ID          uint64    `json:"id"`
-	Profile     string    `json:"profile"`
-	Description string    `json:"description,omitempty"`
-	Start       []float64 `json:"start"`
-	StartIndex  int       `json:"start_index"`
-	End         []float64 `json:"end"`
-	EndIndex    int       `json:"end_index"`
-	Capacity    []int64   `json:"capacity"`
-	TimeWindow  []float64 `json:"time_window"`
-}
-
-type vMatrix [][]*float64
-
-type vDoc struct {
-	Vehicles     []vVehicle                    `json:"vehicles"`
-	Shipments    []vShipment                   `json:"shipments"`
-	Matrices     map[string]map[string]vMatrix `json:"matrices"`
-	Incompatible [][]int                       `json:"incompatible"`
-	CleaningTime float64                       `json:"cleaning_time"`
-}
 
 func (v Van) shift() (int, int) {
 	from, to := v.ShiftStart, v.ShiftEnd
@@ -240,125 +366,44 @@ func ColourClass(c zones.HealthCode) int {
 	return 4
 }
 
-// Problem writes the VROOM document of the day: vans as vehicles (capacity
-// [seats, wheelchair places], shift as time window, back to their start),
-// trips as shipments with their matrices inline. Trips whose points cannot
-// reach each other by road are returned as skipped (code unreachable) and
-// left out; trips keeps the rest with MaxRideTime set. Errors: bad vans
-// (*zones.ValidationError with the path) or the matrix function's.
-func Problem(trips []Trip, vans []Van, cleaningMin int, matrix MatrixFunc) (doc []byte, kept []Trip, skipped []Skipped, err error) {
-	if err := ValidateVans(vans); err != nil {
-		return nil, nil, nil, err
-	}
-	var pts []orb.Point
-	index := map[orb.Point]int{}
-	loc := func(p orb.Point) int {
-		if i, ok := index[p]; ok {
-			return i
-		}
-		index[p] = len(pts)
-		pts = append(pts, p)
-		return len(pts) - 1
-	}
-	d := vDoc{Matrices: map[string]map[string]vMatrix{}, CleaningTime: float64(cleaningMin * 60)}
-	for _, v := range vans {
-		a, b := v.shift()
-		k := loc(v.Start)
-		d.Vehicles = append(d.Vehicles, vVehicle{ID: v.ID, Profile: "car", Description: fmt.Sprintf("van %d", v.ID),
-			Start: v.Start[:], StartIndex: k, End: v.Start[:], EndIndex: k,
-			Capacity: []int64{int64(v.Seats), int64(v.WheelchairPlaces)}, TimeWindow: []float64{float64(a * 60), float64(b * 60)}})
-	}
-	for _, t := range trips {
-		loc(t.From)
-		loc(t.To)
-	}
-	tm, dm, err := matrix(pts)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if tm.Rows != len(pts) || tm.Cols != len(pts) || dm.Rows != len(pts) || dm.Cols != len(pts) {
-		return nil, nil, nil, fmt.Errorf("shuttles: the matrix is %dx%d for %d points", tm.Rows, tm.Cols, len(pts))
-	}
-	for _, t := range trips {
-		a, b := index[t.From], index[t.To]
-		direct := tm.At(a, b)
-		reach := !math.IsInf(direct, 0) && !math.IsInf(tm.At(b, a), 0)
-		for _, v := range d.Vehicles {
-			reach = reach && !math.IsInf(tm.At(v.StartIndex, a), 0) && !math.IsInf(tm.At(b, v.StartIndex), 0)
-		}
-		if !reach {
-			skipped = append(skipped, Skipped{t.RiderID, t.Pseudonym, &Refusal{Code: "unreachable",
-				Message: fmt.Sprintf("no road between %s and %s for every van (sealed roads?)", t.FromLabel, t.ToLabel)}})
-			continue
-		}
-		t.MaxRideTime = math.Round(max(MinRideCapSec, 1.5*direct+RideSlackSec))
-		kept = append(kept, t)
-		wc := int64(0)
-		if t.Wheelchair {
-			wc = 1
-		}
-		pick := vTask{ID: t.ID, Description: t.Pseudonym + " " + t.Direction + " pickup", Location: t.From[:], LocIndex: a}
-		drop := vTask{ID: t.ID + 1, Description: t.Pseudonym + " " + t.Direction + " drop-off", Location: t.To[:], LocIndex: b}
-		win := [][]float64{{float64(t.Window[0]), float64(t.Window[1])}}
-		if t.Direction == "inbound" {
-			pick.Service, drop.Service, drop.TimeWindows = float64(t.Boarding), FacilityStopSec, win
-		} else {
-			pick.Service, drop.Service, pick.TimeWindows = FacilityStopSec, float64(t.Boarding), win
-		}
-		d.Shipments = append(d.Shipments, vShipment{Pickup: pick, Delivery: drop, Amount: []int64{int64(t.Seats), wc},
-			Class: ColourClass(t.Colour), MaxRide: t.MaxRideTime, Description: t.Pseudonym + " " + t.Direction})
-	}
-	for a := 1; a <= 4; a++ {
-		for b := a + 1; b <= 4; b++ {
-			d.Incompatible = append(d.Incompatible, []int{a, b})
-		}
-	}
-	conv := func(m routing.Matrix, round bool) vMatrix {
-		out := make(vMatrix, m.Rows)
-		for i := range out {
-			out[i] = make([]*float64, m.Cols)
-			for j := range out[i] {
-				v := m.At(i, j)
-				if math.IsInf(v, 0) || math.IsNaN(v) {
-					continue
-				}
-				if round {
-					v = math.Round(v)
-				}
-				out[i][j] = &v
-			}
-		}
-		return out
-	}
-	d.Matrices["car"] = map[string]vMatrix{"durations": conv(tm, true), "distances": conv(dm, true)}
-	slices.SortStableFunc(kept, func(x, y Trip) int { return int(x.ID) - int(y.ID) })
-	doc, err = json.Marshal(d)
-	return doc, kept, skipped, err
-}
-
 // Stop is one line of a van's timetable.
 type Stop struct {
-	Time      string           `json:"time"`    // service start, HH:MM
-	Arrival   float64          `json:"arrival"` // seconds after midnight
-	Start     float64          `json:"start"`
-	Action    string           `json:"action"` // pick_up or drop_off
-	TripID    uint64           `json:"trip_id"`
-	Pseudonym string           `json:"pseudonym"`
-	Direction string           `json:"direction"`
-	Place     string           `json:"place"`
-	Point     orb.Point        `json:"point"`
-	Colour    zones.HealthCode `json:"colour"`
-	Load      []int64          `json:"load"` // [seats, wheelchair places] taken after the stop
+	Time       string           `json:"time"`    // service start, HH:MM
+	Arrival    float64          `json:"arrival"` // seconds after midnight
+	Start      float64          `json:"start"`
+	Service    float64          `json:"service_s"`
+	Action     string           `json:"action"` // pick_up or drop_off
+	TripID     uint64           `json:"trip_id"`
+	RiderID    int64            `json:"rider_id"`
+	Pseudonym  string           `json:"pseudonym"`
+	Direction  string           `json:"direction"`
+	Kind       Category         `json:"kind"`
+	Urgent     bool             `json:"urgent,omitempty"`
+	Place      string           `json:"place"`
+	Point      orb.Point        `json:"point"`
+	Colour     zones.HealthCode `json:"colour"`
+	Seats      int              `json:"seats"`
+	Wheelchair bool             `json:"wheelchair,omitempty"`
+	Load       []int64          `json:"load"` // [seats, wheelchair places] taken after the stop
 }
+
+// Departure is when the van leaves the stop.
+func (s *Stop) Departure() float64 { return s.Start + s.Service }
 
 // VanTimetable is a van's day.
 type VanTimetable struct {
-	Van       uint64  `json:"van"`
-	Leaves    string  `json:"leaves"`
-	Returns   string  `json:"returns"`
-	DriveSec  float64 `json:"drive_s"`
-	DistanceM float64 `json:"distance_m"`
-	Stops     []Stop  `json:"stops"`
+	Van         uint64  `json:"van"`
+	Leaves      string  `json:"leaves"`
+	Returns     string  `json:"returns"`
+	LeavesS     float64 `json:"leaves_s"`
+	ReturnsS    float64 `json:"returns_s"`
+	DriveSec    float64 `json:"drive_s"`
+	DistanceM   float64 `json:"distance_m"`
+	Driver      string  `json:"driver,omitempty"`
+	DriverPhone string  `json:"driver_phone,omitempty"`
+	// RouteList is the code of the driver's route list (/driver.html).
+	RouteList string `json:"route_list,omitempty"`
+	Stops     []Stop `json:"stops"`
 }
 
 // UnplannedTrip is a trip the solver left out.
@@ -376,6 +421,11 @@ type PlanResult struct {
 	Trips      int             `json:"trips"`
 	Planned    int             `json:"planned"`
 	VansUsed   int             `json:"vans_used"`
+	DriveSec   float64         `json:"drive_s"`
+	DistanceM  float64         `json:"distance_m"`
 	Cost       float64         `json:"cost"`
 	Violations []string        `json:"violations"` // from routing/vrp/check: empty for a sound plan
+	// Check is the shuttle checker's reading (PlanDay; the timetable keeps
+	// it apart).
+	Check DayCheck `json:"-"`
 }

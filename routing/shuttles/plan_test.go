@@ -60,13 +60,12 @@ func TestPlanDay(t *testing.T) {
 	for i := 1; i <= 8; i++ {
 		vans = append(vans, shuttles.Van{ID: uint64(i), Start: depot, Seats: 6, WheelchairPlaces: 1})
 	}
-	doc, kept, unreachable, err := shuttles.Problem(trips, vans, shuttles.DefaultCleanMin, crowMatrix)
-	if err != nil || len(kept) != len(trips) || len(unreachable) != 0 {
-		t.Fatalf("problem: %v, kept %d of %d", err, len(kept), len(trips))
-	}
-	res, err := shuttles.Solve(context.Background(), doc, kept, vrp.Options{Seed: 1, TimeLimit: 3 * time.Second, Workers: 1})
+	res, kept, err := shuttles.PlanDay(context.Background(), trips, vans, shuttles.DefaultPolicy(), crowMatrix, vrp.Options{Seed: 1, TimeLimit: 3 * time.Second, Workers: 1})
 	if err != nil {
 		t.Fatalf("solve: %v (%v)", err, res)
+	}
+	if len(kept) != len(trips) || len(res.Skipped) != 0 {
+		t.Fatalf("kept %d of %d: %v", len(kept), len(trips), res.Skipped)
 	}
 	if res.Planned+len(res.Unplanned) != len(kept) || res.Planned < len(kept)*9/10 {
 		t.Fatalf("planned %d, unplanned %d of %d: %v", res.Planned, len(res.Unplanned), len(kept), res.Unplanned)
@@ -130,7 +129,7 @@ func TestPlanDay(t *testing.T) {
 	// Bad vans name the field.
 	for _, bad := range []shuttles.Van{{ID: 0, Start: depot, Seats: 6}, {ID: 1, Start: depot, Seats: 0}, {ID: 1, Seats: 6},
 		{ID: 1, Start: depot, Seats: 6, ShiftStart: "20:00", ShiftEnd: "06:00"}} {
-		_, _, _, err := shuttles.Problem(trips, []shuttles.Van{bad}, 15, crowMatrix)
+		_, _, err := shuttles.PlanDay(context.Background(), trips, []shuttles.Van{bad}, shuttles.DefaultPolicy(), crowMatrix, vrp.Options{MaxIterations: 1})
 		var ve *zones.ValidationError
 		if !errors.As(err, &ve) {
 			t.Errorf("van %+v: %v", bad, err)
@@ -151,9 +150,9 @@ func TestPlanDay(t *testing.T) {
 		}
 		return tm, dm, nil
 	}
-	_, kept2, unreach, err := shuttles.Problem(trips, vans, 15, cut)
-	if err != nil || len(unreach) == 0 || len(kept2)+len(unreach) != len(trips) || unreach[0].Refusal.Code != "unreachable" {
-		t.Fatalf("unreachable: %v %d %v", err, len(kept2), unreach)
+	res2, kept2, err := shuttles.PlanDay(context.Background(), trips, vans, shuttles.DefaultPolicy(), cut, vrp.Options{Seed: 1, MaxIterations: 50})
+	if err != nil || len(res2.Skipped) == 0 || len(kept2)+len(res2.Skipped) != len(trips) || res2.Skipped[0].Refusal.Code != "unreachable" {
+		t.Fatalf("unreachable: %v %d %v", err, len(kept2), res2.Skipped)
 	}
 }
 

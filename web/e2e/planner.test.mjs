@@ -109,7 +109,51 @@ test("run a site plan: sites are listed and drawn with numbers", async () => {
   const n = parseInt(count, 10);
   assert.ok(n >= 4, "at least 4 sites: " + count);
   assert.equal(await page.locator(".nummark.sitenum").count(), n, "one numbered marker per site");
+  // readable figures: the shared sites as the server counted them
+  const first = await page.evaluate(() => window.lifeline.S.planResult.summary);
+  assert.equal(await page.textContent("#plan-card tr[data-fig=shared_sites] td"), String(first.shared_sites));
+  assert.match(await page.textContent("#plan-card tr[data-fig=within_10_min] td"), /^\d+(\.\d)? %$/);
   await shot(page, "05-site-plan");
+
+  // two plans side by side: pin this one, plan again with 6 sites
+  await page.click("#plan-pin");
+  await page.fill("#sites-form input[name=p]", "6");
+  const body6 = JSON.parse(await page.inputValue("#sites-form textarea[name=body]"));
+  body6.time_limit_seconds = 2;
+  await page.fill("#sites-form textarea[name=body]", JSON.stringify(body6));
+  await page.click("#sites-run");
+  await page.waitForSelector("#plan-card #plan-unpin", { timeout: 60000 });
+  const second = await page.evaluate(() => window.lifeline.S.planResult.summary);
+  const cells = await page.$$eval("#plan-card tr[data-fig=shared_sites] td", (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(cells, [String(first.shared_sites), String(second.shared_sites)]);
+  assert.equal(second.shared_sites, 6);
+  const rings = await page.evaluate(() => window.lifeline.map.querySourceFeatures("pinned").length);
+  assert.ok(rings >= first.shared_sites, "the pinned plan's sites are drawn: " + rings);
+  await shot(page, "05b-site-plans-compared");
+  checkClean(assert, page);
+  await page.context().close();
+});
+
+test("a zone's people: residents and the key-population registry, as the server counts them", async () => {
+  const page = await openPlanner();
+  await page.click("#tabbtn-zones");
+  const ids = await page.$$eval("#zone-list li[data-zone]", (lis) => lis.map((li) => li.getAttribute("data-zone")));
+  assert.ok(ids.length > 0, "the demo district has zones");
+  // the first zone whose compounds hold registered riders, by the server's own count
+  let id = null, want = null;
+  for (const z of ids) {
+    const r = await (await page.request.get(server.url + "/v1/zones/" + z + "/population")).json();
+    if (r.key_population && r.key_population.total > 0) { id = z; want = r; break; }
+  }
+  assert.ok(id, "some demo zone holds key population");
+  const li = "#zone-list li[data-zone='" + id + "']";
+  await page.click(li + " .pop-btn");
+  await page.waitForSelector(li + " .pop >> text=/registry/");
+  const text = await page.textContent(li + " .pop");
+  assert.ok(text.includes("In the registry: " + want.key_population.total + " key residents"), text);
+  assert.ok(text.includes(new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(want.estimate.population)), text);
+  assert.equal(await page.getAttribute(li + " .pop-btn", "aria-expanded"), "true");
+  await shot(page, "05-zone-people");
   checkClean(assert, page);
   await page.context().close();
 });
@@ -199,6 +243,10 @@ test("driver's list on a phone: the route on a map, names, windows, geo: links, 
   const geo = await page.locator("a.nav").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.equal(geo.length, list.stops.filter((s) => s.point).length);
   geo.forEach((h) => assert.match(h, /^geo:-?\d+\.\d+,-?\d+\.\d+\?q=/));
+  // time windows as the server's list gives them (the van form's ride windows)
+  const withWindows = list.stops.filter((s) => s.time_windows && s.time_windows.length).length;
+  assert.ok(withWindows > 0, "the van day's list has stops with time windows");
+  assert.equal(await page.locator(".stop .fact >> text=/\\d\\d:\\d\\d–\\d\\d:\\d\\d/").count(), withWindows, "each window shown");
   const eta = await page.locator(".stop .eta b").allTextContents();
   eta.forEach((e) => assert.match(e, /^\d\d:\d\d$/));
   await page.waitForSelector("#drivermap canvas");

@@ -6,6 +6,22 @@
 (function () {
   var status = document.getElementById("status");
   var secretBox = document.getElementById("secret");
+  var t = I18N.t;
+  var ROLES = ["viewer", "driver", "dispatcher", "planner", "admin"];
+  var langSel = document.getElementById("lang");
+  langSel.value = I18N.lang();
+  langSel.addEventListener("change", function () { I18N.setLang(langSel.value); });
+  I18N.apply();
+  function roleOptions(sel, current) {
+    var keep = current || sel.value;
+    sel.textContent = "";
+    ROLES.forEach(function (r) {
+      var o = el("option", t("role." + r));
+      o.value = r;
+      if (r === keep) o.selected = true;
+      sel.appendChild(o);
+    });
+  }
 
   function say(text, isError) {
     status.textContent = text;
@@ -42,8 +58,8 @@
     return b;
   }
 
-  function showSecret(label, value) {
-    secretBox.textContent = label + " (shown once): " + value;
+  function showSecret(text) {
+    secretBox.textContent = text;
     secretBox.hidden = false;
   }
 
@@ -57,33 +73,29 @@
         tr.appendChild(el("td", a.username));
         var roleTd = el("td");
         var sel = el("select");
-        ["admin", "planner", "dispatcher", "driver", "viewer"].forEach(function (r) {
-          var o = el("option", r);
-          if (r === a.role) o.selected = true;
-          sel.appendChild(o);
-        });
+        roleOptions(sel, a.role);
         sel.addEventListener("change", function () {
-          call("PUT", "/v1/accounts/" + a.id, { role: sel.value }).then(function () { say("Role of " + a.username + " is now " + sel.value + "."); load(); }, function (e) { say(e.message, true); });
+          call("PUT", "/v1/accounts/" + a.id, { role: sel.value }).then(function () { say(t("admin.roleset", { name: a.username, role: t("role." + sel.value) })); load(); }, function (e) { say(e.message, true); });
         });
         roleTd.appendChild(sel);
         tr.appendChild(roleTd);
-        tr.appendChild(el("td", a.revoked_at ? "revoked" : "active"));
+        tr.appendChild(el("td", a.revoked_at ? t("admin.revoked") : t("admin.active")));
         var act = el("td");
         if (!a.revoked_at) {
-          act.appendChild(button("Set password", function () {
-            var pw = prompt("New password for " + a.username + " (at least 8 characters)");
+          act.appendChild(button(t("admin.setpw"), function () {
+            var pw = prompt(t("admin.pwprompt", { name: a.username }));
             if (!pw) return;
-            call("PUT", "/v1/accounts/" + a.id, { password: pw }).then(function () { say("Password of " + a.username + " set."); }, function (e) { say(e.message, true); });
+            call("PUT", "/v1/accounts/" + a.id, { password: pw }).then(function () { say(t("admin.pwset", { name: a.username })); }, function (e) { say(e.message, true); });
           }));
-          act.appendChild(button("API token", function () {
-            call("POST", "/v1/accounts/" + a.id + "/tokens", { name: "from the admin page" }).then(function (t) { showSecret("Token for " + a.username, t.token); }, function (e) { say(e.message, true); });
+          act.appendChild(button(t("admin.token"), function () {
+            call("POST", "/v1/accounts/" + a.id + "/tokens", { name: "from the admin page" }).then(function (tok) { showSecret(t("admin.tokenfor", { name: a.username, value: tok.token })); }, function (e) { say(e.message, true); });
           }));
-          act.appendChild(button("Sign-in link", function () {
-            call("POST", "/v1/accounts/" + a.id + "/link").then(function (t) { showSecret("One-time link for " + a.username, location.origin + t.url); }, function (e) { say(e.message, true); });
+          act.appendChild(button(t("admin.link"), function () {
+            call("POST", "/v1/accounts/" + a.id + "/link").then(function (l) { showSecret(t("admin.linkfor", { name: a.username, value: location.origin + l.url })); }, function (e) { say(e.message, true); });
           }));
-          act.appendChild(button("Revoke", function () {
-            if (!confirm("Revoke " + a.username + " and all their tokens and sessions?")) return;
-            call("DELETE", "/v1/accounts/" + a.id).then(function () { say(a.username + " revoked."); load(); }, function (e) { say(e.message, true); });
+          act.appendChild(button(t("admin.revoke"), function () {
+            if (!confirm(t("admin.revokeask", { name: a.username }))) return;
+            call("DELETE", "/v1/accounts/" + a.id).then(function () { say(t("admin.revokedone", { name: a.username })); load(); }, function (e) { say(e.message, true); });
           }));
         }
         tr.appendChild(act);
@@ -95,8 +107,8 @@
       tb.textContent = "";
       r.entries.slice(-50).reverse().forEach(function (e) {
         var tr = el("tr");
-        tr.appendChild(el("td", e.at));
-        tr.appendChild(el("td", e.actor + " (" + e.role + ")"));
+        tr.appendChild(el("td", I18N.formatDateTime(e.at)));
+        tr.appendChild(el("td", e.actor + " (" + t("role." + e.role) + ")"));
         tr.appendChild(el("td", e.method + " " + e.route));
         tr.appendChild(el("td", e.entity + (e.entity_id ? " " + e.entity_id : "")));
         tr.appendChild(el("td", String(e.status)));
@@ -111,13 +123,15 @@
     var pw = document.getElementById("add-pw").value;
     if (pw) body.password = pw;
     call("POST", "/v1/accounts", body).then(function (a) {
-      say("Created " + a.username + " (" + a.role + ").");
+      say(t("admin.created", { name: a.username, role: t("role." + a.role) }));
       if (!pw) {
-        call("POST", "/v1/accounts/" + a.id + "/link").then(function (t) { showSecret("One-time link for " + a.username, location.origin + t.url); });
+        call("POST", "/v1/accounts/" + a.id + "/link").then(function (l) { showSecret(t("admin.linkfor", { name: a.username, value: location.origin + l.url })); });
       }
       load();
     }, function (e) { say(e.message, true); });
   });
 
+  roleOptions(document.getElementById("add-role"), "viewer");
+  I18N.onChange(function () { roleOptions(document.getElementById("add-role")); load(); });
   load();
 })();

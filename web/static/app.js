@@ -290,7 +290,7 @@ var OVERLAY_LAYERS = {
   zones: ["zones-fill", "zones-pattern", "zones-line", "zones-line-dash"],
   compounds: ["compounds-fill", "compounds-line", "compound-names"],
   facilities: ["facilities", "facility-names"],
-  sites: ["plan-area", "plan-lines", "plan-demand", "plan-sites"],
+  sites: ["plan-area", "plan-lines", "plan-demand", "pinned-sites", "plan-sites"],
   routes: ["routes-casing", "routes-line"]
 };
 
@@ -301,7 +301,7 @@ function setupLayers() {
     map.addImage("fac-" + k, c.getContext("2d").getImageData(0, 0, 40, 40), { pixelRatio: 2 });
   });
   var empty = fc([]);
-  ["zones", "compounds", "facilities", "plan", "routes", "aroute", "draw"].forEach(function (id) {
+  ["zones", "compounds", "facilities", "plan", "pinned", "routes", "aroute", "draw"].forEach(function (id) {
     map.addSource(id, { type: "geojson", data: empty, tolerance: 0.3 });
   });
   var kindColor = ["match", ["get", "kind"], "sealed", KIND_COLOR.sealed, "controlled", KIND_COLOR.controlled, KIND_COLOR.prevention];
@@ -322,6 +322,8 @@ function setupLayers() {
     paint: { "line-color": "#37474f", "line-opacity": 0.7, "line-width": 1, "line-dasharray": [2, 2] } });
   map.addLayer({ id: "plan-demand", type: "circle", source: "plan", filter: ["all", ["==", ["geometry-type"], "Point"], ["!", ["get", "_site"]]],
     paint: { "circle-radius": 3, "circle-color": "#37474f", "circle-opacity": 0.6, "circle-stroke-color": "#fff", "circle-stroke-width": 0.8 } });
+  map.addLayer({ id: "pinned-sites", type: "circle", source: "pinned",
+    paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#5e35b1", "circle-stroke-width": 3 } });
   map.addLayer({ id: "plan-sites", type: "circle", source: "plan", filter: ["all", ["==", ["geometry-type"], "Point"], ["==", ["get", "_site"], true]],
     paint: { "circle-radius": 11, "circle-color": "#ffd54f", "circle-stroke-color": "#263238", "circle-stroke-width": 2 } });
   map.addLayer({ id: "routes-casing", type: "line", source: "routes", layout: { "line-join": "round", "line-cap": "round" }, paint: { "line-color": "#fff", "line-width": 7 } });
@@ -969,7 +971,10 @@ function renderZoneList() {
       p.reason ? el("div", { class: "muted", text: p.reason, translate: "no" }) : null,
       el("div", { class: "small", text: t("zones.span", { from: I18N.formatDateTime(p.effective_from), until: p.effective_until ? I18N.formatDateTime(p.effective_until) : t("zones.open") }) })
     ]);
-    var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: t("zones.show"), onclick: function () { zoomToGeometry(z.geometry); } })]);
+    var people = el("div", { class: "small pop", hidden: "hidden" });
+    li.appendChild(people);
+    var buttons = el("div", { class: "row" }, [el("button", { type: "button", text: t("zones.show"), onclick: function () { zoomToGeometry(z.geometry); } }),
+      el("button", { type: "button", class: "pop-btn", "aria-expanded": "false", text: t("pop.show"), onclick: function (e) { togglePopulation(id, people, e.currentTarget); } })]);
     var planner = el("span", { class: "row inline", "data-roles": "planner" }, [
       el("button", { type: "button", class: "edit", text: t("zones.edit"), onclick: function () { startEdit(z); } }),
       !p.effective_until ? el("button", { type: "button", class: "danger", text: t("zones.lift"), onclick: function () { liftForm(li, z); } }) : null
@@ -981,6 +986,36 @@ function renderZoneList() {
   if (ME) LL.applyRoles(ME, list);
   document.getElementById("zone-summary").textContent = zs.length ?
     t("zones.counts", { when: I18N.formatDateTime(S.asOf), active: counts.active, scheduled: counts.scheduled, lifted: counts.lifted }) : t("zones.empty");
+}
+// togglePopulation shows (or hides) a zone's people: the residents
+// estimated from the compounds it covers, and the key-population registry's
+// counts by category (counts only: no one's name reaches this page).
+function togglePopulation(id, box, btn) {
+  if (!box.hidden) { box.hidden = true; btn.setAttribute("aria-expanded", "false"); return; }
+  box.hidden = false;
+  btn.setAttribute("aria-expanded", "true");
+  clear(box);
+  box.appendChild(el("span", { class: "muted", text: t("busy") }));
+  LL.api("GET", "/v1/zones/" + encodeURIComponent(id) + "/population").then(function (r) {
+    clear(box);
+    var nf = new Intl.NumberFormat(I18N.locale(), { maximumFractionDigits: 0 });
+    var est = r.estimate || {};
+    box.appendChild(el("div", { text: t("pop.line", { people: nf.format(est.population || 0), aged: nf.format(est.aged_60_plus || 0) }) }));
+    var key = r.key_population;
+    if (key && key.total > 0) {
+      var parts = [];
+      ["dialysis", "prenatal", "labour", "chemotherapy", "other"].forEach(function (c) {
+        if (key[c]) parts.push(t("cat." + c) + " " + key[c]);
+      });
+      box.appendChild(el("div", { text: t("pop.key", { total: key.total, detail: parts.join(", ") }) }));
+    } else if (key) {
+      box.appendChild(el("div", { class: "muted", text: t("pop.nokey") }));
+    }
+  }, function (err) {
+    clear(box);
+    box.appendChild(el("div", { class: "error", text: LL.describe(err) }));
+    showError(t("pop.failed"), err);
+  });
 }
 function liftForm(li, z) {
   if (li.querySelector("form")) return;
@@ -1143,58 +1178,103 @@ function renderPlanLayers() {
     siteMarkers.push(m);
   });
 }
+// planFigures are the planner's figures of a /v1/sites/plan answer, in the
+// order they are shown; each is [key, value, format].
+function planFigures(r) {
+  var s = (r && r.summary) || {}, d = (r && r.door_to_door) || {};
+  var rows = [
+    ["people", s.people, "n"], ["people_at_sites", s.people_at_sites, "n"],
+    ["shared_sites", s.shared_sites, "n"], ["dedicated_sites", s.dedicated_sites, "n"],
+    ["within_5_min", s.within_5_min, "%"], ["within_10_min", s.within_10_min, "%"], ["within_15_min", s.within_15_min, "%"],
+    ["mean_walk_min", s.mean_walk_min, "min"], ["max_walk_min", s.max_walk_min, "min"], ["unreachable", s.unreachable, "n"],
+    ["desks", s.desks, "n"], ["finish_min", s.finish_min, "h"],
+    ["door_people", d.people, "n"], ["door_teams", d.teams, "n"], ["door_team_hours", d.team_hours, "h1"]
+  ];
+  return rows.filter(function (x) { return typeof x[1] === "number"; });
+}
+function formatFigure(v, f) {
+  var nf = function (d) { return new Intl.NumberFormat(I18N.locale(), { maximumFractionDigits: d }); };
+  if (f === "%") return nf(1).format(v * 100) + " %";
+  if (f === "min") return t("sites.minutes", { n: nf(1).format(v) });
+  if (f === "h") return t("sites.hhmm", { h: Math.floor(v / 60), m: ("0" + Math.round(v % 60)).slice(-2) });
+  if (f === "h1") return t("sites.hours", { n: nf(1).format(v) });
+  return nf(0).format(v);
+}
+// figuresTable shows one plan's figures, or two side by side (the pinned
+// plan first) with the change.
+function figuresTable(r, pinned) {
+  var tb = el("table", { class: "kv figures" });
+  if (pinned) {
+    tb.appendChild(el("tr", null, [el("th", { text: "" }), el("th", { text: t("sites.planA") }), el("th", { text: t("sites.planB") })]));
+  }
+  var before = {};
+  if (pinned) planFigures(pinned).forEach(function (x) { before[x[0]] = x; });
+  planFigures(r).forEach(function (x) {
+    var cells = [el("th", { text: t("fig." + x[0]) })];
+    if (pinned) cells.push(el("td", { translate: "no", text: before[x[0]] ? formatFigure(before[x[0]][1], x[2]) : "–" }));
+    cells.push(el("td", { translate: "no", text: formatFigure(x[1], x[2]) }));
+    tb.appendChild(el("tr", { "data-fig": x[0] }, cells));
+  });
+  return tb;
+}
 function renderPlan(r) {
   var out = document.getElementById("sites-result");
   clear(out);
   S.plan = findCollection(r);
+  S.planResult = r;
   renderPlanLayers();
-  var card = el("div", { class: "card", id: "plan-card" }, [el("h3", { text: t("sites.plan") })]);
-  function scalarRows(o) {
-    var rows = [];
-    for (var k in o) {
-      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-      var v = o[k];
-      if (v === null || v === undefined) continue;
-      if (Array.isArray(v)) rows.push([k.replace(/_/g, " "), t("sites.items", { n: v.length }), true]);
-      else if (typeof v !== "object") rows.push([k.replace(/_/g, " "), typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : v, true]);
-    }
-    return rows;
+  var card = el("div", { class: "card", id: "plan-card" }, [el("h3", { text: S.pinnedPlan ? t("sites.compare") : t("sites.plan") })]);
+  if (r && r.method) card.appendChild(el("p", { class: "small muted", translate: "no", text: r.method }));
+  card.appendChild(figuresTable(r, S.pinnedPlan));
+  var pinBar = el("div", { class: "row" });
+  if (S.pinnedPlan) {
+    pinBar.appendChild(el("button", { type: "button", id: "plan-unpin", text: t("sites.unpin"), onclick: function () { S.pinnedPlan = null; renderPinned(); renderPlan(r); } }));
   }
-  if (r && typeof r === "object" && !Array.isArray(r)) {
-    card.appendChild(table(scalarRows(r)));
-    for (var k in r) {
-      var v = r[k];
-      if (!Object.prototype.hasOwnProperty.call(r, k) || !v || typeof v !== "object" || Array.isArray(v) || v.type === "FeatureCollection") continue;
-      var sub = scalarRows(v);
-      if (sub.length) {
-        card.appendChild(el("h4", { text: k.replace(/_/g, " "), translate: "no" }));
-        card.appendChild(table(sub));
-      }
-    }
-  }
+  pinBar.appendChild(el("button", { type: "button", id: "plan-pin", text: t("sites.pin"), onclick: function () { S.pinnedPlan = r; renderPinned(); renderPlan(r); showInfo(t("sites.pinned")); } }));
+  card.appendChild(pinBar);
+  (r && r.warnings || []).forEach(function (w) { card.appendChild(el("div", { class: "small warn", translate: "no", text: w })); });
   out.appendChild(card);
-  var sites = features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point" && isSite(f); });
+  var sites = (r && r.sites) || [];
   var lines = features(S.plan).filter(function (f) { return f.geometry && /LineString/.test(f.geometry.type); });
   if (!S.plan) {
     out.appendChild(el("p", { class: "muted", text: t("sites.nogeo") }));
   } else {
-    out.appendChild(el("p", { class: "small", id: "plan-count", text: t("sites.count", { sites: sites.length, lines: lines.length }) }));
-    var ol = el("ol", { class: "list sites" });
-    sites.forEach(function (f) {
-      var p = props(f);
-      var name = p.name || p.site || "#" + (fid(f) !== undefined ? fid(f) : "");
-      var extra = [];
-      ["demand", "population", "assigned", "load", "capacity", "desks", "compounds", "served", "max_distance_m", "mean_distance_m"].forEach(function (key) {
-        if (p[key] !== undefined && typeof p[key] !== "object") extra.push(key.replace(/_/g, " ") + " " + p[key]);
-      });
-      ol.appendChild(el("li", null, [el("b", { text: name, translate: "no" }), extra.length ? el("div", { class: "small", text: extra.join(" · "), translate: "no" }) : null]));
+    out.appendChild(el("p", { class: "small", id: "plan-count", text: t("sites.count", { sites: features(S.plan).filter(function (f) { return f.geometry && f.geometry.type === "Point" && isSite(f); }).length, lines: lines.length }) }));
+  }
+  var ol = el("ol", { class: "list sites" });
+  sites.forEach(function (s) {
+    var facts = [t("sites.people", { n: formatFigure(s.people, "n") }), t("sites.walk", { mean: formatFigure(s.mean_walk_min, "min"), max: formatFigure(s.max_walk_min, "min") })];
+    if (s.desks) facts.push(t("sites.desks", { n: s.desks }));
+    if (s.finish_min) facts.push(t("sites.finish", { at: formatFigure(s.finish_min, "h") }));
+    if (s.late_by_min) facts.push(t("sites.late", { n: Math.round(s.late_by_min) }));
+    ol.appendChild(el("li", { class: s.dedicated ? "dedicated" : "shared" }, [
+      el("span", { class: "badge " + (s.dedicated ? "controlled" : "prevention"), text: s.dedicated ? t("sites.dedicated") : t("sites.shared") }), " ",
+      el("b", { text: s.name || s.id, translate: "no" }),
+      el("div", { class: "small", text: facts.join(" · ") })]));
+  });
+  out.appendChild(ol);
+  var d = r && r.door_to_door;
+  if (d && d.groups && d.groups.length) {
+    out.appendChild(el("h4", { text: t("sites.door", { teams: d.teams, hours: formatFigure(d.team_hours, "h1") }) }));
+    var ul = el("ul", { class: "list small" });
+    d.groups.forEach(function (g) {
+      ul.appendChild(el("li", { translate: "no", text: (g.name || g.demand) + ": " + t("sites.people", { n: formatFigure(g.people, "n") }) + " · " + t("sites.teams", { n: g.teams, hours: formatFigure(g.team_hours, "h1") }) }));
     });
-    out.appendChild(ol);
+    out.appendChild(ul);
   }
   S.layers.sites = true;
   document.querySelector("[data-layer=sites]").checked = true;
   applyLayerToggles();
   out.scrollIntoView({ block: "start" });
+}
+// renderPinned draws the pinned plan's sites as hollow rings, so two plans
+// can be told apart on the map.
+function renderPinned() {
+  var pts = [];
+  ((S.pinnedPlan && S.pinnedPlan.sites) || []).forEach(function (s) {
+    pts.push({ type: "Feature", geometry: { type: "Point", coordinates: s.point }, properties: { name: s.name || s.id } });
+  });
+  setData("pinned", fc(pts));
 }
 sitesForm.addEventListener("submit", function (e) {
   e.preventDefault();
@@ -1218,6 +1298,8 @@ sitesForm.addEventListener("submit", function (e) {
 });
 document.getElementById("sites-clear").addEventListener("click", function () {
   S.plan = null;
+  S.pinnedPlan = null;
+  renderPinned();
   clear(document.getElementById("sites-result"));
   renderPlanLayers();
 });

@@ -1,7 +1,10 @@
 // driver.js: the driver's phone page for GET /v1/route-lists/{code}: the
 // route on a map, the stops in order with their place names, planned
 // arrival, waits and time windows, a geo: navigation link per stop, big
-// buttons, and a print view. Done marks are kept in localStorage.
+// buttons, and a print view. Reports on a stop (arrived, done, failed with
+// a reason) go to the server; made without a connection they wait in an
+// outbox in localStorage and are sent when the phone is back online (the
+// server takes a repeated report as the same one).
 import * as maplibregl from "./vendor/maplibre-gl.mjs";
 
 var el = LL.el;
@@ -65,13 +68,64 @@ function stopsOf(r) {
   return [];
 }
 
-function doneKey(id) { return "lifeline.done." + id; }
-function loadDone(id) {
-  try { return JSON.parse(localStorage.getItem(doneKey(id)) || "{}") || {}; } catch (e) { return {}; }
+// The outbox: reports not yet acknowledged by the server, oldest first, at
+// most one per stop (the latest).
+var OUTBOX = "lifeline.outbox";
+function loadOutbox() {
+  try { var q = JSON.parse(localStorage.getItem(OUTBOX) || "[]"); return Array.isArray(q) ? q : []; } catch (e) { return []; }
 }
-function saveDone(id, done) {
-  try { localStorage.setItem(doneKey(id), JSON.stringify(done)); } catch (e) { /* private mode: marks are not kept */ }
+function saveOutbox(q) {
+  try { localStorage.setItem(OUTBOX, JSON.stringify(q)); } catch (e) { /* private mode: reports are sent at once or lost */ }
 }
+function pendingFor(id, seq) {
+  var q = loadOutbox();
+  for (var i = q.length - 1; i >= 0; i--) if (q[i].id === id && q[i].seq === seq) return q[i];
+  return null;
+}
+function report(id, seq, status, reason) {
+  var q = loadOutbox().filter(function (x) { return !(x.id === id && x.seq === seq); });
+  q.push({ id: id, seq: seq, status: status, reason: reason || "" });
+  saveOutbox(q);
+  showOutbox();
+  flush();
+}
+var flushing = false;
+function flush() {
+  var q = loadOutbox();
+  showOutbox();
+  if (flushing || !q.length) return;
+  flushing = true;
+  var r = q[0];
+  var body = { status: r.status };
+  if (r.reason) body.reason = r.reason;
+  LL.api("PUT", "/v1/route-lists/" + encodeURIComponent(r.id) + "/stops/" + r.seq + "/status", body, { quiet: true }).then(function (res) {
+    drop(r);
+    flushing = false;
+    if (current && current.id === r.id && res && Array.isArray(res.stops)) {
+      current.r = res;
+      render(current.id, current.r);
+    }
+    flush();
+  }, function (err) {
+    flushing = false;
+    if (!err || !err.status || err.status >= 500 || err.status === 408 || err.status === 429) { showOutbox(); return; } // offline or busy: kept, sent later
+    drop(r); // refused: say why, do not send it again
+    errorBox.textContent = LL.describe(err);
+    errorBox.hidden = false;
+    flush();
+  });
+}
+function drop(r) {
+  saveOutbox(loadOutbox().filter(function (x) { return !(x.id === r.id && x.seq === r.seq && x.status === r.status && x.reason === r.reason); }));
+}
+function showOutbox() {
+  var n = loadOutbox().length, box = document.getElementById("outbox");
+  if (!box) return;
+  box.hidden = n === 0;
+  box.textContent = n ? t("driver.outbox", { n: n }) : "";
+}
+window.addEventListener("online", flush);
+setInterval(flush, 15000);
 
 // kindText says what the driver does at a stop.
 function kindText(kind) {
@@ -185,7 +239,6 @@ function legs(pts) {
 function render(id, r) {
   list.textContent = "";
   var stops = stopsOf(r);
-  var done = loadDone(id);
   var meta = r && !Array.isArray(r) ? r : {};
   clear(summary);
   var vehicle = pick(meta, ["vehicle_name", "vehicle"]);
@@ -232,28 +285,48 @@ function render(id, r) {
     }
     var zone = pick(s, ["zone", "zone_kind"]);
     var zoneKind = zone && typeof zone === "object" ? zone.kind : zone;
-    var btn = el("button", { type: "button", class: "big donebtn", "aria-pressed": done[key] ? "true" : "false" }, done[key] ? t("driver.undo") : t("driver.done"));
-    var li = el("li", { class: "stop " + kind + (done[key] ? " done" : "") }, [
+    var seq = Number(pick(s, ["seq"]) || i + 1);
+    var pend = pendingFor(id, seq);
+    var status = pend ? pend.status : s.status || "";
+    var reasonText = pend ? pend.reason : s.reason || "";
+    var isDone = status === "done";
+    var btn = el("button", { type: "button", class: "big donebtn", "aria-pressed": isDone ? "true" : "false" }, isDone ? t("driver.undo") : t("driver.done"));
+    var arrived = el("button", { type: "button", class: "big arrivedbtn", "aria-pressed": status === "arrived" ? "true" : "false" }, t("driver.arrived"));
+    var failed = el("button", { type: "button", class: "big failbtn", "aria-pressed": status === "failed" ? "true" : "false" }, t("driver.failed"));
+    var reason = el("input", { type: "text", class: "reason", maxlength: "200", value: reasonText, "aria-label": t("driver.reason"), placeholder: t("driver.reason") });
+    var sendFail = el("button", { type: "button", class: "big sendfail" }, t("driver.sendfail"));
+    var failForm = el("div", { class: "failform noprint", hidden: status === "failed" ? null : "" }, [reason, sendFail]);
+    var state = el("div", { class: "reportstate", role: "status", text: status ? t("driver.status." + status) + (status === "failed" && reasonText ? ": " + reasonText : "") + (pend ? " · " + t("driver.queued") : "") : "" });
+    var li = el("li", { class: "stop " + kind + (isDone ? " done" : "") + (status === "failed" ? " failed" : "") }, [
       el("div", { class: "seq", "aria-hidden": "true", text: isEnd ? "◆" : String(k) }),
       el("div", { class: "body" }, [
         el("div", { class: "kind", text: kindText(kind) + (isEnd ? "" : " · " + t("driver.stopn", { n: k })) }),
         el("div", { class: "title", text: String(title), translate: name ? "no" : null }),
         el("div", { class: "facts" }, facts),
         zoneKind === "sealed" || zoneKind === "controlled" ? el("div", { class: "zonewarn", text: t("driver.zonewarn", { kind: t("kind." + zoneKind) }) }) : null,
+        isEnd ? null : state,
         el("div", { class: "actions noprint" }, [
           p ? el("a", { class: "button big nav", href: geoLink(p, name), text: t("driver.navigate") }) : null,
-          isEnd ? null : btn
+          isEnd ? null : arrived,
+          isEnd ? null : btn,
+          isEnd ? null : failed
         ]),
+        isEnd ? null : failForm,
         p ? el("div", { class: "small printonly", translate: "no", text: p[1].toFixed(5) + ", " + p[0].toFixed(5) }) : null
       ])
     ]);
+    var again = function () { if (current) render(current.id, current.r); };
     btn.addEventListener("click", function () {
-      var on = btn.getAttribute("aria-pressed") !== "true";
-      if (on) done[key] = true; else delete done[key];
-      saveDone(id, done);
-      btn.setAttribute("aria-pressed", on ? "true" : "false");
-      btn.textContent = on ? t("driver.undo") : t("driver.done");
-      li.classList.toggle("done", on);
+      report(id, seq, btn.getAttribute("aria-pressed") === "true" ? "pending" : "done", "");
+      again();
+    });
+    arrived.addEventListener("click", function () { report(id, seq, "arrived", ""); again(); });
+    failed.addEventListener("click", function () { failForm.hidden = !failForm.hidden; if (!failForm.hidden) reason.focus(); });
+    sendFail.addEventListener("click", function () {
+      var why = reason.value.trim();
+      if (!why) { reason.focus(); reason.setAttribute("aria-invalid", "true"); return; }
+      report(id, seq, "failed", why);
+      again();
     });
     list.appendChild(li);
   });

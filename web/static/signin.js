@@ -8,6 +8,13 @@
   var form = document.getElementById("signin");
   var status = document.getElementById("status");
   var who = document.getElementById("who");
+  var t = I18N.t;
+  var langSel = document.getElementById("lang");
+  langSel.value = I18N.lang();
+  langSel.addEventListener("change", function () { I18N.setLang(langSel.value); });
+  I18N.apply();
+  var shown = null; // the account shown, to re-label its role on a language change
+  I18N.onChange(function () { if (shown) show(shown); });
 
   function say(text, isError) {
     status.textContent = text;
@@ -26,7 +33,7 @@
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         if (!resp.ok) {
           var msg = data && data.message ? data.message : "HTTP " + resp.status;
-          if (resp.status === 429) msg += " (wait " + (resp.headers.get("Retry-After") || "a few") + " s)";
+          if (resp.status === 429) msg += " " + t("signin.wait", { n: resp.headers.get("Retry-After") || "?" });
           throw new Error(msg);
         }
         return data;
@@ -36,7 +43,8 @@
 
   function show(me) {
     document.getElementById("who-name").textContent = me.username;
-    document.getElementById("who-role").textContent = me.role;
+    shown = me;
+    document.getElementById("who-role").textContent = t("role." + me.role);
     document.getElementById("admin-link").hidden = me.role !== "admin";
     who.hidden = false;
     form.hidden = true;
@@ -52,7 +60,7 @@
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    say("Signing in…");
+    say(t("signin.busy"));
     call("POST", "/v1/auth/login", {
       username: document.getElementById("username").value.trim(),
       password: document.getElementById("password").value
@@ -61,16 +69,16 @@
 
   document.getElementById("signout").addEventListener("click", function () {
     call("POST", "/v1/auth/logout").then(function () {
-      who.hidden = true; form.hidden = false; say("Signed out.");
+      shown = null; who.hidden = true; form.hidden = false; say(t("signin.out"));
     }, function (e) { say(e.message, true); });
   });
 
   var m = /(?:^#|&)link=([A-Za-z0-9_-]+)/.exec(location.hash);
   if (m) {
     history.replaceState(null, "", location.pathname + location.search); // the link works once: drop it from the address bar
-    say("Signing in with the one-time link…");
+    say(t("signin.linkbusy"));
     call("POST", "/v1/auth/login", { link: m[1] }).then(function (me) {
-      say("Signed in. Set a password for next time on the accounts page.");
+      say(t("signin.linkdone"));
       show(me);
     }, function (e) { say(e.message, true); });
   } else {

@@ -173,6 +173,10 @@ type jsonProfile struct {
 	Costs     json.RawMessage `json:"costs"`
 }
 
+// InputDocument is the problem document Decode reads (the API describes it
+// in its OpenAPI document by reflection).
+type InputDocument = jsonInput
+
 type jsonInput struct {
 	Jobs         []jsonTask              `json:"jobs"`
 	Shipments    []jsonShipment          `json:"shipments"`

@@ -1,4 +1,8 @@
-package memstore
+// Package live is the zone look-up index that both stores keep in memory:
+// every version of every zone, answerable at any time, while writes go on.
+// data/memstore keeps one over its own version lists; data/postgis keeps
+// one (a Mirror) over the database's, fed by the store's change stream.
+package live
 
 import (
 	"math"
@@ -10,18 +14,20 @@ import (
 	"lifeline/zones"
 )
 
-// liveIndex answers look-ups over every zone version while writes go on,
-// without rebuilding the whole zones.Index per write: an immutable base
-// index built over the versions at some point, minus the base items that
-// a later write superseded (dead), plus a small delta of the versions put
-// since (their current values), found through a coarse hash grid. When the
-// delta passes a threshold, the store builds a new base in the
-// background from a copy of the version lists and swaps it in, keeping the
-// delta entries put after the copy (see Store.maybeRebuildLocked).
+// Index answers look-ups over every zone version without rebuilding the
+// whole zones.Index per write: an immutable base index built over the
+// versions at some point, minus the base items that a later write
+// superseded (dead), plus a small delta of the versions put since (their
+// current values), found through a coarse hash grid. When the delta passes
+// a threshold (WantsRebuild), its owner builds a new base in the
+// background (New over a copy of the version lists) and swaps in
+// Rebased(new base), which carries over the delta entries put after the
+// copy.
 //
-// It is changed under the store's write lock (mu) and read under its read
+// An Index is not safe for concurrent writes: its owner changes it (Put,
+// Rebased) under a write lock and reads it (LookupInto, Zone) under a read
 // lock.
-type liveIndex struct {
+type Index struct {
 	base    *zones.Index
 	baseOff []int32 // base item of version v of zone id: baseOff[id-1] + v - 1; len = zones + 1
 
@@ -54,27 +60,33 @@ const (
 	maxDeltaCells = 64
 )
 
-// A background rebuild of the base starts when the delta holds rebuildAt
-// entries or one per rebuildPer versions in the base, whichever is more,
-// so that the rebuild's cost, O(versions), spreads over a number of writes
-// that grows with it (a constant cost per write) while the delta stays a
-// small fraction of the base. A delta left behind by the last writes of a
-// burst is folded in once writes pause for rebuildQuiet (variables for
-// tests).
+// A rebuild of the base is wanted when the delta holds RebuildAt entries
+// or one per RebuildPer versions in the base, whichever is more, so that
+// the rebuild's cost, O(versions), spreads over a number of writes that
+// grows with it (a constant cost per write) while the delta stays a small
+// fraction of the base. Variables for tests.
 var (
-	rebuildAt    = 16
-	rebuildPer   = 32
-	rebuildQuiet = 500 * time.Millisecond
+	RebuildAt  = 16
+	RebuildPer = 32
 )
 
-func (ix *liveIndex) threshold() int { return max(rebuildAt, ix.base.Len()/rebuildPer) }
+func (ix *Index) threshold() int { return max(RebuildAt, ix.base.Len()/RebuildPer) }
 
-// wantsRebuild reports whether the delta is past the threshold.
-func (ix *liveIndex) wantsRebuild() bool { return len(ix.delta) >= ix.threshold() }
+// WantsRebuild reports whether the delta is past the threshold.
+func (ix *Index) WantsRebuild() bool { return len(ix.delta) >= ix.threshold() }
 
-// newLiveIndex builds the base over every version of vs (the zones'
-// version lists); seq is the number of versions put before the copy.
-func newLiveIndex(vs [][]zones.Zone, seq uint64) *liveIndex {
+// DeltaLen is the number of delta entries (replaced ones included).
+func (ix *Index) DeltaLen() int { return len(ix.delta) }
+
+// Seq is the number of versions put so far (Put calls, counting those
+// before the base's copy as given to New).
+func (ix *Index) Seq() uint64 { return ix.seq }
+
+// New builds the base over every version of vs: vs[i] lists the versions
+// of zone i+1, oldest first, vs[i][k] being version k+1 (an empty list
+// for an id without zone). seq is the number of versions put before the
+// copy (the Seq of the index it will replace, when the copy was taken).
+func New(vs [][]zones.Zone, seq uint64) *Index {
 	n := 0
 	for _, v := range vs {
 		n += len(v)
@@ -86,9 +98,9 @@ func newLiveIndex(vs [][]zones.Zone, seq uint64) *liveIndex {
 		flat = append(flat, v...)
 	}
 	off[len(vs)] = int32(len(flat))
-	ix := &liveIndex{base: zones.NewIndex(flat), baseOff: off, seq: seq, since: seq}
+	ix := &Index{base: zones.NewIndex(flat), baseOff: off, seq: seq, since: seq}
 	// Sized for the delta expected before the next rebuild, here, outside
-	// the store's locks, so that a write rarely grows them while it holds
+	// the owner's locks, so that a write rarely grows them while it holds
 	// the readers' lock.
 	c := 2 * ix.threshold()
 	ix.delta = make([]deltaEntry, 0, c)
@@ -98,9 +110,12 @@ func newLiveIndex(vs [][]zones.Zone, seq uint64) *liveIndex {
 	return ix
 }
 
+// Base is the immutable base index (for benchmarks of the bare index).
+func (ix *Index) Base() *zones.Index { return ix.base }
+
 // baseItem returns the base item of version ver of zone id, if the base
 // holds it.
-func (ix *liveIndex) baseItem(id int64, ver int) (int32, bool) {
+func (ix *Index) baseItem(id int64, ver int) (int32, bool) {
 	if id < 1 || id >= int64(len(ix.baseOff)) {
 		return 0, false
 	}
@@ -111,13 +126,14 @@ func (ix *liveIndex) baseItem(id int64, ver int) (int32, bool) {
 	return first + int32(ver) - 1, true
 }
 
-// put records that version z (z.ID, z.Version) now has this value.
-func (ix *liveIndex) put(z zones.Zone) {
+// Put records that version z (z.ID, z.Version) now has this value. The
+// index keeps z (its geometry shared: do not modify it afterwards).
+func (ix *Index) Put(z zones.Zone) {
 	ix.seq++
 	ix.add(z, ix.seq)
 }
 
-func (ix *liveIndex) add(z zones.Zone, seq uint64) {
+func (ix *Index) add(z zones.Zone, seq uint64) {
 	k := verKey{z.ID, z.Version}
 	if it, ok := ix.baseItem(z.ID, z.Version); ok {
 		if ix.dead == nil {
@@ -144,6 +160,9 @@ func (ix *liveIndex) add(z zones.Zone, seq uint64) {
 	ix.delta = append(ix.delta, e)
 	ix.pos[k] = p
 	ix.live++
+	if len(z.Geometry) == 0 { // never found (as in zones.Index)
+		return
+	}
 	x0, y0 := cellOf(e.bound.Min)
 	x1, y1 := cellOf(e.bound.Max)
 	if int64(x1-x0+1)*int64(y1-y0+1) > maxDeltaCells {
@@ -174,22 +193,23 @@ func satNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// hit is one look-up result: a base item (delta < 0) or a delta entry.
-type hit struct {
+// Hit is one look-up result: a base item or a delta entry. Hits are
+// comparable and name a version of one Index only.
+type Hit struct {
 	item  int32
-	delta int32
+	delta int32 // < 0: base item
 }
 
-// lookupInto appends to dst[:0] the versions active at t covering p,
+// LookupInto appends to dst[:0] the versions active at t covering p,
 // strictest first (rank descending, then ID ascending), as hits; buf is
-// scratch for the base.
-func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Time) []hit {
+// scratch for the base. It allocates nothing when dst and buf have room.
+func (ix *Index) LookupInto(dst []Hit, buf []int32, p orb.Point, at time.Time) []Hit {
 	dst = dst[:0]
 	for _, it := range ix.base.LookupInto(buf, p, at) {
 		if _, gone := ix.dead[it]; gone {
 			continue
 		}
-		dst = append(dst, hit{item: it, delta: -1})
+		dst = append(dst, Hit{item: it, delta: -1})
 	}
 	if ix.live == 0 {
 		return dst
@@ -202,7 +222,7 @@ func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Tim
 			return
 		}
 		if zones.MultiPolygonCovers(e.z.Geometry, p) {
-			dst = append(dst, hit{delta: d})
+			dst = append(dst, Hit{delta: d})
 		}
 	}
 	if !(p[0] >= -1e6 && p[0] <= 1e6 && p[1] >= -1e6 && p[1] <= 1e6) { // NaN or absurd: no cell
@@ -218,7 +238,7 @@ func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Tim
 	if len(dst) == nBase {
 		return dst
 	}
-	slices.SortFunc(dst, func(a, b hit) int {
+	slices.SortFunc(dst, func(a, b Hit) int {
 		ra, ida := ix.rankID(a)
 		rb, idb := ix.rankID(b)
 		if ra != rb {
@@ -235,17 +255,18 @@ func (ix *liveIndex) lookupInto(dst []hit, buf []int32, p orb.Point, at time.Tim
 	return dst
 }
 
-// zone returns the version of h (geometry shared: do not modify).
-func (ix *liveIndex) zone(h hit) zones.Zone {
+// Zone returns the version of h (geometry shared: do not modify).
+func (ix *Index) Zone(h Hit) zones.Zone {
 	if h.delta >= 0 {
 		return ix.delta[h.delta].z
 	}
 	return ix.base.Zone(h.item)
 }
 
-// rebased returns a new index over base (built from the copy taken when
-// ix.seq was since), carrying over the delta entries put after the copy.
-func (ix *liveIndex) rebased(base *liveIndex) *liveIndex {
+// Rebased returns a new index over base (built by New from the copy taken
+// when ix.Seq() was base's seq), carrying over the delta entries put after
+// the copy. base is changed and returned; ix is left as it was.
+func (ix *Index) Rebased(base *Index) *Index {
 	base.seq = ix.seq
 	for _, e := range ix.delta {
 		if !e.replaced && e.seq > base.since {
@@ -255,7 +276,7 @@ func (ix *liveIndex) rebased(base *liveIndex) *liveIndex {
 	return base
 }
 
-func (ix *liveIndex) rankID(h hit) (int, int64) {
+func (ix *Index) rankID(h Hit) (int, int64) {
 	if h.delta >= 0 {
 		e := &ix.delta[h.delta]
 		return e.rank, e.z.ID
