@@ -10,4 +10,5 @@ var (
 	FleetTries  = &fleetAttempts
 	GranularMin = &granularMin
 	GranularK   = &granularK
+	AvgRemoved  = &avgRemoved
 )

@@ -10,11 +10,13 @@ import (
 
 // SISR parameters (Christiaens & Vanden Berghe 2020).
 const (
-	avgRemoved = 10.0
-	maxString  = 10.0
-	splitRate  = 0.5
-	blinkRate  = 0.01
+	maxString = 10.0
+	splitRate = 0.5
+	blinkRate = 0.01
 )
+
+// avgRemoved is SISR's average number of requests removed per ruin.
+var avgRemoved = 10.0
 
 // Annealing temperatures as multiples of the mean arc cost of the first
 // plan, and the share of the budget given to fleet minimisation. Variables
