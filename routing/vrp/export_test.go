@@ -11,4 +11,6 @@ var (
 	GranularMin = &granularMin
 	GranularK   = &granularK
 	AvgRemoved  = &avgRemoved
+	RestartFrac = &restartFrac
+	RestartPart = &restartShare
 )
