@@ -35,7 +35,7 @@ func cpuTime() time.Duration {
 
 // lookupAuthServers serves the demo district without the auth layer
 // (plain) and with it (guarded), and issues a viewer's token and session.
-func lookupAuthServers(b *testing.B) (plain, guarded *httptest.Server, token, session string) {
+func lookupAuthServers(b testing.TB) (plain, guarded *httptest.Server, token, session string) {
 	b.Helper()
 	ctx := context.Background()
 	st := memstore.New()
@@ -293,5 +293,70 @@ func BenchmarkLookupAuthAB(b *testing.B) {
 		}
 		b.ReportMetric(median(slow), v.name+"-cost-%")
 		b.ReportMetric(median(cpuCost), v.name+"-cpu-cost-%")
+	}
+}
+
+// TestLookupAuthInstructions is the machine-independent form of the A/B
+// (bench/http/auth_ir.sh). With AB_SERVE=FILE it starts the two look-up
+// servers (without and with the auth layer), writes their addresses and a
+// bearer token and session to FILE, and serves until FILE.done exists: run
+// under valgrind's callgrind, the instructions it executes are the server's
+// alone. With AB_CLIENT=FILE it sends AB_REQUESTS look-ups over one
+// keep-alive connection for AB_VARIANT (none, bearer or session) to the
+// servers FILE names. Instruction counts do not depend on what else the
+// machine runs. Skipped unless AB_SERVE or AB_CLIENT is set.
+func TestLookupAuthInstructions(t *testing.T) {
+	if f := os.Getenv("AB_SERVE"); f != "" {
+		plain, guarded, token, session := lookupAuthServers(t)
+		info := plain.Listener.Addr().String() + "\n" + guarded.Listener.Addr().String() + "\n" + token + "\n" + session + "\n"
+		if err := os.WriteFile(f+".tmp", []byte(info), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(f+".tmp", f); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(f + ".done"); err == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	f := os.Getenv("AB_CLIENT")
+	if f == "" {
+		t.Skip("set AB_SERVE=FILE (under callgrind) or AB_CLIENT=FILE with AB_VARIANT=none|bearer|session (bench/http/auth_ir.sh)")
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plainAddr, guardedAddr, token, session string
+	if _, err := fmt.Sscan(string(b), &plainAddr, &guardedAddr, &token, &session); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(os.Getenv("AB_REQUESTS"))
+	if n <= 0 {
+		n = 2000
+	}
+	const path = "/v1/lookup?lon=104.07&lat=30.65&at=2026-11-23T08:00:00Z"
+	addr, hdr := plainAddr, ""
+	switch v := os.Getenv("AB_VARIANT"); v {
+	case "none":
+	case "bearer":
+		addr, hdr = guardedAddr, "Authorization: Bearer "+token+"\r\n"
+	case "session":
+		addr, hdr = guardedAddr, "Cookie: "+auth.SessionCookie+"="+session+"\r\n"
+	default:
+		t.Fatalf("AB_VARIANT %q: none, bearer or session", v)
+	}
+	rc, err := dialRaw(addr, path, hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.conn.Close()
+	for i := 0; i < n; i++ {
+		if status, err := rc.do(); err != nil || status != 200 {
+			t.Fatalf("request %d: %d %v", i, status, err)
+		}
 	}
 }

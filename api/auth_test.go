@@ -63,7 +63,10 @@ var roleHashes = sync.OnceValue(func() map[string]string {
 	return m
 })
 
-func newAuthEnv(t *testing.T, cfg auth.Config) *authEnv {
+// newAuthEnv starts the server; extra, when given, replaces its optional
+// route groups (default: roads, sites, optimise and shuttles without a road
+// network, deliveries).
+func newAuthEnv(t *testing.T, cfg auth.Config, extra ...func(gin.IRouter, *api.Handlers)) *authEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
@@ -86,9 +89,12 @@ func newAuthEnv(t *testing.T, cfg auth.Config) *authEnv {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Store, cfg.Logger = st, log
 	cfg.Before = api.AuditLoaders(st)
+	if len(extra) == 0 {
+		extra = []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil), api.DeliveryRoutes(nil, api.DeliveryOptions{})}
+	}
 	h := api.New(api.Deps{Store: st, Logger: log, MaxBodyBytes: 1 << 20, Auth: auth.New(cfg),
 		Now:   func() time.Time { return testNow },
-		Extra: []func(gin.IRouter, *api.Handlers){api.RoadRoutes(nil), api.SitesRoutes(nil), api.OptimizeRoutes(nil), api.ShuttleRoutes(nil), api.DeliveryRoutes(nil, api.DeliveryOptions{})}})
+		Extra: extra})
 	e.engine = h.(*gin.Engine)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
@@ -295,6 +301,13 @@ func TestSecurityHeadersAndCORS(t *testing.T) {
 	for _, c := range []struct{ method, path string }{{"GET", "/healthz"}, {"GET", "/v1/zones"}, {"GET", "/nope"}, {"POST", "/v1/auth/login"}, {"PATCH", "/v1/zones"}} {
 		resp, _ := e.call(t, c.method, c.path, "")
 		h := resp.Header
+		if strings.HasPrefix(c.path, "/v1/") {
+			// JSON answers: nothing may load, run or frame them; not sniffed
+			if h.Get("Content-Security-Policy") != auth.APIContentSecurityPolicy || h.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s %s (%d): headers %v", c.method, c.path, resp.StatusCode, h)
+			}
+			continue
+		}
 		if h.Get("Content-Security-Policy") != auth.ContentSecurityPolicy || h.Get("X-Frame-Options") != "DENY" ||
 			h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s %s (%d): headers %v", c.method, c.path, resp.StatusCode, h)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -59,6 +60,7 @@ var districtZone = time.FixedZone("CST", 8*3600)
 func DeliveryRoutes(n *network.Network, o DeliveryOptions) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		dh := &deliveryHandlers{Handlers: h, net: n, opts: o}
+		h.register("delivery_cut", dh.cutWork)
 		r.POST("/deliveries/requests", dh.createRequest)
 		r.GET("/deliveries/requests", dh.listRequests)
 		r.POST("/deliveries/requests/import", dh.importRequests)
@@ -641,9 +643,40 @@ func (dh *deliveryHandlers) cutNow(c *gin.Context) {
 		fail(c, errNoGraph)
 		return
 	}
-	dh.runSolve(c, "delivery_cut", limit, func(ctx context.Context, report func(any)) (any, error) {
-		return dh.cut(ctx, in.Date, "now", ownerOf(c), notBefore, vrp.Options{Seed: seed, TimeLimit: limit, Workers: dh.solverThreads()})
-	})
+	dh.runSolve(c, "delivery_cut", limit, cutArgs{Date: in.Date, Cut: "now", Owner: ownerOf(c), NotBefore: notBefore, Seed: seed, TimeLimit: limit})
+}
+
+// cutArgs is a cut job (POST /v1/deliveries/batches or a scheduled
+// cut-off): the day and the cut, no request's data (the job reads the
+// day's received requests from the store where it runs).
+type cutArgs struct {
+	Date      string        `json:"date"`
+	Cut       string        `json:"cut"` // "now" or the cut-off ("10:00")
+	Owner     string        `json:"owner,omitempty"`
+	NotBefore int           `json:"not_before_s"` // no route leaves before (seconds of the day)
+	Seed      uint64        `json:"seed"`
+	TimeLimit time.Duration `json:"time_limit_ns"`
+	Scheduled bool          `json:"scheduled,omitempty"` // a cut-off of the scheduler: logged
+}
+
+// cutWork runs a cut job (on any replica).
+func (dh *deliveryHandlers) cutWork(ctx context.Context, raw json.RawMessage, _ func(any)) (any, error) {
+	var a cutArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("delivery cut job arguments: %w", err)
+	}
+	if dh.net == nil {
+		return nil, errNoGraph
+	}
+	res, err := dh.cut(ctx, a.Date, a.Cut, a.Owner, a.NotBefore, vrp.Options{Seed: a.Seed, TimeLimit: a.TimeLimit, Workers: dh.solverThreads()})
+	if a.Scheduled {
+		if err != nil {
+			dh.Logger.Error("deliveries: scheduled cut-off failed", "cut", a.Cut, "date", a.Date, "err", err)
+		} else {
+			dh.Logger.Info("deliveries: cut-off planned", "cut", a.Cut, "date", a.Date, "batches", len(res.Batches), "unplanned", len(res.Unplanned))
+		}
+	}
+	return res, err
 }
 
 func isEmptyBody(err error) bool {
@@ -831,16 +864,8 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		if err != nil || len(reqs) == 0 {
 			continue
 		}
-		_, err = dh.Queue.Submit(jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
-			Work: func(jctx context.Context, report func(any)) (any, error) {
-				res, err := dh.cut(jctx, date, cut, "cut-off", at, vrp.Options{Seed: 1, TimeLimit: limit, Workers: dh.solverThreads()})
-				if err != nil {
-					dh.Logger.Error("deliveries: scheduled cut-off failed", "cut", cut, "date", date, "err", err)
-				} else {
-					dh.Logger.Info("deliveries: cut-off planned", "cut", cut, "date", date, "batches", len(res.Batches), "unplanned", len(res.Unplanned))
-				}
-				return res, err
-			}})
+		_, err = dh.Queue.Submit(ctx, jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
+			Args: cutArgs{Date: date, Cut: cut, Owner: "cut-off", NotBefore: at, Seed: 1, TimeLimit: limit, Scheduled: true}})
 		if err != nil {
 			dh.Logger.Warn("deliveries: cannot queue the cut-off", "cut", cut, "err", err)
 		}

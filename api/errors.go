@@ -61,6 +61,15 @@ func statusOf(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var jf *jobs.Failure
+	if errors.As(err, &jf) {
+		// a job's failure as its worker's error table gave it
+		st := jf.Status
+		if st < 400 || st > 599 {
+			st = http.StatusInternalServerError
+		}
+		return &Error{Status: st, Code: jf.Code, Message: jf.Message, Details: jf.Details}
+	}
 	var ue *zones.UnknownFieldError
 	if errors.As(err, &ue) {
 		return errBadRequest("unknown_field", ue.Error(), map[string]any{"path": ue.Path})

@@ -13,7 +13,7 @@ func init() {
 	describe(
 		openapi.Op{Method: "GET", Path: "/healthz", Tag: "operations", Summary: "the process is up",
 			Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(status("ok"))}}},
-		openapi.Op{Method: "GET", Path: "/readyz", Tag: "operations", Summary: "the store answers (503 store_unreachable when not)",
+		openapi.Op{Method: "GET", Path: "/readyz", Tag: "operations", Summary: "the store answers and, on PostGIS, the zone change stream is connected (503 store_unreachable or zone_stream_down when not)",
 			Responses: []openapi.Response{{Status: 200, Content: openapi.JSON(status("ready"))}}},
 		openapi.Op{Method: "GET", Path: "/metrics", Tag: "operations", Summary: "Prometheus metrics (no personal data; keep it on an internal network)",
 			Responses: []openapi.Response{{Status: 200, Content: []openapi.Media{{Type: "text/plain", Schema: openapi.Str()}}}}},

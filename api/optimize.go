@@ -39,6 +39,7 @@ import (
 func OptimizeRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		oh := &optimizeHandlers{Handlers: h, net: n}
+		h.register("optimize", oh.work)
 		r.POST("/optimize", oh.optimize)
 	}
 }
@@ -152,85 +153,106 @@ func (oh *optimizeHandlers) optimize(c *gin.Context) {
 		}
 	}
 	// Decode before queueing, so that a bad document is a 4xx at once and
-	// never takes a queue slot. A problem with its own matrices is solved
-	// from this decoding; one with coordinates is decoded again in the job,
-	// where the road matrices are computed on the job's context.
-	t0 := time.Now()
-	decoded, meta, err := vroom.Decode(body, nil)
-	if err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
+	// never takes a queue slot; the job decodes it again where it runs
+	// (on any replica), where the road matrices are computed on the job's
+	// context.
+	if _, _, err := vroom.Decode(body, nil); err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
 		fail(c, err)
 		return
 	}
+	oh.runSolve(c, "optimize", limit, optimizeArgs{Problem: body, Drivers: drivers, TimeLimit: limit, Seed: seed,
+		Iterations: iterations, SnapRadius: radius, Owner: ownerOf(c)})
+}
+
+// optimizeArgs is an optimisation job: the VROOM document without the
+// drivers (who get the route lists) and the query's settings.
+type optimizeArgs struct {
+	Problem    json.RawMessage   `json:"problem"`
+	Drivers    map[uint64]string `json:"drivers,omitempty"`
+	TimeLimit  time.Duration     `json:"time_limit_ns"`
+	Seed       uint64            `json:"seed"`
+	Iterations int               `json:"iterations,omitempty"`
+	SnapRadius float64           `json:"snap_radius_m"`
+	Owner      string            `json:"owner,omitempty"`
+}
+
+// work runs an optimisation job (on the job's context: cancelled by
+// DELETE /v1/jobs/{id}, by a sync client going away, or by the budget).
+func (oh *optimizeHandlers) work(ctx context.Context, raw json.RawMessage, report func(any)) (any, error) {
+	var a optimizeArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("optimize job arguments: %w", err)
+	}
+	lim, body, limit, radius, seed, iterations := oh.Limits, []byte(a.Problem), a.TimeLimit, a.SnapRadius, a.Seed, a.Iterations
+	t0 := time.Now()
+	decoded, meta, err := vroom.Decode(body, nil)
+	if err != nil && !errors.Is(err, vroom.ErrNoMatrixProvider) {
+		return nil, err
+	}
 	loading := time.Since(t0)
-	owner := ownerOf(c)
-	oh.runSolve(c, "optimize", limit, func(ctx context.Context, report func(any)) (any, error) {
-		// the job's context: cancelled by DELETE /v1/jobs/{id}, by a sync
-		// client going away, or by the time budget
-		unsnapped := map[int]string{} // matrix location -> why it does not snap
-		var matrixFor vroom.MatrixFunc
-		if oh.net != nil {
-			matrixFor = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-				if len(ps) > lim.MaxOptimizeLocations {
-					return routing.Matrix{}, routing.Matrix{}, errLimit("jobs", fmt.Sprintf("%d distinct locations; at most %d per solve",
-						len(ps), lim.MaxOptimizeLocations), lim.MaxOptimizeLocations)
-				}
-				tm, dm, snaps, err := oh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true, SnapRadius: radius})
-				if err != nil {
-					return tm, dm, err
-				}
-				for i, s := range snaps[:len(ps)] {
-					if s.Err != nil {
-						var se *graph.SnapError
-						if errors.As(s.Err, &se) {
-							unsnapped[i] = snapMessage(se)
-						} else {
-							unsnapped[i] = "the location does not snap to a road"
-						}
+	unsnapped := map[int]string{} // matrix location -> why it does not snap
+	var matrixFor vroom.MatrixFunc
+	if oh.net != nil {
+		matrixFor = func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+			if len(ps) > lim.MaxOptimizeLocations {
+				return routing.Matrix{}, routing.Matrix{}, errLimit("jobs", fmt.Sprintf("%d distinct locations; at most %d per solve",
+					len(ps), lim.MaxOptimizeLocations), lim.MaxOptimizeLocations)
+			}
+			tm, dm, snaps, err := oh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true, SnapRadius: radius})
+			if err != nil {
+				return tm, dm, err
+			}
+			for i, s := range snaps[:len(ps)] {
+				if s.Err != nil {
+					var se *graph.SnapError
+					if errors.As(s.Err, &se) {
+						unsnapped[i] = snapMessage(se)
+					} else {
+						unsnapped[i] = "the location does not snap to a road"
 					}
 				}
-				return tm, dm, nil
 			}
+			return tm, dm, nil
 		}
-		workers := oh.solverThreads()
-		if iterations > 0 {
-			workers = 1 // the plan must not depend on the machine's cores
+	}
+	workers := oh.solverThreads()
+	if iterations > 0 {
+		workers = 1 // the plan must not depend on the machine's cores
+	}
+	opt := vrp.Options{Seed: seed, TimeLimit: limit, MaxIterations: iterations, Workers: workers, Progress: func(p vrp.Progress) {
+		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
+	}}
+	var out *vroom.Output
+	if decoded != nil {
+		t1 := time.Now()
+		var sol *vrp.Solution
+		if sol, err = vrp.Solve(ctx, decoded, opt); err == nil {
+			out = vroom.Encode(decoded, meta, sol, vroom.ComputingTimes{Loading: loading.Milliseconds(), Solving: time.Since(t1).Milliseconds()})
 		}
-		opt := vrp.Options{Seed: seed, TimeLimit: limit, MaxIterations: iterations, Workers: workers, Progress: func(p vrp.Progress) {
-			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
-		}}
-		var out *vroom.Output
-		var err error
-		if decoded != nil {
-			t1 := time.Now()
-			var sol *vrp.Solution
-			if sol, err = vrp.Solve(ctx, decoded, opt); err == nil {
-				out = vroom.Encode(decoded, meta, sol, vroom.ComputingTimes{Loading: loading.Milliseconds(), Solving: time.Since(t1).Milliseconds()})
-			}
-		} else {
-			out, err = vroom.Run(ctx, body, matrixFor, opt)
+	} else {
+		out, err = vroom.Run(ctx, body, matrixFor, opt)
+	}
+	if err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return nil, ae // a limit of the matrix provider
 		}
-		if err != nil {
-			var ae *Error
-			if errors.As(err, &ae) {
-				return nil, ae // a limit of the matrix provider
-			}
-			return nil, err
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // cancelled or out of time: no plan, no route lists
+	}
+	for k := range out.Unassigned {
+		if why, ok := unsnapped[out.Unassigned[k].LocationIndex]; ok {
+			out.Unassigned[k].Reason = why
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err // cancelled or out of time: no plan, no route lists
-		}
-		for k := range out.Unassigned {
-			if why, ok := unsnapped[out.Unassigned[k].LocationIndex]; ok {
-				out.Unassigned[k].Reason = why
-			}
-		}
-		// route lists only for a job that is not cancelled (atomically
-		// with DELETE /v1/jobs/{id})
-		if err := jobs.Commit(ctx, func() error {
-			return oh.addRouteLists(ctx, out, oh.zoneAt(), drivers, owner, windowsOf(body))
-		}); err != nil {
-			return nil, err
-		}
-		return out, nil
-	})
+	}
+	// route lists only for a job that is not cancelled (atomically
+	// with DELETE /v1/jobs/{id})
+	if err := jobs.Commit(ctx, func() error {
+		return oh.addRouteLists(ctx, out, oh.zoneAt(), a.Drivers, a.Owner, windowsOf(body))
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -64,7 +64,8 @@ type Deps struct {
 // Handlers holds the dependencies shared by handler files.
 type Handlers struct {
 	Deps
-	stopHooks []StopHook // told of drivers' stop reports (routelists_auth.go)
+	stopHooks []StopHook            // told of drivers' stop reports (routelists_auth.go)
+	views     map[string]resultView // job results rendered when read (jobs.go)
 }
 
 const (
@@ -148,6 +149,13 @@ func (h *Handlers) ready(c *gin.Context) {
 	if err := h.Store.Ping(ctx); err != nil {
 		logFor(c).Warn("store is not reachable", "err", err)
 		c.JSON(http.StatusServiceUnavailable, &Error{Code: "store_unreachable", Message: "the store is not reachable"})
+		return
+	}
+	// A replica on PostGIS answers look-ups from its in-memory zone index,
+	// kept current by a LISTEN connection: while that is down (reconnecting
+	// with back-off) the index may be behind, so the replica is not ready.
+	if l, ok := h.Store.(interface{ Listening() bool }); ok && !l.Listening() {
+		c.JSON(http.StatusServiceUnavailable, &Error{Code: "zone_stream_down", Message: "the zone change stream is reconnecting: this replica's zone index may be behind", Details: map[string]any{}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,9 +32,9 @@ import (
 //     of its timetable. Body: {"date": "YYYY-MM-DD", "vans": [...shuttles.Van]
 //     | "van_count": n, "policy": {...shuttles.Policy, missing fields keep
 //     their defaults}, "cleaning_min": 15, "max_code_age_days": 7}. Without
-//     vans, van_count (default 8) vans of 6 seats and 1 wheelchair place
-//     start from the district's depot (else the designated hospital), shift
-//     06:00-21:00. Query: time_limit, seed, async as for /v1/optimize.
+//     vans, van_count (default 8) vans of 6 seats and 1 wheelchair place,
+//     plus one more on standby for urgent calls, start from the district's
+//     depot (else the designated hospital), shift 06:00-21:00. Query: time_limit, seed, async as for /v1/optimize.
 //   - GET /v1/shuttles/timetables/{date} (the latest version) and
 //     /versions/{n} answer the stored version again; ?format=json (default),
 //     csv, ics (iCalendar, ?van=), html (printable: ?van= a driver's list,
@@ -52,6 +53,10 @@ import (
 func ShuttleRoutes(n *network.Network) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		sh := &shuttleHandlers{Handlers: h, net: n}
+		h.register("shuttle_plan", sh.planWork)
+		h.register("shuttle_changes", sh.changesWork)
+		h.registerView("shuttle_plan", sh.viewTimetableRef)
+		h.registerView("shuttle_changes", sh.viewTimetableRef)
 		r.POST("/shuttles/plan", sh.plan)
 		r.GET("/shuttles/appointments", sh.listAppointments)
 		r.POST("/shuttles/appointments", sh.createAppointment)
@@ -96,7 +101,7 @@ type planInput struct {
 // Default fleet of a plan without vans.
 const (
 	defaultVanCount = 8
-	maxVanCount     = shuttles.MaxVans
+	maxVanCount     = shuttles.MaxVans - 1 // and one on standby
 )
 
 func (sh *shuttleHandlers) solveParams(c *gin.Context) (time.Duration, uint64, error) {
@@ -203,8 +208,7 @@ func (sh *shuttleHandlers) plan(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	as, ts, err := sh.dayStores()
-	if err != nil {
+	if _, _, err := sh.dayStores(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -221,8 +225,7 @@ func (sh *shuttleHandlers) plan(c *gin.Context) {
 	if in.Policy == nil {
 		in.Policy = &pol
 	}
-	day, err := shuttles.ParseDate(in.Date)
-	if err != nil {
+	if _, err := shuttles.ParseDate(in.Date); err != nil {
 		fail(c, errUnprocessable("date", err.Error()))
 		return
 	}
@@ -245,72 +248,160 @@ func (sh *shuttleHandlers) plan(c *gin.Context) {
 		fail(c, errUnprocessable("van_count", "give vans or van_count, not both"))
 		return
 	}
+	if in.MaxCodeAgeDays != nil && (*in.MaxCodeAgeDays < 0 || *in.MaxCodeAgeDays > 365) {
+		fail(c, errUnprocessable("max_code_age_days", fmt.Sprintf("want 0 (no limit) to 365, got %d", *in.MaxCodeAgeDays)))
+		return
+	}
 	if sh.net == nil {
 		fail(c, errNoGraph)
 		return
 	}
-	ctx := c.Request.Context()
-	d, err := sh.loadDay(ctx, day, as)
-	if err != nil {
+	a := shuttlePlanArgs{Date: in.Date, Vans: in.Vans, VanCount: in.VanCount, Policy: *in.Policy, MaxCodeAgeDays: in.MaxCodeAgeDays,
+		Seed: seed, TimeLimit: limit, Author: ownerOf(c)}
+	// the day is expanded here too, so that a day no fleet can carry is a
+	// 422 at once and never takes a queue slot; the job expands it again
+	// from the store where it runs
+	if _, err := sh.planDay(c.Request.Context(), &a); err != nil {
 		fail(c, err)
 		return
 	}
-	if in.MaxCodeAgeDays != nil {
-		if *in.MaxCodeAgeDays < 0 || *in.MaxCodeAgeDays > 365 {
-			fail(c, errUnprocessable("max_code_age_days", fmt.Sprintf("want 0 (no limit) to 365, got %d", *in.MaxCodeAgeDays)))
-			return
-		}
-		d.rules.MaxCodeAge = *in.MaxCodeAgeDays
+	sh.runSolve(c, "shuttle_plan", limit, a)
+}
+
+// shuttlePlanArgs is a shuttle plan job: the request with the policy's
+// defaults filled in. It holds no rider's data: the job reads the registry
+// and the date's appointments from the store where it runs.
+type shuttlePlanArgs struct {
+	Date           string          `json:"date"`
+	Vans           []shuttles.Van  `json:"vans,omitempty"` // as given; none: the default fleet
+	VanCount       int             `json:"van_count,omitempty"`
+	Policy         shuttles.Policy `json:"policy"`
+	MaxCodeAgeDays *int            `json:"max_code_age_days,omitempty"`
+	Seed           uint64          `json:"seed"`
+	TimeLimit      time.Duration   `json:"time_limit_ns"`
+	Author         string          `json:"author,omitempty"`
+}
+
+// dayPlan is what a plan of a date solves.
+type dayPlan struct {
+	trips   []shuttles.Trip
+	skipped []shuttles.Skipped
+	vans    []shuttles.Van
+}
+
+// planDay reads the date's riders and appointments from the store and
+// makes the day's trips and fleet; a day the fleet cannot carry, or too
+// large to solve, is a 422.
+func (sh *shuttleHandlers) planDay(ctx context.Context, a *shuttlePlanArgs) (*dayPlan, error) {
+	as, _, err := sh.dayStores()
+	if err != nil {
+		return nil, err
 	}
-	vans := in.Vans
+	day, err := shuttles.ParseDate(a.Date)
+	if err != nil {
+		return nil, errUnprocessable("date", err.Error())
+	}
+	d, err := sh.loadDay(ctx, day, as)
+	if err != nil {
+		return nil, err
+	}
+	if a.MaxCodeAgeDays != nil {
+		d.rules.MaxCodeAge = *a.MaxCodeAgeDays
+	}
+	vans := a.Vans
 	if len(vans) == 0 {
-		vans = defaultVans(d.facs, d.rules, in.VanCount)
-		if vans == nil {
-			fail(c, errUnprocessable("vans", "the district has no depot and no designated hospital to start vans from: give vans"))
-			return
+		if vans = defaultVans(d.facs, d.rules, a.VanCount); vans == nil {
+			return nil, errUnprocessable("vans", "the district has no depot and no designated hospital to start vans from: give vans")
 		}
 	}
 	if err := shuttles.ValidateVans(vans); err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
-	trips, skipped := shuttles.Expand(shuttles.DayInput{Date: day, Riders: d.riders, Appointments: d.appts, Rules: d.rules, Policy: *in.Policy, Boarding: d.boarding})
+	trips, skipped := shuttles.Expand(shuttles.DayInput{Date: day, Riders: d.riders, Appointments: d.appts, Rules: d.rules, Policy: a.Policy, Boarding: d.boarding})
 	if err := checkFleet(trips, vans); err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
 	lim := sh.Limits
 	if n := len(trips); n > lim.MaxOptimizeTasks {
-		fail(c, errLimit("date", fmt.Sprintf("%d trips that day; at most %d per solve", n, lim.MaxOptimizeTasks), lim.MaxOptimizeTasks))
-		return
+		return nil, errLimit("date", fmt.Sprintf("%d trips that day; at most %d per solve", n, lim.MaxOptimizeTasks), lim.MaxOptimizeTasks)
 	}
-	author, role := ownerOf(c), auth.RoleOf(c)
-	pol = *in.Policy
-	sh.runSolve(c, "shuttle_plan", limit, func(ctx context.Context, report func(any)) (any, error) {
-		opt := vrp.Options{Seed: seed, TimeLimit: limit, Workers: sh.solverThreads(), Progress: func(p vrp.Progress) {
-			report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
-		}}
-		res, kept, err := shuttles.PlanDay(ctx, trips, vans, pol, sh.matrixFunc(ctx), opt)
-		if err != nil {
-			return nil, err
-		}
-		res.Date = in.Date
-		res.Skipped = append(append([]shuttles.Skipped{}, skipped...), res.Skipped...)
-		res.Trips = len(trips)
-		tt := &shuttles.Timetable{Date: in.Date, Reason: shuttles.ReasonPlan, Author: author, Seed: seed, Policy: pol, Fleet: vans, TripList: kept, Plan: *res}
-		tt.Check = res.Check
-		var saved shuttles.Timetable
-		if err := jobs.Commit(ctx, func() error {
-			if err := sh.publishLists(ctx, tt, nil, 0); err != nil {
-				return err
-			}
-			saved, err = ts.SaveTimetable(ctx, *tt)
+	return &dayPlan{trips: trips, skipped: skipped, vans: vans}, nil
+}
+
+// timetableRef is the result a shuttle job keeps: which version it
+// stored. GET /v1/jobs/{id} renders the version (viewTimetableRef), masked
+// for the reader, so that the job's record holds no rider's data.
+type timetableRef struct {
+	Date    string `json:"date"`
+	Version int    `json:"version"`
+}
+
+func (sh *shuttleHandlers) viewTimetableRef(ctx context.Context, role accounts.Role, raw json.RawMessage) (any, error) {
+	_, ts, err := sh.dayStores()
+	if err != nil {
+		return nil, err
+	}
+	var ref timetableRef
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return nil, fmt.Errorf("shuttle job result: %w", err)
+	}
+	tt, err := ts.GetTimetable(ctx, ref.Date, ref.Version)
+	if err != nil {
+		return nil, err
+	}
+	return viewTimetable(&tt, role), nil
+}
+
+// planWork runs a shuttle plan job (on any replica): it expands the day
+// from the store, solves it and, unless the job is cancelled meanwhile,
+// publishes the drivers' route lists and stores the new version.
+func (sh *shuttleHandlers) planWork(ctx context.Context, raw json.RawMessage, report func(any)) (any, error) {
+	var a shuttlePlanArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("shuttle plan job arguments: %w", err)
+	}
+	_, ts, err := sh.dayStores()
+	if err != nil {
+		return nil, err
+	}
+	if sh.net == nil {
+		return nil, errNoGraph
+	}
+	dp, err := sh.planDay(ctx, &a)
+	if err != nil {
+		return nil, err
+	}
+	opt := vrp.Options{Seed: a.Seed, TimeLimit: a.TimeLimit, Workers: sh.solverThreads(), Progress: func(p vrp.Progress) {
+		report(optimizeProgress{Iteration: p.Iteration, ElapsedSeconds: p.Elapsed.Seconds(), Priority: p.Priority, Vehicles: p.Vehicles, Cost: p.Cost})
+	}}
+	res, kept, err := shuttles.PlanDay(ctx, dp.trips, dp.vans, a.Policy, sh.matrixFunc(ctx), opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Date = a.Date
+	res.Skipped = append(append([]shuttles.Skipped{}, dp.skipped...), res.Skipped...)
+	res.Trips = len(dp.trips)
+	tt := &shuttles.Timetable{Date: a.Date, Reason: shuttles.ReasonPlan, Author: a.Author, Seed: a.Seed, Policy: a.Policy, Fleet: dp.vans, TripList: kept, Plan: *res}
+	tt.Check = res.Check
+	return sh.publish(ctx, ts, tt, nil, 0)
+}
+
+// publish makes the drivers' route lists of tt and stores it as a new
+// version, unless the job is cancelled (atomically with DELETE
+// /v1/jobs/{id}); it returns the reference a job keeps.
+func (sh *shuttleHandlers) publish(ctx context.Context, ts shuttles.TimetableStore, tt, base *shuttles.Timetable, at float64) (*timetableRef, error) {
+	var saved shuttles.Timetable
+	if err := jobs.Commit(ctx, func() error {
+		if err := sh.publishLists(ctx, tt, base, at); err != nil {
 			return err
-		}); err != nil {
-			return nil, err
 		}
-		return viewTimetable(&saved, role), nil
-	})
+		var err error
+		saved, err = ts.SaveTimetable(ctx, *tt)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return &timetableRef{Date: saved.Date, Version: saved.Version}, nil
 }
 
 // publishLists makes a driver's route list for every van whose day
@@ -681,37 +772,70 @@ func (sh *shuttleHandlers) changes(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	day, _ := shuttles.ParseDate(date)
+	a := shuttleChangesArgs{Date: date, At: at, Base: base.Version, Changes: in.Changes, TimeLimit: limit, Author: ownerOf(c)}
+	// resolved here too, so that a bad change is a 422 at once; the job
+	// resolves them again against the same version where it runs
+	if _, _, err := sh.resolve(ctx, as, ts, &a); err != nil {
+		fail(c, err)
+		return
+	}
+	sh.runSolve(c, "shuttle_changes", limit, a)
+}
+
+// shuttleChangesArgs is a re-plan job: the changes as asked (rider and trip
+// ids, no rider's data) against version Base of the date's timetable.
+type shuttleChangesArgs struct {
+	Date      string            `json:"date"`
+	At        float64           `json:"at_s"`
+	Base      int               `json:"base_version"`
+	Changes   []shuttles.Change `json:"changes"`
+	TimeLimit time.Duration     `json:"time_limit_ns"`
+	Author    string            `json:"author,omitempty"`
+}
+
+// resolve reads the base version and the registry and turns the changes
+// into edits.
+func (sh *shuttleHandlers) resolve(ctx context.Context, as shuttles.AppointmentStore, ts shuttles.TimetableStore, a *shuttleChangesArgs) (*shuttles.Timetable, shuttles.Edits, error) {
+	base, err := ts.GetTimetable(ctx, a.Date, a.Base)
+	if err != nil {
+		return nil, shuttles.Edits{}, err
+	}
+	day, err := shuttles.ParseDate(a.Date)
+	if err != nil {
+		return nil, shuttles.Edits{}, errUnprocessable("date", err.Error())
+	}
 	d, err := sh.loadDay(ctx, day, as)
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, shuttles.Edits{}, err
 	}
-	edits, err := resolveChanges(in.Changes, &base, d, day, at)
+	edits, err := resolveChanges(a.Changes, &base, d, day, a.At)
+	return &base, edits, err
+}
+
+// changesWork runs a re-plan job (on any replica).
+func (sh *shuttleHandlers) changesWork(ctx context.Context, raw json.RawMessage, _ func(any)) (any, error) {
+	var a shuttleChangesArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("shuttle changes job arguments: %w", err)
+	}
+	as, ts, err := sh.dayStores()
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
-	author, role := ownerOf(c), auth.RoleOf(c)
-	sh.runSolve(c, "shuttle_changes", limit, func(ctx context.Context, report func(any)) (any, error) {
-		tt, err := shuttles.Replan(ctx, shuttles.ReplanInput{Base: &base, At: at, Edits: edits, Matrix: sh.matrixFunc(ctx),
-			Opt: vrp.Options{Seed: base.Seed, TimeLimit: limit, Workers: sh.solverThreads()}})
-		if err != nil {
-			return nil, err
-		}
-		tt.Author = author
-		var saved shuttles.Timetable
-		if err := jobs.Commit(ctx, func() error {
-			if err := sh.publishLists(ctx, tt, &base, at); err != nil {
-				return err
-			}
-			saved, err = ts.SaveTimetable(ctx, *tt)
-			return err
-		}); err != nil {
-			return nil, err
-		}
-		return viewTimetable(&saved, role), nil
-	})
+	if sh.net == nil {
+		return nil, errNoGraph
+	}
+	base, edits, err := sh.resolve(ctx, as, ts, &a)
+	if err != nil {
+		return nil, err
+	}
+	tt, err := shuttles.Replan(ctx, shuttles.ReplanInput{Base: base, At: a.At, Edits: edits, Matrix: sh.matrixFunc(ctx),
+		Opt: vrp.Options{Seed: base.Seed, TimeLimit: a.TimeLimit, Workers: sh.solverThreads()}})
+	if err != nil {
+		return nil, err
+	}
+	tt.Author = a.Author
+	return sh.publish(ctx, ts, tt, base, a.At)
 }
 
 // resolveChanges turns the requests into edits against the registry, the
@@ -1063,9 +1187,11 @@ func defaultVans(fs []zones.Facility, ru *shuttles.Rules, n int) []shuttles.Van 
 		}
 		start = f.Point
 	}
-	vans := make([]shuttles.Van, n)
+	// n vans in the plan and one more on standby for urgent calls (labour,
+	// an emergency after dialysis), so that an urgent call always has a van
+	vans := make([]shuttles.Van, n+1)
 	for i := range vans {
-		vans[i] = shuttles.Van{ID: uint64(i + 1), Start: start, Seats: shuttles.DefaultVanSeats, WheelchairPlaces: shuttles.DefaultVanWheelchair}
+		vans[i] = shuttles.Van{ID: uint64(i + 1), Start: start, Seats: shuttles.DefaultVanSeats, WheelchairPlaces: shuttles.DefaultVanWheelchair, Standby: i == n}
 	}
 	return vans
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,6 +29,7 @@ func SitesRoutes(walk siteplan.WalkFunc) func(r gin.IRouter, h *Handlers) {
 func SitesRoutesContext(walk func(ctx context.Context) siteplan.WalkFunc) func(r gin.IRouter, h *Handlers) {
 	return func(r gin.IRouter, h *Handlers) {
 		sh := &sitesHandlers{Handlers: h, walk: walk}
+		h.register("sites/plan", sh.work)
 		r.POST("/sites/plan", sh.plan)
 	}
 }
@@ -52,7 +54,11 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := decodeJSON(c, sh.MaxBodyBytes, &req); err != nil {
+	body, err := readBody(c, sh.MaxBodyBytes)
+	if err == nil {
+		err = unmarshalStrict(body, &req)
+	}
+	if err != nil {
 		fail(c, err)
 		return
 	}
@@ -64,11 +70,39 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 			return
 		}
 	}
-	ctx := c.Request.Context()
+	lim := sh.Limits
+	budget := lim.DefaultSitesTime
+	if r := req.Request; r.TimeLimitSeconds != 0 {
+		if !(r.TimeLimitSeconds > 0) || r.TimeLimitSeconds > lim.MaxSitesTime.Seconds() {
+			fail(c, errLimit("time_limit_seconds", fmt.Sprintf("%g s is not in (0, %g] s", r.TimeLimitSeconds, lim.MaxSitesTime.Seconds()), lim.MaxSitesTime.Seconds()))
+			return
+		}
+		budget = time.Duration(r.TimeLimitSeconds * float64(time.Second))
+	}
+	sh.runSolve(c, "sites/plan", budget, sitesArgs{Request: body, At: at.UTC()})
+}
+
+// sitesArgs is a site-planning job: the request as sent and the time of
+// the zone map it plans on (the job reads the store where it runs).
+type sitesArgs struct {
+	Request json.RawMessage `json:"request"`
+	At      time.Time       `json:"at"`
+}
+
+// work runs a site-planning job.
+func (sh *sitesHandlers) work(ctx context.Context, raw json.RawMessage, _ func(any)) (any, error) {
+	var a sitesArgs
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("sites job arguments: %w", err)
+	}
+	var req sitesRequest
+	if err := unmarshalStrict(a.Request, &req); err != nil {
+		return nil, err
+	}
+	at := a.At
 	zs, err := sh.Store.ListZones(ctx, zones.ZoneFilter{ActiveAt: &at})
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
 	ix := zones.NewIndex(zs)
 	kindAt := func(p orb.Point) zones.Kind {
@@ -82,8 +116,7 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 	if len(r.Compounds) == 0 && len(r.Cells) == 0 && len(r.Points) == 0 {
 		cs, err := sh.Store.ListCompounds(ctx, nil)
 		if err != nil {
-			fail(c, err)
-			return
+			return nil, err
 		}
 		r.Compounds = make([]siteplan.CompoundDemand, len(cs))
 		for i, cp := range cs {
@@ -93,8 +126,7 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 	if len(r.Candidates) == 0 {
 		fs, err := sh.Store.ListFacilities(ctx, zones.FacilityFilter{Kind: zones.FacilityCandidateSite})
 		if err != nil {
-			fail(c, err)
-			return
+			return nil, err
 		}
 		r.Candidates = fs
 	}
@@ -114,24 +146,13 @@ func (sh *sitesHandlers) plan(c *gin.Context) {
 		return k
 	}
 	r.PointZone = kindAt
-	lim := sh.Limits
-	budget := lim.DefaultSitesTime
-	if r.TimeLimitSeconds != 0 {
-		if !(r.TimeLimitSeconds > 0) || r.TimeLimitSeconds > lim.MaxSitesTime.Seconds() {
-			fail(c, errLimit("time_limit_seconds", fmt.Sprintf("%g s is not in (0, %g] s", r.TimeLimitSeconds, lim.MaxSitesTime.Seconds()), lim.MaxSitesTime.Seconds()))
-			return
-		}
-		budget = time.Duration(r.TimeLimitSeconds * float64(time.Second))
+	var walk siteplan.WalkFunc
+	if sh.walk != nil {
+		walk = sh.walk(ctx)
 	}
-	sh.runSolve(c, "sites/plan", budget, func(ctx context.Context, _ func(any)) (any, error) {
-		var walk siteplan.WalkFunc
-		if sh.walk != nil {
-			walk = sh.walk(ctx)
-		}
-		res, err := siteplan.Plan(ctx, r, walk)
-		if err == nil && ctx.Err() != nil {
-			err = ctx.Err() // cancelled: no half plan
-		}
-		return res, err
-	})
+	res, err := siteplan.Plan(ctx, r, walk)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err() // cancelled: no half plan
+	}
+	return res, err
 }

@@ -2,6 +2,7 @@ package routelists
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,17 +31,21 @@ func TestSetStatus(t *testing.T) {
 	for _, tc := range []struct {
 		seq     int
 		status  string
+		reason  string
 		changed bool
 		err     string
 	}{
-		{2, StatusDone, true, ""},
-		{2, StatusDone, false, ""}, // a retry changes nothing
-		{2, StatusFailed, true, ""},
-		{1, "lost", false, "validation"},
-		{0, StatusDone, false, "not found"},
-		{3, StatusDone, false, "not found"},
+		{2, StatusArrived, "", true, ""},
+		{2, StatusDone, "", true, ""},
+		{2, StatusDone, "", false, ""}, // a retry changes nothing
+		{2, StatusFailed, "closed", true, ""},
+		{2, StatusFailed, "closed", false, ""},
+		{2, StatusFailed, strings.Repeat("x", MaxReason+1), false, "validation"},
+		{1, "lost", "", false, "validation"},
+		{0, StatusDone, "", false, "not found"},
+		{3, StatusDone, "", false, "not found"},
 	} {
-		changed, err := SetStatus(&l, tc.seq, tc.status, t0)
+		changed, err := SetStatus(&l, tc.seq, tc.status, tc.reason, t0)
 		var ve *zones.ValidationError
 		switch {
 		case tc.err == "" && err != nil, tc.err == "validation" && !errors.As(err, &ve), tc.err == "not found" && !errors.Is(err, zones.ErrNotFound):
@@ -49,7 +54,7 @@ func TestSetStatus(t *testing.T) {
 			t.Fatalf("stop %d %q: changed %v", tc.seq, tc.status, changed)
 		}
 	}
-	if s := l.Stops[1]; s.Status != StatusFailed || s.StatusAt.Location() != time.UTC || s.StatusAt.Nanosecond() != 123456000 {
+	if s := l.Stops[1]; s.Status != StatusFailed || s.Reason != "closed" || s.StatusAt.Location() != time.UTC || s.StatusAt.Nanosecond() != 123456000 {
 		t.Fatalf("stop 2: %+v %v", s, s.StatusAt)
 	}
 	if l.Stops[0].Status != "" {

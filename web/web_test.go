@@ -297,6 +297,9 @@ func TestCatalogue(t *testing.T) {
 		{"fac.", []string{"hospital", "pharmacy", "health_centre", "depot", "candidate_site", "supply_point"}},
 		{"role.", []string{"admin", "planner", "dispatcher", "driver", "viewer", "*"}},
 		{"cat.", []string{"dialysis", "prenatal", "labour", "chemotherapy", "other"}},
+		{"shuttle.day.", []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+		{"shuttle.reason.", []string{"plan", "changes", "urgent", "other"}},
+		{"shuttle.what.", []string{"time", "van", "cancelled", "added", "unplanned", "other"}},
 		{"fig.", []string{"people", "people_at_sites", "shared_sites", "dedicated_sites", "within_5_min", "within_10_min", "within_15_min", "mean_walk_min", "max_walk_min", "unreachable", "desks", "finish_min", "door_people", "door_teams", "door_team_hours"}},
 	} {
 		for _, n := range group.names {

@@ -271,7 +271,7 @@ var (
 func (a *Auth) identify(c *gin.Context) (*Identity, error) {
 	kind := accounts.KindToken
 	secret := ""
-	if h := c.GetHeader("Authorization"); h != "" {
+	if h := header(c, "Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 			return nil, errBadCredentials

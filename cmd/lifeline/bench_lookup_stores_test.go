@@ -37,12 +37,11 @@ func TestBenchLookupStoresHTTP(t *testing.T) {
 
 	memDir := t.TempDir()
 	memTok := seedAdminToken(t, memDir)
-	mem, _ := startProc(t, memTok, nil, "--data-dir", memDir)
+	mem := startServer(t, memTok, nil, "--data-dir", memDir).Base
 	schema, pgTok := pgSchema(t)
-	env := []string{"DATABASE_URL=" + schemaURL(t, schema)}
-	pg, _ := startProc(t, pgTok, env)
+	pg := startServer(t, pgTok, nil, pgArgs(schema)...).Base
 	// the same schema (the demo district loaded by pg), look-ups by SQL
-	sql, _ := startProc(t, pgTok, env, "--demo=false", "--zone-index=false")
+	sql := startServer(t, pgTok, nil, append(pgArgs(schema), "--demo=false", "--zone-index=false")...).Base
 	servers := []struct{ name, base string }{{"embedded", mem}, {"postgis+index", pg}, {"postgis sql", sql}}
 
 	rng := rand.New(rand.NewPCG(5, 6))

@@ -33,7 +33,8 @@ func TestServeMetrics(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`lifeline_road_swaps_total{result="ok"}`, "lifeline_road_swap_duration_seconds_count",
-		"lifeline_solves_running 0", "lifeline_solve_queue_depth 0", "lifeline_http_requests_total"} {
+		"lifeline_solves_running 0", "lifeline_solve_queue_depth 0", "lifeline_solve_jobs_rescued_total 0", "lifeline_solve_jobs_returned_total 0",
+		"lifeline_http_requests_total"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

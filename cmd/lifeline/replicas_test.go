@@ -7,13 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/url"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,44 +20,55 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"lifeline/accounts"
+	"lifeline/data/demo"
 	"lifeline/data/postgis"
 )
 
-// This file starts `lifeline serve` processes on one PostGIS schema (the
-// replicas of issue 11). The helpers: pgSchema makes a fresh schema with
-// the migrations applied and an admin token, schemaURL points a server at
-// it, buildBinary and startProc run the real binary.
+// This file and replicas_jobs_test.go start real `lifeline serve`
+// processes: the replicas of issue 11 on one PostGIS schema, and any test
+// that needs a server. The helpers: pgSchema makes a fresh schema with
+// every migration applied (River's too) and an admin token, seedDemo loads
+// the synthetic demo district and riders into it, buildBinary builds the
+// binary once, startServer runs it on loopback and startReplica runs one
+// on a schema.
 
-func pgTestURL() string {
+func testDBURL() string {
 	if u := os.Getenv("LIFELINE_TEST_DATABASE_URL"); u != "" {
 		return u
 	}
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
-// pgSchema creates a fresh schema (dropped at cleanup) with every
-// migration applied and an admin account "e2e-admin", and returns its name
-// and a token of that account. It skips without a database unless
-// LIFELINE_REQUIRE_DB=1.
-func pgSchema(t *testing.T) (string, string) {
+// openSchema opens the store on schema, skipping the test without a
+// database unless LIFELINE_REQUIRE_DB=1.
+func openSchema(t *testing.T, ctx context.Context, schema string) *postgis.Store {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "lifeline_replicas_" + hex.EncodeToString(b[:])
-	st, err := postgis.Open(ctx, pgTestURL(), postgis.WithSchema(schema), postgis.WithoutZoneIndex())
+	st, err := postgis.Open(ctx, testDBURL(), postgis.WithSchema(schema), postgis.WithoutZoneIndex())
 	if err != nil {
-		msg := "PostGIS test database unavailable at " + pgTestURL() + ": " + err.Error()
+		msg := "PostGIS test database unavailable at " + testDBURL() + ": " + err.Error()
 		if os.Getenv("LIFELINE_REQUIRE_DB") == "1" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg + " (LIFELINE_REQUIRE_DB=1 makes this a failure)")
 	}
+	return st
+}
+
+// pgSchema creates a fresh schema (dropped at cleanup) with every
+// migration applied and an admin account "e2e-admin", and returns its name
+// and a token of that account. It skips without a database unless
+// LIFELINE_REQUIRE_DB=1.
+func pgSchema(t *testing.T) (schema, token string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema = "lifeline_rep_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, pgTestURL())
+		conn, err := pgx.Connect(ctx, testDBURL())
 		if err != nil {
 			t.Errorf("drop schema: %v", err)
 			return
@@ -68,29 +78,38 @@ func pgSchema(t *testing.T) (string, string) {
 			t.Errorf("drop schema: %v", err)
 		}
 	})
+	st := openSchema(t, ctx, schema)
 	defer st.Close()
 	a, err := st.CreateAccount(ctx, accounts.Account{Username: "e2e-admin", Role: accounts.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := accounts.Issue(ctx, st, a.ID, accounts.KindToken, "tests", time.Hour, time.Now())
+	token, _, err = accounts.Issue(ctx, st, a.ID, accounts.KindToken, "tests", time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return schema, secret
+	return schema, token
 }
 
-// schemaURL is the test database URL with the schema first on the search
-// path (PostGIS stays reachable in public).
-func schemaURL(t *testing.T, schema string) string {
-	u, err := url.Parse(pgTestURL())
+// seedDemo loads the synthetic demo district and the demo riders' registry
+// (for the week of now) into schema, without the demo's deliveries (whose
+// scheduled cut-offs would take the servers' solve workers).
+func seedDemo(t *testing.T, schema string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	st := openSchema(t, ctx, schema)
+	defer st.Close()
+	d, err := defaultDistrict(DistrictSynthetic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("options", "-c search_path="+schema+",public")
-	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads '+' as itself
-	return u.String()
+	if err := demo.Load(ctx, st, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := loadDemoRiders(ctx, st, time.Now(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
 }
 
 var (
@@ -109,8 +128,7 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "lifeline")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -120,36 +138,45 @@ func buildBinary(t *testing.T) string {
 	return binPath
 }
 
-// startProc runs `lifeline serve` as a process on loopback with env added
-// to the test's, registers token for its URL, and returns the URL; the
-// process is killed at cleanup (or by kill).
-func startProc(t *testing.T, token string, env []string, args ...string) (base string, kill func()) {
+// server is a running `lifeline serve` process.
+type server struct {
+	Base string
+	logs *lockedBuffer
+	cmd  *exec.Cmd
+	once sync.Once
+	done chan error
+}
+
+// Kill sends SIGKILL and waits for the process to end.
+func (s *server) Kill() {
+	s.once.Do(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	})
+}
+
+// startServer runs `lifeline serve` on a loopback port (synthetic
+// district, a fresh data dir, then args) with env added to the test's,
+// registers token for its URL, and returns it once it serves; it is
+// killed at cleanup, its log shown if the test failed.
+func startServer(t *testing.T, token string, env []string, args ...string) *server {
 	t.Helper()
-	bin := buildBinary(t)
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)...)
+	cmd := exec.Command(buildBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)...)
 	cmd.Env = append(os.Environ(), append([]string{"LIFELINE_DISTRICT=synthetic", "LIFELINE_LOG_LEVEL=warn"}, env...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
-	cmd.Stderr = logs
+	s := &server{logs: &lockedBuffer{}, cmd: cmd, done: make(chan error, 1)}
+	cmd.Stderr = s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	kill = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-	}
+	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		kill()
+		s.Kill()
 		if t.Failed() {
-			t.Logf("server %s log:\n%s", base, logs.String())
+			t.Logf("server %s log:\n%s", s.Base, s.logs.String())
 		}
 	})
 	found := make(chan string, 1)
@@ -162,18 +189,30 @@ func startProc(t *testing.T, token string, env []string, args ...string) (base s
 				break
 			}
 		}
-		io.Copy(io.Discard, stdout)
+		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case base = <-found:
-	case err := <-exited:
-		exited <- err
-		t.Fatalf("lifeline serve stopped at start (%v):\n%s", err, logs.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("lifeline serve did not start within 90 s:\n%s", logs.String())
+	case s.Base = <-found:
+	case err := <-s.done:
+		s.done <- err
+		t.Fatalf("lifeline serve stopped at start (%v):\n%s", err, s.logs.String())
+	case <-time.After(120 * time.Second):
+		t.Fatalf("lifeline serve did not start within 120 s:\n%s", s.logs.String())
 	}
-	testTokens.Store(base, token)
-	return base, kill
+	testTokens.Store(s.Base, token)
+	return s
+}
+
+// pgArgs are the arguments of a server on schema.
+func pgArgs(schema string) []string {
+	return []string{"--database-url", testDBURL(), "--database-schema", schema}
+}
+
+// startReplica runs a server on schema with no demo data and one solve
+// worker, env added.
+func startReplica(t *testing.T, schema, token string, env ...string) *server {
+	t.Helper()
+	return startServer(t, token, append([]string{"LIFELINE_SOLVE_WORKERS=1"}, env...), append(pgArgs(schema), "--demo=false")...)
 }
 
 // sealAround returns a GeoJSON sealed zone of ±d degrees around (x, y).
@@ -208,9 +247,8 @@ func TestReplicasSealedZoneReroutes(t *testing.T) {
 		t.Skip("starts two servers (-short)")
 	}
 	schema, token := pgSchema(t)
-	env := []string{"DATABASE_URL=" + schemaURL(t, schema)}
-	a, _ := startProc(t, token, env, "--demo=false")
-	b, _ := startProc(t, token, env, "--demo=false")
+	a := startServer(t, token, nil, append(pgArgs(schema), "--demo=false")...).Base
+	b := startServer(t, token, nil, append(pgArgs(schema), "--demo=false")...).Base
 	routeURL := b + "/v1/route?from=104.06,30.64&to=104.08,30.66"
 	const d = 0.0012
 	var took, posted []time.Duration

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ func init() {
 type Config struct {
 	Addr            string        // LIFELINE_ADDR, default ":8080"
 	DatabaseURL     string        // DATABASE_URL, default "" (embedded store)
+	DatabaseSchema  string        // LIFELINE_DATABASE_SCHEMA, default "" (the URL's search_path): PostGIS schema of every table, created if missing
+	JobOrphanAfter  time.Duration // LIFELINE_JOB_ORPHAN_AFTER, default 15s: with PostGIS, a running job whose replica is silent this long runs again elsewhere
 	DataDir         string        // LIFELINE_DATA_DIR, default "var/lifeline": embedded store (store/ log) and built graphs
 	Demo            bool          // LIFELINE_DEMO, default true: load the demo district into an empty store
 	ZoneIndex       bool          // LIFELINE_ZONE_INDEX, default true: on PostGIS, answer look-ups from memory (false: SQL per look-up)
@@ -65,6 +68,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("LIFELINE_ADDR", ":8080"), "listen address (env LIFELINE_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL/PostGIS URL; empty uses the embedded store (env DATABASE_URL)")
+	fs.StringVar(&c.DatabaseSchema, "database-schema", env("LIFELINE_DATABASE_SCHEMA", ""), "PostGIS schema for the tables (created if missing; River's too); empty: the URL's search_path (env LIFELINE_DATABASE_SCHEMA)")
+	orphan, err := time.ParseDuration(env("LIFELINE_JOB_ORPHAN_AFTER", "15s"))
+	if err != nil || orphan <= 0 {
+		return c, fmt.Errorf("LIFELINE_JOB_ORPHAN_AFTER: %q is not a positive duration", getenv("LIFELINE_JOB_ORPHAN_AFTER"))
+	}
+	fs.DurationVar(&c.JobOrphanAfter, "job-orphan-after", orphan, "with PostGIS: a running solve whose replica has been silent this long is queued again for another replica (env LIFELINE_JOB_ORPHAN_AFTER)")
 	fs.StringVar(&c.DataDir, "data-dir", env("LIFELINE_DATA_DIR", "var/lifeline"), "folder for the embedded store (log in store/, accounts) and built graphs (env LIFELINE_DATA_DIR)")
 	demoDef, err := strconv.ParseBool(env("LIFELINE_DEMO", "true"))
 	if err != nil {
@@ -181,6 +190,9 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 	var st zones.Store
 	if c.DatabaseURL != "" {
 		var opts []postgis.Option
+		if c.DatabaseSchema != "" {
+			opts = append(opts, postgis.WithSchema(c.DatabaseSchema))
+		}
 		if !c.ZoneIndex {
 			opts = append(opts, postgis.WithoutZoneIndex())
 		}
@@ -189,7 +201,7 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (zones.Store, er
 			return nil, fmt.Errorf("open PostGIS: %w", err)
 		}
 		st = pg
-		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL), "zone_index", c.ZoneIndex, "zone_change", pg.ZoneIndexSeq())
+		log.Info("store: PostGIS", "url", redactURL(c.DatabaseURL), "schema", c.DatabaseSchema, "zone_index", c.ZoneIndex, "zone_change", pg.ZoneIndexSeq())
 	} else {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 			return nil, err
@@ -276,11 +288,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer st.Close()
 
 	lim := c.Limits.WithDefaults()
-	queue := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs})
-	qo := queue.Options()
-	log.Info("solve queue", "workers", qo.Workers, "queue", qo.QueueSize, "max_jobs", qo.MaxJobs)
+	queue, err := openQueue(c, lim, st, log)
+	if err != nil {
+		return err
+	}
 	reg := metrics.New()
-	reg.WatchQueue(queue.Stats)
+	reg.WatchQueue(queue)
 	deps := api.Deps{Store: st, Logger: log, MaxBodyBytes: c.MaxBodyBytes, Static: web.Handler(),
 		RouteListFile: filepath.Join(c.DataDir, "route-lists.json"), Limits: lim, Queue: queue, Metrics: reg}
 	if err := wireEngines(ctx, c, &deps, log); err != nil {
@@ -294,7 +307,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	// No WriteTimeout: a synchronous solve may answer after MaxOptimizeTime.
-	srv := &http.Server{Handler: api.New(deps), ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
+	handler := api.New(deps) // registers the solve workers
+	if err := queue.start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: lim.ReadTimeout,
 		IdleTimeout: lim.IdleTimeout}
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "lifeline is serving on %s  (map: %s/ , health: %s/healthz)\n", url, url, url)
@@ -308,14 +325,68 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
-	// stop the solves first: their requests then answer and Shutdown can finish
-	if err := queue.Close(sctx); err != nil {
+	// stop the solves first (no new ones; the running ones get half the
+	// time to finish, then stop and stay queued in the store for the next
+	// start): their requests then answer and Shutdown can finish
+	if err := queue.Shutdown(sctx, c.ShutdownTimeout/2); err != nil {
 		log.Warn("solves still running at shutdown", "err", err)
 	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// solveQueue is the solve queue serve runs: jobs.Local on the embedded
+// store, postgis.River on PostGIS.
+type solveQueue interface {
+	jobs.Queue
+	// start runs the queue once the workers are registered.
+	start(ctx context.Context) error
+	// Shutdown stops taking jobs, waits up to grace for the running ones,
+	// then stops them (they stay queued in the store).
+	Shutdown(ctx context.Context, grace time.Duration) error
+}
+
+type localQueue struct {
+	*jobs.Local
+	log *slog.Logger
+}
+
+func (q localQueue) start(ctx context.Context) error {
+	requeued, failed, err := q.Recover(ctx)
+	if requeued+failed > 0 {
+		q.log.Warn("solve queue: jobs interrupted by the last stop", "queued_again", requeued, "failed", failed)
+	}
+	return err
+}
+
+type riverQueue struct{ *postgis.River }
+
+func (q riverQueue) start(ctx context.Context) error { return q.Start(ctx) }
+
+// openQueue makes the solve queue: River on PostGIS (shared by every
+// replica on the database), else jobs.Local keeping its jobs in the
+// embedded store.
+func openQueue(c Config, lim api.Limits, st zones.Store, log *slog.Logger) (solveQueue, error) {
+	if pg, ok := st.(*postgis.Store); ok {
+		workers := lim.SolveWorkers
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		rq, err := pg.NewRiver(postgis.RiverOptions{Workers: workers, QueueSize: lim.SolveQueue, OrphanAfter: c.JobOrphanAfter, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		o := rq.Options()
+		log.Info("solve queue: River on PostgreSQL", "replica", o.Node, "workers", o.Workers, "live_jobs_max", o.Workers+o.QueueSize, "orphan_after", o.OrphanAfter)
+		return riverQueue{rq}, nil
+	}
+	js, _ := st.(jobs.Store) // the embedded store keeps job records
+	q := jobs.NewLocal(jobs.Options{Workers: lim.SolveWorkers, QueueSize: lim.SolveQueue, MaxJobs: lim.MaxJobs, Store: js, Logger: log})
+	o := q.Options()
+	log.Info("solve queue", "workers", o.Workers, "queue", o.QueueSize, "max_jobs", o.MaxJobs)
+	return localQueue{q, log}, nil
 }
 
 func displayAddr(a net.Addr) string {

@@ -113,8 +113,6 @@ func (s *Store) closedNow() bool {
 // closeDeliveries waits for a background snapshot and closes the log.
 func (s *Store) closeDeliveries() {
 	st := &s.del
-	st.mu.Lock()
-	st.mu.Unlock()
 	st.bg.Wait()
 	st.mu.Lock()
 	defer st.mu.Unlock()

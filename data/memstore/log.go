@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"lifeline/data/wal"
+	"lifeline/jobs"
 	"lifeline/routelists"
 	"lifeline/zones"
 )
@@ -39,6 +40,9 @@ type logRecord struct {
 	// status or share hash); ExpireLists deletes those made before it.
 	RouteLists  []routelists.List `json:"route_lists,omitempty"`
 	ExpireLists *time.Time        `json:"expire_route_lists,omitempty"`
+	// Jobs are job records put whole; DeleteJobs removes records.
+	Jobs       []jobs.Job `json:"jobs,omitempty"`
+	DeleteJobs []string   `json:"delete_jobs,omitempty"`
 }
 
 // logWriter is the part of *wal.Log the store uses (tests put a failing
@@ -233,6 +237,9 @@ func (s *Store) replay(b []byte) error {
 	if err := checkLists(rec.RouteLists); err != nil {
 		return err
 	}
+	if err := checkJobs(rec.Jobs); err != nil {
+		return err
+	}
 	s.applyLocked(t, &rec, false)
 	return nil
 }
@@ -382,6 +389,7 @@ func (s *Store) applyLocked(t *txn, rec *logRecord, index bool) {
 		s.facilities = append(s.facilities, *f)
 	}
 	s.applyLists(rec)
+	s.applyJobs(rec)
 	if index && len(t.puts) > 0 {
 		for _, v := range t.puts {
 			s.ix.Put(v)
@@ -477,6 +485,7 @@ type state struct {
 	compounds  []zones.Compound
 	facilities []zones.Facility
 	lists      []routelists.List
+	jobs       []jobs.Job
 }
 
 // copyState takes the copy (s.wmu held, or no writer running). O(zones)
@@ -487,6 +496,7 @@ func (s *Store) copyState() state {
 		compounds:  s.compounds[:len(s.compounds):len(s.compounds)],
 		facilities: s.facilities[:len(s.facilities):len(s.facilities)],
 		lists:      s.copyLists(),
+		jobs:       s.copyJobs(),
 	}
 }
 
@@ -537,6 +547,18 @@ func (st state) encode(w io.Writer) error {
 				bw.WriteByte(',')
 			}
 			if err := enc.Encode(&st.lists[i]); err != nil {
+				return err
+			}
+		}
+		bw.WriteString("]")
+	}
+	if len(st.jobs) > 0 {
+		bw.WriteString(`,"jobs":[`)
+		for i := range st.jobs {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			if err := enc.Encode(&st.jobs[i]); err != nil {
 				return err
 			}
 		}

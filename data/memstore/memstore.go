@@ -31,6 +31,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"lifeline/data/wal"
+	"lifeline/jobs"
 	"lifeline/routelists"
 	"lifeline/zones"
 	"lifeline/zones/live"
@@ -72,6 +73,7 @@ type Store struct {
 	days   dayState                   // shuttle appointments and timetables (shuttledays.go)
 	del    deliveryState              // medicine deliveries (deliveries.go)
 	lists  map[string]routelists.List // route lists by code (routelists.go)
+	jobs   map[string]jobs.Job        // job records by id (jobs.go)
 
 	changes []changeKey   // the change stream: versions put since Open, in order (changes.go)
 	changed chan struct{} // closed (and replaced) when changes grows; guarded by mu
@@ -216,7 +218,11 @@ func (s *Store) loadSnapshot(data []byte) error {
 	if err := checkLists(snap.RouteLists); err != nil {
 		return err
 	}
+	if err := checkJobs(snap.Jobs); err != nil {
+		return err
+	}
 	s.applyLists(&logRecord{RouteLists: snap.RouteLists})
+	s.applyJobs(&logRecord{Jobs: snap.Jobs})
 	return nil
 }
 
@@ -383,6 +389,7 @@ type snapshot struct {
 	Compounds  []snapCompound    `json:"compounds"`
 	Facilities []zones.Facility  `json:"facilities"`
 	RouteLists []routelists.List `json:"route_lists,omitempty"`
+	Jobs       []jobs.Job        `json:"jobs,omitempty"`
 }
 
 // ----- copies -----

@@ -163,6 +163,11 @@ func (s *Store) startMirror(ctx context.Context, cc *pgx.ConnConfig, poll time.D
 func (s *Store) catchUp(ctx context.Context) error {
 	s.catchMu.Lock()
 	defer s.catchMu.Unlock()
+	return s.catchUpLocked(ctx)
+}
+
+func (s *Store) catchUpLocked(ctx context.Context) error {
+	s.catchStarted.Add(1)
 	for {
 		after := s.mirror.Seq()
 		cs, through, err := s.ZoneChangesSince(ctx, after, 10000)
@@ -176,13 +181,21 @@ func (s *Store) catchUp(ctx context.Context) error {
 	}
 }
 
-// afterWrite brings the index up to this replica's own write, so that the
-// writer's next look-up sees it. A failure is left to the listener.
+// afterWrite brings the index up to this replica's own write (committed
+// before the call), so that the writer's next look-up sees it. Concurrent
+// writers share catch-ups: a catch-up that started after the write
+// committed covers it. A failure is left to the listener.
 func (s *Store) afterWrite(ctx context.Context) {
 	if s.mirror == nil {
 		return
 	}
-	if err := s.catchUp(context.WithoutCancel(ctx)); err != nil {
+	g := s.catchStarted.Load()
+	s.catchMu.Lock()
+	defer s.catchMu.Unlock()
+	if s.catchStarted.Load() > g {
+		return // one started after our commit and has finished
+	}
+	if err := s.catchUpLocked(context.WithoutCancel(ctx)); err != nil {
 		slog.Warn("zone index: catch-up after a write failed; the listener will retry", "err", err)
 	}
 }
@@ -258,4 +271,6 @@ func (s *Store) listenOnce(ctx context.Context, cc *pgx.ConnConfig, poll time.Du
 
 // Listening reports whether the zone change listener is connected (for
 // readiness and tests).
-func (s *Store) Listening() bool { return s.listening.Load() }
+// A store without the index (WithoutZoneIndex) needs no listener: it
+// reports true.
+func (s *Store) Listening() bool { return s.mirror == nil || s.listening.Load() }

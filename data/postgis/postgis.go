@@ -23,7 +23,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"regexp"
 	"sort"
 	"strconv"
@@ -34,6 +36,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"lifeline/zones"
 	"lifeline/zones/live"
@@ -73,6 +77,7 @@ type Store struct {
 	mirror       *live.Mirror
 	notifySchema string // the schema named by this store's notices
 	catchMu      sync.Mutex
+	catchStarted atomic.Uint64 // catch-ups started (afterWrite shares them)
 	listening    atomic.Bool
 	listenPID    atomic.Uint32 // backend pid of the listener's connection (tests)
 	stopListen   context.CancelFunc
@@ -273,7 +278,35 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("postgis: migration %s: %w", m.name, err)
 		}
 	}
+	if err := s.migrateRiver(ctx); err != nil {
+		return fmt.Errorf("postgis: river migrations: %w", err)
+	}
 	return nil
+}
+
+// migrateRiver creates or upgrades River's tables (the job queue,
+// river.go) in the store's schema with River's own migrator. River's
+// migrations cannot share one transaction (one adds an enum value that the
+// next uses), so concurrent Opens are serialised by a session advisory
+// lock held on a connection of its own while the migrator runs.
+func (s *Store) migrateRiver(ctx context.Context) error {
+	migrator, err := rivermigrate.New(riverpgxv5.New(s.pool), &rivermigrate.Config{Schema: s.schema,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	const key = `hashtext('lifeline.river.migrate.' || current_schema())`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`) }()
+	_, err = migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
 }
 
 // Ping reports whether the database answers.

@@ -6,6 +6,9 @@
 //	lifeline_http_request_duration_seconds{route,method}  histogram
 //	lifeline_solve_queue_depth / lifeline_solves_running  gauges (WatchQueue)
 //	lifeline_solve_jobs_kept                              gauge
+//	lifeline_solve_jobs_rescued_total                     counter: interrupted jobs queued again
+//	lifeline_solve_jobs_interrupted_total                 counter: jobs failed after their runs were cut
+//	lifeline_solve_jobs_returned_total                    counter: running jobs given back at shutdown
 //	lifeline_store_write_duration_seconds{op}             histogram
 //	lifeline_road_swaps_total{result}                     counter (ok, failed)
 //	lifeline_road_swap_duration_seconds                   histogram
@@ -21,6 +24,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"lifeline/jobs"
 )
 
 // Registry is one set of collectors. The zero value is not usable; use New.
@@ -82,24 +87,50 @@ func codeText(c int) string {
 	return "other"
 }
 
-// WatchQueue exports the solve queue's figures as gauges read at scrape
-// time: stats returns the solves running, the solves waiting and the jobs
-// kept in the job table.
-func (r *Registry) WatchQueue(stats func() (running, waiting, kept int)) {
+// Queue is what WatchQueue reads at each scrape (jobs.Queue has both).
+type Queue interface {
+	// Stats: the solves running and waiting (across the cluster on
+	// River) and the jobs kept.
+	Stats() (running, waiting, kept int)
+	// Counts: this process's recoveries of interrupted jobs.
+	Counts() jobs.Counts
+}
+
+// WatchQueue exports the solve queue's figures, read once per scrape (on
+// River, Stats is one query).
+func (r *Registry) WatchQueue(q Queue) {
 	if r == nil {
 		return
 	}
-	g := func(name, help string, pick func(a, b, c int) int) prometheus.GaugeFunc {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-			a, b, c := stats()
-			return float64(pick(a, b, c))
-		})
+	r.reg.MustRegister(&queueCollector{q: q})
+}
+
+var (
+	descRunning  = prometheus.NewDesc("lifeline_solves_running", "Solves running now (across the replicas on River).", nil, nil)
+	descDepth    = prometheus.NewDesc("lifeline_solve_queue_depth", "Solves waiting for a worker (across the replicas on River).", nil, nil)
+	descKept     = prometheus.NewDesc("lifeline_solve_jobs_kept", "Jobs in the job table (live and recently ended).", nil, nil)
+	descRescued  = prometheus.NewDesc("lifeline_solve_jobs_rescued_total", "Interrupted jobs (their replica stopped or stopped answering) this process queued again.", nil, nil)
+	descGivenUp  = prometheus.NewDesc("lifeline_solve_jobs_interrupted_total", "Jobs this process failed as interrupted after their replicas stopped during each of their runs.", nil, nil)
+	descReturned = prometheus.NewDesc("lifeline_solve_jobs_returned_total", "Running jobs this process stopped at shutdown and gave back to the queue.", nil, nil)
+)
+
+type queueCollector struct{ q Queue }
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRunning, descDepth, descKept, descRescued, descGivenUp, descReturned} {
+		ch <- d
 	}
-	r.reg.MustRegister(
-		g("lifeline_solves_running", "Solves running now.", func(a, _, _ int) int { return a }),
-		g("lifeline_solve_queue_depth", "Solves waiting for a worker.", func(_, b, _ int) int { return b }),
-		g("lifeline_solve_jobs_kept", "Jobs in the job table (live and recently ended).", func(_, _, c int) int { return c }),
-	)
+}
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	running, waiting, kept := c.q.Stats()
+	n := c.q.Counts()
+	ch <- prometheus.MustNewConstMetric(descRunning, prometheus.GaugeValue, float64(running))
+	ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(waiting))
+	ch <- prometheus.MustNewConstMetric(descKept, prometheus.GaugeValue, float64(kept))
+	ch <- prometheus.MustNewConstMetric(descRescued, prometheus.CounterValue, float64(n.Rescued))
+	ch <- prometheus.MustNewConstMetric(descGivenUp, prometheus.CounterValue, float64(n.GivenUp))
+	ch <- prometheus.MustNewConstMetric(descReturned, prometheus.CounterValue, float64(n.Returned))
 }
 
 // StoreWrite records one acknowledged store write.

@@ -346,8 +346,8 @@ test("Chinese from the browser, English by choice (kept), times in Asia/Shanghai
 test("tabs follow the ARIA pattern and the keyboard; focus is visible", async () => {
   const page = await openPlanner();
   const tabs = await page.locator("[role=tablist] [role=tab]").count();
-  assert.equal(tabs, 4);
-  for (const id of ["zones", "sites", "vans", "point"]) {
+  assert.equal(tabs, 5);
+  for (const id of ["zones", "sites", "vans", "shuttles", "point"]) {
     assert.equal(await page.getAttribute("#tabbtn-" + id, "aria-controls"), "tab-" + id);
     assert.equal(await page.getAttribute("#tab-" + id, "role"), "tabpanel");
   }
@@ -420,7 +420,7 @@ test("text colours meet WCAG AA contrast", async () => {
 
 test("each role sees only its tabs and controls; no auth endpoint means every role", async () => {
   const page = await openPlanner();
-  for (const id of ["zones", "sites", "vans", "point"]) assert.equal(await page.locator("#tabbtn-" + id).isVisible(), true, id + " visible in dev mode");
+  for (const id of ["zones", "sites", "vans", "shuttles", "point"]) assert.equal(await page.locator("#tabbtn-" + id).isVisible(), true, id + " visible in dev mode");
   await page.evaluate(() => window.lifeline.applyMe({ username: "wang", role: "driver" }));
   assert.equal(await page.locator("#tabbtn-sites").isVisible(), false);
   assert.equal(await page.locator("#tabbtn-vans").isVisible(), false);

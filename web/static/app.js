@@ -1629,6 +1629,16 @@ document.getElementById("vans-clear").addEventListener("click", function () {
   renderRouteLayers();
 });
 
+// showVanRoutes draws vans' days given by another screen (shuttles.js) on
+// the same layers: [{color, lines: [[lon, lat], ...][], stops: [{loc, n, label}]}].
+function showVanRoutes(routes) {
+  S.vanRoutes = routes || [];
+  S.layers.routes = true;
+  document.querySelector("[data-layer=routes]").checked = true;
+  renderRouteLayers();
+  applyLayerToggles();
+}
+
 // ---- roles ----
 
 var ME = null;
@@ -1671,3 +1681,4 @@ window.lifeline = {
   setZones: function (list) { S.zonesActive = list; renderZones(); },
   applyMe: applyMe
 };
+window.lifeline.showVanRoutes = showVanRoutes;

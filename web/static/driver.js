@@ -103,7 +103,7 @@ function flush() {
     flushing = false;
     if (current && current.id === r.id && res && Array.isArray(res.stops)) {
       current.r = res;
-      render(current.id, current.r);
+      render(current.id, current.r, true);
     }
     flush();
   }, function (err) {
@@ -236,7 +236,9 @@ function legs(pts) {
   return Promise.all(out);
 }
 
-function render(id, r) {
+// render shows list r; keepMap leaves the map as drawn (a report changed
+// only a stop's state).
+function render(id, r, keepMap) {
   list.textContent = "";
   var stops = stopsOf(r);
   var meta = r && !Array.isArray(r) ? r : {};
@@ -280,7 +282,9 @@ function render(id, r) {
     if (Array.isArray(items) && items.some(function (q) { return q; })) {
       var up = items.some(function (q) { return q > 0; }), down = items.some(function (q) { return q < 0; });
       var boxes = Math.abs(items[0] || 0), people = Math.abs(items[1] || 0);
-      var what = [boxes ? t("driver.boxes", { n: boxes }) : null, people ? t("driver.people", { n: people }) : null].filter(Boolean).join(", ");
+      // medicine deliveries (plain lists) count boxes and millilitres, shuttles seats
+      var second = people ? (meta.plain ? t("driver.litres", { n: (people / 1000).toFixed(1) }) : t("driver.people", { n: people })) : null;
+      var what = [boxes ? t("driver.boxes", { n: boxes }) : null, second].filter(Boolean).join(", ");
       facts.push(el("span", { class: "fact" }, (up && !down ? t("driver.load") : down && !up ? t("driver.handover") : t("driver.items")) + " " + what));
     }
     var zone = pick(s, ["zone", "zone_kind"]);
@@ -315,7 +319,7 @@ function render(id, r) {
         p ? el("div", { class: "small printonly", translate: "no", text: p[1].toFixed(5) + ", " + p[0].toFixed(5) }) : null
       ])
     ]);
-    var again = function () { if (current) render(current.id, current.r); };
+    var again = function () { if (current) render(current.id, current.r, true); };
     btn.addEventListener("click", function () {
       report(id, seq, btn.getAttribute("aria-pressed") === "true" ? "pending" : "done", "");
       again();
@@ -330,7 +334,7 @@ function render(id, r) {
     });
     list.appendChild(li);
   });
-  drawMap(stops);
+  if (!keepMap) drawMap(stops);
 }
 function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
