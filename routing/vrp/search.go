@@ -32,8 +32,10 @@ var (
 	stallLimit = 50
 	// restartFrac: share of the annealing budget without a better plan
 	// after which the walk restarts from the best plan (0 = never), with
-	// restartShare of the requests ruined and reinserted.
-	restartFrac  = 0.0
+	// restartShare of the requests ruined and reinserted. Measured at 1M
+	// iterations, seed 1: R205 2.73% -> 0.02%, R211 3.05% -> 1.88%, RC202
+	// 8.68% -> 3.48%, RC203 2.40% -> 0.47% (bench/vrp/results-*).
+	restartFrac  = 0.15
 	restartShare = 0.3
 	// fleetAttempts ends fleet minimisation once that many attempts at one
 	// route fewer stalled, none with at most max(2, requests/30) left out.
