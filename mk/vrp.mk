@@ -1,7 +1,7 @@
 # VRP benchmark families (routing/formats, routing/vrp, routing/vrp/check,
 # routing/vrp/vroom). Runs are long: 56 Solomon instances at TIME=30s take
 # about 28 minutes. Every plan is verified by the independent checker.
-.PHONY: bench-vrp bench-vrp-all fuzz-vrp
+.PHONY: bench-vrp bench-vrp-all bench-vrp-api fuzz-vrp
 
 BENCH_TARGETS += bench-vrp
 FUZZ_TARGETS += fuzz-vrp
@@ -29,6 +29,9 @@ bench-vrp-all: build ## all four VRP families in a row (TIME per instance; hours
 	for f in solomon lilim cordeau cvrplib; do \
 		./$(BIN) solve --bench --format $$f --time-limit $(TIME) --seed $(SEED) --workers $(WORKERS) || exit 1; \
 	done
+
+bench-vrp-api: ## a 1,000-stop problem with coordinates through POST /v1/optimize (Chengdu): round trip vs time limit, computing_times
+	LIFELINE_BENCH_OPTIMIZE=1 LIFELINE_BENCH_OPTIMIZE_LIMIT=$(TIME) $(GO) test -run '^TestBenchOptimizeHTTP$$' -v -timeout 20m ./cmd/lifeline/
 
 fuzz-vrp: ## fuzz the instance readers and the VROOM decoder, $(VRP_FUZZTIME) each
 	for f in FuzzReadSolomon FuzzReadLiLim FuzzReadCordeau FuzzReadCVRPLIB FuzzReadBKS FuzzReadSolution; do \

@@ -45,7 +45,9 @@ type solveOutput struct {
 	Feasible   bool      `json:"feasible"`
 	Violations []string  `json:"violations,omitempty"`
 	Seconds    float64   `json:"seconds"`
-	CPUSeconds float64   `json:"cpu_seconds"` // process CPU time during the solve (all threads)
+	CPUSeconds float64   `json:"cpu_seconds"`        // process CPU time during the solve (all threads)
+	FirstPlan  float64   `json:"first_plan_seconds"` // time to the first plan (construction, every route feasible)
+	PeakRSSMB  float64   `json:"peak_rss_mb"`        // the process's peak resident memory so far
 	Seed       uint64    `json:"seed"`
 	Iterations int       `json:"iterations"`
 }
@@ -153,6 +155,16 @@ func solveFile(ctx context.Context, fam formats.Family, path string, opt vrp.Opt
 	if err != nil {
 		return solveOutput{}, fmt.Errorf("solve: %w", err)
 	}
+	first := -1.0
+	prog := opt.Progress
+	opt.Progress = func(p vrp.Progress) {
+		if first < 0 {
+			first = p.Elapsed.Seconds() // the constructed plan, before any search
+		}
+		if prog != nil {
+			prog(p)
+		}
+	}
 	t0, c0 := time.Now(), processCPU()
 	sol, err := vrp.Solve(ctx, in.Problem, opt)
 	secs, cpu := time.Since(t0).Seconds(), (processCPU() - c0).Seconds()
@@ -161,6 +173,8 @@ func solveFile(ctx context.Context, fam formats.Family, path string, opt vrp.Opt
 	}
 	out := solveReport(in, sol, secs)
 	out.CPUSeconds = math.Round(cpu*1000) / 1000
+	out.FirstPlan = math.Round(first*1000) / 1000
+	out.PeakRSSMB = math.Round(float64(peakRSS())/(1<<20)*10) / 10
 	return out, nil
 }
 
@@ -329,8 +343,8 @@ func solveBench(ctx context.Context, fam formats.Family, dir, list string, seeds
 	for _, seed := range seeds {
 		fmt.Fprintf(stdout, "# family %s, %d instances, %s, seed %d, workers %d\n",
 			fam, len(sel), budgetText(opt), seed, opt.Workers)
-		fmt.Fprintf(stdout, "%-12s %8s %8s %12s %12s %8s %8s %8s %10s %8s %8s\n",
-			"instance", "vehicles", "bks_veh", "distance", "bks_dist", "gap_%", "feasible", "seconds", "iterations", "iter/s", "iter/cpu")
+		fmt.Fprintf(stdout, "%-12s %8s %8s %12s %12s %8s %8s %8s %10s %8s %8s %7s %7s\n",
+			"instance", "vehicles", "bks_veh", "distance", "bks_dist", "gap_%", "feasible", "seconds", "iterations", "iter/s", "iter/cpu", "first_s", "rss_mb")
 		var (
 			m, withBKS, vehEq, vehLess, feasible int
 			gapSum, gapEqSum                     float64
@@ -394,8 +408,8 @@ func solveBench(ctx context.Context, fam formats.Family, dir, list string, seeds
 			if out.CPUSeconds > 0 {
 				crate = float64(out.Iterations) / out.CPUSeconds
 			}
-			fmt.Fprintf(stdout, "%-12s %8d %8s %12.4f %12s %8s %8v %8.1f %10d %8.0f %8.0f\n",
-				out.Instance, out.Vehicles, bv, out.Distance, bd, gap, out.Feasible, out.Seconds, out.Iterations, rate, crate)
+			fmt.Fprintf(stdout, "%-12s %8d %8s %12.4f %12s %8s %8v %8.1f %10d %8.0f %8.0f %7.3f %7.1f\n",
+				out.Instance, out.Vehicles, bv, out.Distance, bd, gap, out.Feasible, out.Seconds, out.Iterations, rate, crate, out.FirstPlan, out.PeakRSSMB)
 			if !out.Feasible {
 				for _, v := range out.Violations {
 					fmt.Fprintf(stderr, "%s: %s\n", out.Instance, v)

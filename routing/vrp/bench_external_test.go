@@ -43,7 +43,8 @@ func TestBenchFamilies(t *testing.T) {
 			seedHi = seedLo
 		}
 	}
-	for env, ptr := range map[string]*float64{"LIFELINE_VRP_T0": vrp.T0Factor, "LIFELINE_VRP_TF": vrp.TfFactor, "LIFELINE_VRP_FLEET": vrp.FleetFrac, "LIFELINE_VRP_PEN": vrp.PenFactor} {
+	for env, ptr := range map[string]*float64{"LIFELINE_VRP_T0": vrp.T0Factor, "LIFELINE_VRP_TF": vrp.TfFactor, "LIFELINE_VRP_FLEET": vrp.FleetFrac, "LIFELINE_VRP_PEN": vrp.PenFactor, "LIFELINE_VRP_REMOVED": vrp.AvgRemoved,
+		"LIFELINE_VRP_RESTART": vrp.RestartFrac, "LIFELINE_VRP_RESTART_PART": vrp.RestartPart} {
 		if s := os.Getenv(env); s != "" {
 			fmt.Sscan(s, ptr)
 		}

@@ -10,4 +10,7 @@ var (
 	FleetTries  = &fleetAttempts
 	GranularMin = &granularMin
 	GranularK   = &granularK
+	AvgRemoved  = &avgRemoved
+	RestartFrac = &restartFrac
+	RestartPart = &restartShare
 )

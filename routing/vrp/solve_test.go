@@ -455,13 +455,19 @@ func TestCostObjectivesHeterogeneousFleet(t *testing.T) {
 // TestRandomRich solves rich random problems (windows, shipments with ride
 // times, classes, skills, open routes, mixed costs) with every insertion
 // scanning all routes and, forced on these small problems, with granular
-// insertions (the nearest nodes' routes first) over asymmetric matrices.
+// insertions (the nearest nodes' routes first) over asymmetric matrices,
+// and with frequent stagnation restarts of the annealing walk.
 func TestRandomRich(t *testing.T) {
 	t.Run("full", func(t *testing.T) { randomRich(t, false) })
 	t.Run("granular", func(t *testing.T) {
 		defer func(m, k int) { *vrp.GranularMin, *vrp.GranularK = m, k }(*vrp.GranularMin, *vrp.GranularK)
 		*vrp.GranularMin, *vrp.GranularK = 1, 3
 		randomRich(t, true)
+	})
+	t.Run("restarts", func(t *testing.T) {
+		defer func(f float64) { *vrp.RestartFrac = f }(*vrp.RestartFrac)
+		*vrp.RestartFrac = 0.05
+		randomRich(t, false)
 	})
 }
 

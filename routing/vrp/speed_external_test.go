@@ -42,8 +42,12 @@ func BenchmarkSolveLarge(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := vrp.Solve(context.Background(), inst.Problem, vrp.Options{Seed: 1, MaxIterations: 300}); err != nil {
+		if _, err := vrp.Solve(context.Background(), inst.Problem, vrp.Options{Seed: 1, MaxIterations: 300 * benchScale}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// benchScale multiplies BenchmarkSolveLarge's iterations (1; set higher
+// by hand to profile the steady state).
+var benchScale = 1
