@@ -1,16 +1,14 @@
 package deliveries
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 
+	"lifeline/internal/csvrows"
 	"lifeline/zones"
 )
 
@@ -38,39 +36,12 @@ const (
 	MaxImportErrors = 100
 )
 
-// RowError is one problem of an imported row.
-type RowError struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column,omitempty"`
-	Message string `json:"message"`
-}
-
-// Path is the row's path: "rows[3].items".
-func (e RowError) Path() string {
-	if e.Column == "" {
-		return fmt.Sprintf("rows[%d]", e.Row)
-	}
-	return fmt.Sprintf("rows[%d].%s", e.Row, e.Column)
-}
+// RowError is one problem of an imported row; its Path is "rows[3].items".
+type RowError = csvrows.RowError
 
 // RowErrors is every problem found in an import (at most MaxImportErrors),
 // in row order. Nothing is written when there is any.
-type RowErrors []RowError
-
-func (es RowErrors) Error() string {
-	if len(es) == 0 {
-		return "no errors"
-	}
-	return fmt.Sprintf("%d bad rows; first: %s: %s", len(es), es[0].Path(), es[0].Message)
-}
-
-// PathMessage names the first problem (for the API's error table).
-func (es RowErrors) PathMessage() (string, string) {
-	if len(es) == 0 {
-		return "", "no errors"
-	}
-	return es[0].Path(), es[0].Message
-}
+type RowErrors = csvrows.RowErrors
 
 // fieldColumn maps a Validate or Check path to the CSV column holding it.
 func fieldColumn(path string) string {
@@ -97,15 +68,14 @@ func RowErrorOf(row int, err error) RowError {
 	return RowError{Row: row, Message: err.Error()}
 }
 
-func guessComma(header []byte) rune {
-	best, n := ',', bytes.Count(header, []byte{','})
-	for _, c := range []rune{';', '\t'} {
-		if k := bytes.Count(header, []byte(string(c))); k > n {
-			best, n = c, k
+var csvFormat = csvrows.Format{Columns: CSVColumns, Required: csvRequired, Noun: "request",
+	KeyColumn: "idempotency_key", KeyLabel: "key", MaxRows: MaxImportRows, MaxErrors: MaxImportErrors,
+	Header: func(has func(string) bool) *RowError {
+		if has("lon") != has("lat") {
+			return &RowError{Row: 1, Column: "lon", Message: "give both lon and lat, or neither"}
 		}
-	}
-	return best
-}
+		return nil
+	}}
 
 // DecodeCSV reads requests from a batch file; date is the day given to
 // rows without one. It returns the good requests with their file rows and
@@ -113,120 +83,16 @@ func guessComma(header []byte) rune {
 // within the file). After a structural error (header, quoting) no request
 // is returned.
 func DecodeCSV(data []byte, date string) ([]Request, []int, RowErrors) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	first := data
-	if i := bytes.IndexByte(first, '\n'); i >= 0 {
-		first = first[:i]
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = guessComma(first)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, nil, RowErrors{{Row: 1, Message: "the file is empty: want a header row and one row per request"}}
-	}
-	if err != nil {
-		return nil, nil, RowErrors{{Row: 1, Message: csvMessage(err)}}
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range CSVColumns {
-			known = known || c == name
-		}
-		if !known {
-			return nil, nil, RowErrors{{Row: 1, Column: fmt.Sprintf("[%d]", i), Message: fmt.Sprintf("unknown column %q; the columns are %s", truncate(h, 40), strings.Join(CSVColumns, ", "))}}
-		}
-		if _, dup := col[name]; dup {
-			return nil, nil, RowErrors{{Row: 1, Column: name, Message: "column " + name + " appears twice"}}
-		}
-		col[name] = i
-	}
-	for _, c := range CSVColumns {
-		if _, ok := col[c]; !ok && csvRequired[c] {
-			return nil, nil, RowErrors{{Row: 1, Column: c, Message: "missing required column " + c}}
-		}
-	}
-	_, hasLon := col["lon"]
-	_, hasLat := col["lat"]
-	if hasLon != hasLat {
-		return nil, nil, RowErrors{{Row: 1, Column: "lon", Message: "give both lon and lat, or neither"}}
-	}
-	var reqs []Request
-	var rows []int
-	var errs RowErrors
-	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return nil, nil, append(errs, RowError{Row: line, Message: csvMessage(err)})
-		}
-		line, _ := cr.FieldPos(0)
-		if len(reqs)+len(errs) >= MaxImportRows {
-			errs = append(errs, RowError{Row: line, Message: fmt.Sprintf("more than %d requests in one import", MaxImportRows)})
-			break
-		}
-		if len(rec) != len(header) {
-			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-				continue
-			}
-			errs = append(errs, RowError{Row: line, Message: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
-			if len(errs) >= MaxImportErrors {
-				break
-			}
-			continue
-		}
-		get := func(c string) string {
-			if i, ok := col[c]; ok {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
+	return csvrows.Decode(data, csvFormat, func(get func(string) string) (Request, string, *RowError) {
 		r, e := requestFromRow(get, date)
 		if e == nil {
 			if err := r.Validate(); err != nil {
-				re := RowErrorOf(line, err)
+				re := RowErrorOf(0, err)
 				e = &re
 			}
 		}
-		if e == nil {
-			if prev, dup := seen[r.Key]; dup {
-				e = &RowError{Column: "idempotency_key", Message: fmt.Sprintf("key %s is also on row %d", r.Key, prev)}
-			}
-		}
-		if e != nil {
-			e.Row = line
-			errs = append(errs, *e)
-			if len(errs) >= MaxImportErrors {
-				break
-			}
-			continue
-		}
-		seen[r.Key] = line
-		reqs = append(reqs, r)
-		rows = append(rows, line)
-	}
-	if len(reqs) == 0 && len(errs) == 0 {
-		return nil, nil, RowErrors{{Row: 2, Message: "no requests: want one row per request after the header"}}
-	}
-	return reqs, rows, errs
-}
-
-func csvMessage(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return "malformed CSV: " + pe.Err.Error()
-	}
-	return "malformed CSV"
+		return r, r.Key, e
+	})
 }
 
 // ParseItems reads "name x quantity; name x quantity".

@@ -26,6 +26,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/internal/csvrows"
 	"lifeline/zones"
 )
 
@@ -291,13 +292,7 @@ func ParseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
+func truncate(s string, n int) string { return csvrows.Truncate(s, n) }
 
 // Validate checks r on its own (not against the district: see
 // District.Check). ID, state, history and times are not checked. Errors
