@@ -267,11 +267,7 @@ func (dh *deliveryHandlers) listRequests(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	states := make([]string, len(deliveries.States))
-	for i, s := range deliveries.States {
-		states[i] = string(s)
-	}
-	s, err := queryEnum(c, "state", "", states...)
+	s, err := queryEnum(c, "state", "", names(deliveries.States)...)
 	if err != nil {
 		fail(c, err)
 		return
@@ -406,10 +402,7 @@ func (dh *deliveryHandlers) importRequests(c *gin.Context) {
 		slices.SortStableFunc(errs, func(a, b deliveries.RowError) int { return a.Row - b.Row })
 	}
 	if len(errs) > 0 {
-		path, msg := errs.PathMessage()
-		fail(c, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-			Message: fmt.Sprintf("%d bad rows, nothing was imported; first: %s", len(errs), pathMsg(path, msg)),
-			Details: map[string]any{"path": path, "reason": msg, "errors": errs}})
+		fail(c, rowErrors(errs))
 		return
 	}
 	out, created, err := st.ImportRequests(ctx, reqs, byOf(c))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lifeline/internal/csvrows"
 	"lifeline/jobs"
 	"lifeline/routing"
 	"lifeline/routing/graph"
@@ -138,6 +139,15 @@ func pathMsg(path, msg string) string {
 		return msg
 	}
 	return path + ": " + msg
+}
+
+// rowErrors is the 422 of a CSV import with bad rows: every bad row is
+// listed and nothing was imported.
+func rowErrors(re csvrows.RowErrors) *Error {
+	path, msg := re.PathMessage()
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		Message: fmt.Sprintf("%d bad rows, nothing was imported; first: %s", len(re), pathMsg(path, msg)),
+		Details: map[string]any{"path": path, "reason": msg, "errors": re}}
 }
 
 // vroomError maps a VROOM decoding error: unknown fields are 400

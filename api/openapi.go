@@ -137,11 +137,7 @@ func init() {
 			"features": openapi.Arr(openapi.Ref("GeoJSONFeature")),
 			"bbox":     openapi.Arr(openapi.Num()),
 		}})
-	roles := make([]string, len(accounts.Roles))
-	for i, r := range accounts.Roles {
-		roles[i] = string(r)
-	}
-	spec.Enum(accounts.Role(""), roles...)
+	spec.Enum(accounts.Role(""), names(accounts.Roles)...)
 }
 
 // Common pieces of the resources' descriptions.

@@ -9,11 +9,7 @@ import (
 // the fleet, the day's routes with progress, volunteers' hand-over lists
 // and the reconciliation.
 func init() {
-	states := make([]string, len(deliveries.States))
-	for i, s := range deliveries.States {
-		states[i] = string(s)
-	}
-	spec.Enum(deliveries.State(""), states...)
+	spec.Enum(deliveries.State(""), names(deliveries.States)...)
 	spec.Enum(deliveries.Urgency(""), string(deliveries.UrgencyRoutine), string(deliveries.UrgencyToday), string(deliveries.UrgencyUrgent))
 	spec.Enum(deliveries.Channel(""), string(deliveries.ChannelHotline), string(deliveries.ChannelForm), string(deliveries.ChannelFile), string(deliveries.ChannelOther))
 	spec.Name(requestView{}, "DeliveryRequest", "a medicine request as the caller's role may see it (masked: true when personal data is masked)")

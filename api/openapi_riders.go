@@ -9,11 +9,7 @@ import (
 // Planners and viewers get riders masked (names, phones, boarding point
 // rounded to about 100 m); drivers none.
 func init() {
-	cats := make([]string, len(shuttles.Categories))
-	for i, c := range shuttles.Categories {
-		cats[i] = string(c)
-	}
-	spec.Enum(shuttles.Category(""), cats...)
+	spec.Enum(shuttles.Category(""), names(shuttles.Categories)...)
 	spec.Enum(shuttles.BoardingKind(""), string(shuttles.BoardingGate), string(shuttles.BoardingBuilding))
 	spec.Name(riderView{}, "Rider", "a rider as the caller's role may see it (masked: true when personal data is masked)")
 	spec.Name(riderInput{}, "RiderInput", "a rider without id, archive state and times")

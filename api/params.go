@@ -127,6 +127,15 @@ func queryBool(c *gin.Context, name string, def bool) (bool, error) {
 	return v, nil
 }
 
+// names is the string form of an enumeration's values, in order.
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // queryEnum parses an optional query parameter that must be one of allowed
 // (def when absent).
 func queryEnum(c *gin.Context, name, def string, allowed ...string) (string, error) {

@@ -130,11 +130,7 @@ func (h *Handlers) listRiders(c *gin.Context) {
 		return
 	}
 	var f shuttles.RiderFilter
-	cats := make([]string, len(shuttles.Categories))
-	for i, x := range shuttles.Categories {
-		cats[i] = string(x)
-	}
-	cat, err := queryEnum(c, "category", "", cats...)
+	cat, err := queryEnum(c, "category", "", names(shuttles.Categories)...)
 	if err != nil {
 		fail(c, err)
 		return
@@ -350,13 +346,6 @@ func (h *Handlers) checkImport(ctx context.Context, st shuttles.RiderStore, ride
 		}
 	}
 	return errs, nil
-}
-
-func rowErrors(re shuttles.RowErrors) *Error {
-	path, msg := re.PathMessage()
-	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-		Message: fmt.Sprintf("%d bad rows, nothing was imported; first: %s", len(re), pathMsg(path, msg)),
-		Details: map[string]any{"path": path, "reason": msg, "errors": re}}
 }
 
 // riderDestination answers which facility takes the rider on a date
