@@ -187,14 +187,8 @@ func (a *authState) refreshAudit() error {
 
 // lockAuth loads the state and locks it; the caller unlocks a.mu.
 func (s *Store) lockAuth(ctx context.Context) (*authState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.usable(ctx); err != nil {
 		return nil, err
-	}
-	s.mu.RLock()
-	closed := s.closed
-	s.mu.RUnlock()
-	if closed {
-		return nil, ErrClosed
 	}
 	a, err := s.authLoad()
 	if err != nil {

@@ -70,14 +70,8 @@ const delSnapshotVersion = 1
 func DeliveriesDir(path string) string { return filepath.Join(filepath.Dir(path), "deliveries") }
 
 func (s *Store) lockDeliveries(ctx context.Context) (*deliveryState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.usable(ctx); err != nil {
 		return nil, err
-	}
-	s.mu.RLock()
-	closed := s.closed
-	s.mu.RUnlock()
-	if closed {
-		return nil, ErrClosed
 	}
 	st := &s.del
 	st.once.Do(func() {
@@ -388,23 +382,7 @@ func (s *Store) ListRequests(ctx context.Context, f deliveries.RequestFilter) ([
 		return nil, err
 	}
 	defer st.mu.Unlock()
-	out := []deliveries.Request{}
-	skip := f.Offset
-	for i := range st.reqs {
-		r := &st.reqs[i]
-		if !f.Matches(r) {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		out = append(out, r.Clone())
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
+	return page(st.reqs, f.Offset, f.Limit, f.Matches, (*deliveries.Request).Clone), nil
 }
 
 // moveLocked applies moves to copies of the requests (st.mu held) and

@@ -432,3 +432,36 @@ func (s *Store) check(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+
+// page is the copies (clone) of the elements of xs that match, after
+// skipping offset of them, at most limit (0: all); never nil.
+func page[T any](xs []T, offset, limit int, match func(*T) bool, clone func(*T) T) []T {
+	out := []T{}
+	for i := range xs {
+		x := &xs[i]
+		if !match(x) {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		out = append(out, clone(x))
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// usable refuses a done context and a closed store: the first step of
+// every lockXxx.
+func (s *Store) usable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closedNow() {
+		return ErrClosed
+	}
+	return nil
+}

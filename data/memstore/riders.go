@@ -39,14 +39,8 @@ type riderFile struct {
 const riderFileVersion = 1
 
 func (s *Store) lockRiders(ctx context.Context) (*riderState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.usable(ctx); err != nil {
 		return nil, err
-	}
-	s.mu.RLock()
-	closed := s.closed
-	s.mu.RUnlock()
-	if closed {
-		return nil, ErrClosed
 	}
 	st := &s.riders
 	st.once.Do(func() {
@@ -221,23 +215,7 @@ func (s *Store) ListRiders(ctx context.Context, f shuttles.RiderFilter) ([]shutt
 		return nil, err
 	}
 	defer st.mu.Unlock()
-	out := []shuttles.Rider{}
-	skip := f.Offset
-	for i := range st.file.Riders {
-		r := &st.file.Riders[i]
-		if !f.Matches(r) {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		out = append(out, r.Clone())
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
+	return page(st.file.Riders, f.Offset, f.Limit, f.Matches, (*shuttles.Rider).Clone), nil
 }
 
 // UpdateRider implements shuttles.RiderStore.

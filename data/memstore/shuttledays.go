@@ -46,14 +46,8 @@ const apptFileVersion = 1
 var ttFileRE = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})\.v(\d{1,6})\.json$`)
 
 func (s *Store) lockDays(ctx context.Context) (*dayState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.usable(ctx); err != nil {
 		return nil, err
-	}
-	s.mu.RLock()
-	closed := s.closed
-	s.mu.RUnlock()
-	if closed {
-		return nil, ErrClosed
 	}
 	st := &s.days
 	st.once.Do(func() {
