@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,43 +52,26 @@ func (s *Store) GetAppointment(ctx context.Context, id int64) (shuttles.Appointm
 
 // ListAppointments implements shuttles.AppointmentStore.
 func (s *Store) ListAppointments(ctx context.Context, f shuttles.AppointmentFilter) ([]shuttles.Appointment, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var lq listQuery
 	if f.Date != "" {
 		if _, err := shuttles.ParseDate(f.Date); err != nil {
 			return []shuttles.Appointment{}, nil // no appointment has such a date
 		}
-		where = append(where, "day = "+arg(f.Date)+"::date")
+		lq.and("day = " + lq.arg(f.Date) + "::date")
 	}
 	if f.RiderID != 0 {
-		where = append(where, "rider_id = "+arg(f.RiderID))
+		lq.and("rider_id = " + lq.arg(f.RiderID))
 	}
 	if !f.IncludeCancelled {
-		where = append(where, "NOT cancelled")
+		lq.and("NOT cancelled")
 	}
-	q := `SELECT ` + apptCols + ` FROM shuttle_appointments`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY day, start_time, id"
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := lq.sql(`SELECT `+apptCols+` FROM shuttle_appointments`, "day, start_time, id", 0, 0)
+	rows, err := s.pool.Query(ctx, q, lq.args...)
 	if err != nil {
 		return nil, riderErr(err, "list appointments")
 	}
-	defer rows.Close()
-	out := []shuttles.Appointment{}
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, riderErr(err, "list appointments")
-		}
-		out = append(out, a)
-	}
-	return out, riderErr(rows.Err(), "list appointments")
+	out, err := collect(rows, scanAppointment)
+	return out, riderErr(err, "list appointments")
 }
 
 // CancelAppointment implements shuttles.AppointmentStore.

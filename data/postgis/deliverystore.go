@@ -214,46 +214,28 @@ func (s *Store) GetRequest(ctx context.Context, id int64) (deliveries.Request, e
 // ListRequests implements deliveries.Store (deliveries.RequestFilter.Matches
 // in SQL).
 func (s *Store) ListRequests(ctx context.Context, f deliveries.RequestFilter) ([]deliveries.Request, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var lq listQuery
 	if f.Date != "" {
 		if _, err := deliveries.ParseDate(f.Date); err != nil {
 			return nil, &zones.ValidationError{Path: "date", Message: err.Error()}
 		}
-		where = append(where, "day = "+arg(f.Date)+"::date")
+		lq.and("day = " + lq.arg(f.Date) + "::date")
 	}
 	if f.State != "" {
-		where = append(where, "state = "+arg(string(f.State)))
+		lq.and("state = " + lq.arg(string(f.State)))
 	}
 	if f.SupplyPointID != 0 {
-		where = append(where, "supply_point_id = "+arg(f.SupplyPointID))
+		lq.and("supply_point_id = " + lq.arg(f.SupplyPointID))
 	}
 	if f.BatchID != 0 {
-		where = append(where, "batch_id = "+arg(f.BatchID))
+		lq.and("batch_id = " + lq.arg(f.BatchID))
 	}
-	q := `SELECT id, doc FROM delivery_requests`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id"
-	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
-	}
-	if f.Offset > 0 {
-		q += " OFFSET " + arg(f.Offset)
-	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := lq.sql(`SELECT id, doc FROM delivery_requests`, "id", f.Limit, f.Offset)
+	rows, err := s.pool.Query(ctx, q, lq.args...)
 	if err != nil {
 		return nil, delErr(err, "list requests")
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (deliveries.Request, error) { return scanRequest(row) })
-	if out == nil {
-		out = []deliveries.Request{}
-	}
+	out, err := collect(rows, scanRequest)
 	return out, delErr(err, "list requests")
 }
 

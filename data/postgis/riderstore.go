@@ -165,53 +165,30 @@ func likeEscape(s string) string {
 // ListRiders implements shuttles.RiderStore (the same filter as
 // shuttles.RiderFilter.Matches).
 func (s *Store) ListRiders(ctx context.Context, f shuttles.RiderFilter) ([]shuttles.Rider, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var lq listQuery
 	if !f.IncludeArchived {
-		where = append(where, "NOT archived")
+		lq.and("NOT archived")
 	}
 	if f.Category != "" {
-		where = append(where, "category = "+arg(string(f.Category)))
+		lq.and("category = " + lq.arg(string(f.Category)))
 	}
 	if f.CompoundID != 0 {
-		where = append(where, "compound_id = "+arg(f.CompoundID))
+		lq.and("compound_id = " + lq.arg(f.CompoundID))
 	}
 	if f.FacilityID != 0 {
-		where = append(where, "facility_id = "+arg(f.FacilityID))
+		lq.and("facility_id = " + lq.arg(f.FacilityID))
 	}
 	if f.Search != "" {
-		p := arg("%" + likeEscape(strings.ToLower(f.Search)) + "%")
-		where = append(where, fmt.Sprintf("(lower(pseudonym) LIKE %[1]s OR lower(name) LIKE %[1]s OR lower(phone) LIKE %[1]s OR lower(board_label) LIKE %[1]s)", p))
+		p := lq.arg("%" + likeEscape(strings.ToLower(f.Search)) + "%")
+		lq.and(fmt.Sprintf("(lower(pseudonym) LIKE %[1]s OR lower(name) LIKE %[1]s OR lower(phone) LIKE %[1]s OR lower(board_label) LIKE %[1]s)", p))
 	}
-	q := `SELECT ` + riderCols + ` FROM riders`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id"
-	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
-	}
-	if f.Offset > 0 {
-		q += " OFFSET " + arg(f.Offset)
-	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := lq.sql(`SELECT `+riderCols+` FROM riders`, "id", f.Limit, f.Offset)
+	rows, err := s.pool.Query(ctx, q, lq.args...)
 	if err != nil {
 		return nil, riderErr(err, "list riders")
 	}
-	defer rows.Close()
-	out := []shuttles.Rider{}
-	for rows.Next() {
-		r, err := scanRider(rows)
-		if err != nil {
-			return nil, riderErr(err, "list riders")
-		}
-		out = append(out, r)
-	}
-	return out, riderErr(rows.Err(), "list riders")
+	out, err := collect(rows, scanRider)
+	return out, riderErr(err, "list riders")
 }
 
 // UpdateRider implements shuttles.RiderStore.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,43 +128,23 @@ func (s *Store) GetRouteListByShare(ctx context.Context, hash string) (routelist
 
 // ListRouteLists implements routelists.Store.
 func (s *Store) ListRouteLists(ctx context.Context, f routelists.Filter) ([]routelists.List, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var lq listQuery
 	if f.Driver != "" {
-		add("driver = $%d", f.Driver)
+		lq.and("driver = " + lq.arg(f.Driver))
 	}
 	if f.Owner != "" {
-		add("owner = $%d", f.Owner)
+		lq.and("owner = " + lq.arg(f.Owner))
 	}
 	if !f.CreatedSince.IsZero() {
-		add("created_at >= $%d", f.CreatedSince)
+		lq.and("created_at >= " + lq.arg(f.CreatedSince))
 	}
-	q := `SELECT ` + listCols + ` FROM route_lists`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at, code"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	q := lq.sql(`SELECT `+listCols+` FROM route_lists`, "created_at, code", f.Limit, 0)
+	rows, err := s.pool.Query(ctx, q, lq.args...)
 	if err != nil {
 		return nil, listErr(err, "list route lists")
 	}
-	defer rows.Close()
-	out := []routelists.List{}
-	for rows.Next() {
-		l, err := scanList(rows)
-		if err != nil {
-			return nil, listErr(err, "list route lists")
-		}
-		out = append(out, l)
-	}
-	return out, listErr(rows.Err(), "list route lists")
+	out, err := collect(rows, scanList)
+	return out, listErr(err, "list route lists")
 }
 
 // changeList rewrites list code under its row lock; change returns false
