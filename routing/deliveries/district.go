@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
+	"lifeline/internal/valid"
 	"lifeline/zones"
 )
 
@@ -220,7 +221,7 @@ func ValidateBatch(b *Batch) error {
 	if b.SupplyPointID <= 0 || b.PharmacyID <= 0 {
 		return verr("supply_point_id", "a batch needs a supply point and a pharmacy")
 	}
-	if err := checkText("cut", b.Cut, true, 20); err != nil {
+	if err := valid.Text("cut", b.Cut, true, 20); err != nil {
 		return err
 	}
 	return nil

@@ -21,13 +21,11 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
 	"lifeline/internal/csvrows"
-	"lifeline/zones"
+	"lifeline/internal/valid"
 )
 
 // Urgency says how soon a request must be served: routine requests wait
@@ -261,27 +259,7 @@ var (
 	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 \-]{3,22}[0-9]$`)
 )
 
-func verr(path, format string, a ...any) *zones.ValidationError {
-	return &zones.ValidationError{Path: path, Message: fmt.Sprintf(format, a...)}
-}
-
-func checkText(path, s string, required bool, max int) error {
-	if required && strings.TrimSpace(s) == "" {
-		return verr(path, "required")
-	}
-	if !utf8.ValidString(s) {
-		return verr(path, "not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return verr(path, "at most %d characters, got %d", max, n)
-	}
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			return verr(path, "control characters are not allowed")
-		}
-	}
-	return nil
-}
+var verr = valid.Errorf
 
 // ParseDate parses a YYYY-MM-DD date.
 func ParseDate(s string) (time.Time, error) {
@@ -307,7 +285,7 @@ func (r *Request) Validate() error {
 	if r.CompoundID <= 0 {
 		return verr("compound_id", "required: the id of the resident's compound")
 	}
-	if err := checkText("building", r.Building, true, 40); err != nil {
+	if err := valid.Text("building", r.Building, true, 40); err != nil {
 		return err
 	}
 	if p := r.BuildingPoint; p != nil {
@@ -315,10 +293,10 @@ func (r *Request) Validate() error {
 			return verr("building_point", "want [lon, lat] with lon in [-180, 180] and lat in [-90, 90]")
 		}
 	}
-	if err := checkText("flat", r.Flat, true, 40); err != nil {
+	if err := valid.Text("flat", r.Flat, true, 40); err != nil {
 		return err
 	}
-	if err := checkText("name", r.Name, true, 100); err != nil {
+	if err := valid.Text("name", r.Name, true, 100); err != nil {
 		return err
 	}
 	if !phoneRE.MatchString(r.Phone) {
@@ -332,7 +310,7 @@ func (r *Request) Validate() error {
 	}
 	for i, it := range r.Items {
 		p := fmt.Sprintf("items[%d]", i)
-		if err := checkText(p+".name", it.Name, true, 100); err != nil {
+		if err := valid.Text(p+".name", it.Name, true, 100); err != nil {
 			return err
 		}
 		if it.Quantity < 1 || it.Quantity > MaxQuantity {
@@ -345,7 +323,7 @@ func (r *Request) Validate() error {
 	if !r.Urgency.Valid() {
 		return verr("urgency", "want routine, today or urgent; got %q", truncate(string(r.Urgency), 40))
 	}
-	if err := checkText("caller", r.Caller, false, 40); err != nil {
+	if err := valid.Text("caller", r.Caller, false, 40); err != nil {
 		return err
 	}
 	if !r.Channel.Valid() {

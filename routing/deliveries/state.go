@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"lifeline/internal/valid"
 	"lifeline/zones"
 )
 
@@ -40,7 +41,7 @@ func (r *Request) Apply(m Move, at time.Time) (bool, error) {
 	if !m.To.Valid() {
 		return false, verr("state", "want one of %s; got %q", stateList(), truncate(string(m.To), 40))
 	}
-	if err := checkText("reason", m.Reason, m.To == StateFailed, MaxReason); err != nil {
+	if err := valid.Text("reason", m.Reason, m.To == StateFailed, MaxReason); err != nil {
 		if m.To == StateFailed && strings.TrimSpace(m.Reason) == "" {
 			return false, verr("reason", "a failure needs a reason")
 		}

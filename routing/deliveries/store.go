@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"lifeline/internal/valid"
 	"lifeline/zones"
 )
 
@@ -126,7 +127,7 @@ func ValidateVans(vans []Van) error {
 			return verr(p+".id", "want a positive id, unique among the vans")
 		}
 		seen[v.ID] = true
-		if err := checkText(p+".name", v.Name, true, 60); err != nil {
+		if err := valid.Text(p+".name", v.Name, true, 60); err != nil {
 			return err
 		}
 		d := v.Depot
@@ -146,7 +147,7 @@ func ValidateVans(vans []Van) error {
 		if b <= a {
 			return verr(p+".shift_end", "the shift must end after it starts")
 		}
-		if err := checkText(p+".driver", v.Driver, false, 60); err != nil {
+		if err := valid.Text(p+".driver", v.Driver, false, 60); err != nil {
 			return err
 		}
 	}

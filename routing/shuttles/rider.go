@@ -15,13 +15,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
+	"lifeline/internal/valid"
 	"lifeline/zones"
 )
 
@@ -204,27 +202,7 @@ func ParseClock(s string) (int, error) {
 	return int(s[0]-'0')*600 + int(s[1]-'0')*60 + int(s[3]-'0')*10 + int(s[4]-'0'), nil
 }
 
-func verr(path, format string, a ...any) *zones.ValidationError {
-	return &zones.ValidationError{Path: path, Message: fmt.Sprintf(format, a...)}
-}
-
-func checkText(path, s string, required bool, max int) error {
-	if required && strings.TrimSpace(s) == "" {
-		return verr(path, "required")
-	}
-	if !utf8.ValidString(s) {
-		return verr(path, "not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return verr(path, "at most %d characters, got %d", max, n)
-	}
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			return verr(path, "control characters are not allowed")
-		}
-	}
-	return nil
-}
+var verr = valid.Errorf
 
 // Validate checks r on its own (not against the stored compounds and
 // facilities: see Rules.Check). The ID, Archived and timestamps are not
@@ -234,7 +212,7 @@ func (r *Rider) Validate() error {
 	if !pseudonymRE.MatchString(r.Pseudonym) {
 		return verr("pseudonym", "want 1-3 capital letters, a dash and 3-6 digits (\"D-017\"), got %q", r.Pseudonym)
 	}
-	if err := checkText("name", r.Name, true, 100); err != nil {
+	if err := valid.Text("name", r.Name, true, 100); err != nil {
 		return err
 	}
 	if !phoneRE.MatchString(r.Phone) {
@@ -250,7 +228,7 @@ func (r *Rider) Validate() error {
 	if p == (orb.Point{}) {
 		return verr("boarding.point", "required")
 	}
-	if err := checkText("boarding.label", r.Boarding.Label, true, 100); err != nil {
+	if err := valid.Text("boarding.label", r.Boarding.Label, true, 100); err != nil {
 		return err
 	}
 	if r.Boarding.Kind != BoardingGate && r.Boarding.Kind != BoardingBuilding {
