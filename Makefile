@@ -15,7 +15,7 @@ build: ## build bin/lifeline
 run: build ## start the service on :8080 with the embedded store and the demo district
 	./$(BIN) serve --addr $(ADDR)
 
-test: ## run all tests (about a minute); says so when the PostGIS tests skip
+test: ## run all tests (a few minutes, browser tests included); says so when the PostGIS tests skip
 	$(GO) vet ./...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /data/postgis$$)
 	@mkdir -p var; $(GO) test -count=1 -v ./data/postgis/ > var/postgis-test.log 2>&1; rc=$$?; \

@@ -90,6 +90,11 @@ type deliveryHandlers struct {
 	dmu      sync.Mutex
 	district *deliveries.District
 	distAt   time.Time
+	// dayNet is the road network of the last cut's sealed zones (dayNetKey)
+	// while the served network is at version dayNetBase.
+	dayNet     *network.Network
+	dayNetKey  string
+	dayNetBase uint64
 }
 
 var errNoDeliveries = &Error{Status: http.StatusServiceUnavailable, Code: "deliveries_unavailable", Message: "this store keeps no medicine deliveries"}
@@ -535,17 +540,27 @@ type cutInput struct {
 
 // CutResult is the answer of a cut: the batches made, the two legs'
 // routes (each a driver's route list) and what could not be planned.
+// Nothing is left behind: the requests of a batch that got no route go
+// back to the queue (Carried), and a batch whose lists went to the
+// pharmacy but whose medicines got no way back gets its leg 2 at the next
+// cut (Leg2Carried: those of earlier cuts this cut planned again).
 type CutResult struct {
-	Date      string             `json:"date"`
-	Cut       string             `json:"cut"`
-	Requests  int                `json:"requests"`
-	Batches   []deliveries.Batch `json:"batches"`
-	Legs      []LegResult        `json:"legs"`
-	Unplanned []UnplannedBatch   `json:"unplanned"`
-	VansUsed  int                `json:"vans_used"`
-	DriveS    float64            `json:"drive_s"`
-	DistanceM float64            `json:"distance_m"`
-	Seconds   float64            `json:"seconds"`
+	Date     string             `json:"date"`
+	Cut      string             `json:"cut"`
+	Requests int                `json:"requests"`
+	Batches  []deliveries.Batch `json:"batches"`
+	// CarriedIn counts the requests of earlier cuts (carried, or left on
+	// an earlier day) in this cut's batches; Carried those this cut sent
+	// back to the queue.
+	CarriedIn   int                `json:"carried_in"`
+	Carried     int                `json:"carried"`
+	Leg2Carried []deliveries.Batch `json:"leg2_carried"`
+	Legs        []LegResult        `json:"legs"`
+	Unplanned   []UnplannedBatch   `json:"unplanned"`
+	VansUsed    int                `json:"vans_used"`
+	DriveS      float64            `json:"drive_s"`
+	DistanceM   float64            `json:"distance_m"`
+	Seconds     float64            `json:"seconds"`
 }
 
 // LegResult is one leg of a cut.
@@ -571,10 +586,14 @@ type LegRoute struct {
 	DistanceM float64 `json:"distance_m"`
 }
 
-// UnplannedBatch is a batch the plan could not (fully) serve.
+// UnplannedBatch is a batch the plan could not (fully) serve, and what
+// happens to it: "queue" (its requests are back in the queue for the next
+// cut) or "leg2" (its lists go to the pharmacy; the next cut plans the
+// medicines' way back).
 type UnplannedBatch struct {
 	BatchID int64  `json:"batch_id"`
 	Reason  string `json:"reason"`
+	Next    string `json:"next"`
 }
 
 func (dh *deliveryHandlers) cutNow(c *gin.Context) {
@@ -643,7 +662,7 @@ func (dh *deliveryHandlers) cutNow(c *gin.Context) {
 		fail(c, errNoGraph)
 		return
 	}
-	dh.runSolve(c, "delivery_cut", limit, cutArgs{Date: in.Date, Cut: "now", Owner: ownerOf(c), NotBefore: notBefore, Seed: seed, TimeLimit: limit})
+	dh.runSolve(c, "delivery_cut", limit, cutArgs{Date: in.Date, Cut: deliveries.CutNow, Owner: ownerOf(c), NotBefore: notBefore, Seed: seed, TimeLimit: limit})
 }
 
 // cutArgs is a cut job (POST /v1/deliveries/batches or a scheduled
@@ -670,6 +689,10 @@ func (dh *deliveryHandlers) cutWork(ctx context.Context, raw json.RawMessage, _ 
 	}
 	res, err := dh.cut(ctx, a.Date, a.Cut, a.Owner, a.NotBefore, vrp.Options{Seed: a.Seed, TimeLimit: a.TimeLimit, Workers: dh.solverThreads()})
 	if a.Scheduled {
+		if errors.Is(err, deliveries.ErrCutMade) {
+			dh.Logger.Info("deliveries: cut-off already made (by another replica)", "cut", a.Cut, "date", a.Date)
+			return nil, err
+		}
 		if err != nil {
 			dh.Logger.Error("deliveries: scheduled cut-off failed", "cut", a.Cut, "date", a.Date, "err", err)
 		} else {
@@ -705,7 +728,7 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	if len(vans) == 0 {
 		return nil, errUnprocessable("vans", "no vans: PUT /v1/deliveries/vans (the district has no depot for a default fleet)")
 	}
-	reqs, err := st.ListRequests(ctx, deliveries.RequestFilter{Date: date, State: deliveries.StateReceived})
+	reqs, pending, err := dh.cutInputs(ctx, st, date)
 	if err != nil {
 		return nil, err
 	}
@@ -713,36 +736,48 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	for _, v := range vans {
 		maxBoxes, maxML = max(maxBoxes, v.Boxes), max(maxML, v.VolumeL*1000)
 	}
-	res := &CutResult{Date: date, Cut: label, Requests: len(reqs), Batches: []deliveries.Batch{}, Legs: []LegResult{}, Unplanned: []UnplannedBatch{}}
+	res := &CutResult{Date: date, Cut: label, Requests: len(reqs), Batches: []deliveries.Batch{}, Leg2Carried: []deliveries.Batch{}, Legs: []LegResult{}, Unplanned: []UnplannedBatch{}}
 	bs, err := d.Cut(reqs, date, label, maxBoxes, maxML)
 	if err != nil {
 		return nil, err
 	}
-	if len(bs) == 0 {
+	if len(bs) == 0 && len(pending) == 0 {
 		res.Seconds = time.Since(t0).Seconds()
 		return res, nil
+	}
+	for i := range reqs {
+		if reqs[i].Carried() > 0 || reqs[i].Date < date {
+			res.CarriedIn++
+		}
 	}
 	cutAt := dh.Now().UTC().Truncate(time.Microsecond)
 	for i := range bs {
 		bs[i].CutAt = cutAt
 	}
-	if bs, err = st.CreateBatches(ctx, bs); err != nil {
-		return nil, err
+	if len(bs) > 0 {
+		if bs, err = st.CreateBatches(ctx, bs); err != nil {
+			return nil, err
+		}
 	}
 	byID := make(map[int64]*deliveries.Request, len(reqs))
 	for i := range reqs {
 		byID[reqs[i].ID] = &reqs[i]
 	}
-	in := &deliveries.PlanInput{Date: date, Batches: bs, Requests: byID, District: d, Vans: vans, NotBefore: notBefore,
-		Sealed: dh.sealedAt(ctx, date), Matrix: func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
-			if dh.net == nil {
-				return routing.Matrix{}, routing.Matrix{}, errNoGraph
+	sealed, err := dh.sealedOn(ctx, date, notBefore, vans)
+	if err != nil {
+		return nil, err
+	}
+	in := &deliveries.PlanInput{Date: date, Batches: bs, Pending: pending, Requests: byID, District: d, Vans: vans, NotBefore: notBefore,
+		Sealed: sealed.contains, Matrix: func(ps []orb.Point) (routing.Matrix, routing.Matrix, error) {
+			net, err := dh.dayNetwork(ctx, sealed)
+			if err != nil {
+				return routing.Matrix{}, routing.Matrix{}, err
 			}
-			tm, dm, _, err := dh.net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
+			tm, dm, _, err := net.Matrix(ctx, ps, ps, network.MatrixOptions{Partial: true})
 			return tm, dm, err
 		}}
-	// abandon leaves the batches (nothing is lost) saying why they have no
-	// route; their requests stay batched for the dispatcher.
+	// abandon carries the new batches (nothing is lost): their requests go
+	// back to the queue saying why; pending ones stay pending.
 	abandon := func(err error) {
 		for _, b := range bs {
 			_, _ = st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, nil, "not planned: "+statusOf(err).Message)
@@ -797,13 +832,31 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	}
 	for i, b := range bs {
 		why := pl.Unplanned[b.ID]
+		if why == "" && len(refs[b.ID]) == 0 {
+			why = "no route" // cannot happen: a batch is planned or says why not
+		}
 		nb, err := st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, refs[b.ID], why)
 		if err != nil {
 			return nil, err
 		}
 		bs[i] = nb
+		res.Carried += len(nb.Carried)
 		if why != "" {
-			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why})
+			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why, nextOf(&nb)})
+		}
+	}
+	for _, b := range pending {
+		why := pl.Unplanned[b.ID]
+		if len(refs[b.ID]) == 0 && why == "" {
+			why = b.Unplanned
+		}
+		nb, err := st.SetBatchPlan(context.WithoutCancel(ctx), b.ID, append(slices.Clone(b.Stops), refs[b.ID]...), why)
+		if err != nil {
+			return nil, err
+		}
+		res.Leg2Carried = append(res.Leg2Carried, nb)
+		if why != "" {
+			res.Unplanned = append(res.Unplanned, UnplannedBatch{b.ID, why, nextOf(&nb)})
 		}
 	}
 	res.Batches = bs
@@ -812,14 +865,179 @@ func (dh *deliveryHandlers) cut(ctx context.Context, date, label, owner string, 
 	return res, nil
 }
 
-// sealedAt reports whether a point is in a zone sealed at noon of date.
-func (dh *deliveryHandlers) sealedAt(ctx context.Context, date string) func(orb.Point) bool {
-	day, _ := deliveries.ParseDate(date)
-	at := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, districtZone)
-	return func(p orb.Point) bool {
-		zs, err := dh.Store.Lookup(ctx, p, at)
-		return err == nil && len(zs) > 0 && zs[0].Kind == zones.KindSealed
+// nextOf says what happens to an unplanned batch: its requests are back
+// in the queue, or its leg 2 waits for the next cut.
+func nextOf(b *deliveries.Batch) string {
+	if len(b.Stops) == 0 {
+		return "queue"
 	}
+	return "leg2"
+}
+
+// cutInputs is what a cut of date takes: the requests still received of
+// that day and of days that are over (carried from an unplanned batch, or
+// left after a day's last cut-off), and the batches of that day and
+// yesterday whose lists went to the pharmacy but whose leg 2 was not
+// planned, while some of their requests wait for it (the route lists,
+// and so the drivers' reports, are kept for yesterday, today and
+// tomorrow). A cut of a later day leaves today's to today's cut-offs.
+//
+// A batch of those days that never got a plan (no stops, no reason: the
+// server stopped while planning it) and was cut longer ago than any plan
+// may take (orphanAfter) is carried first, so that its requests join
+// this cut.
+func (dh *deliveryHandlers) cutInputs(ctx context.Context, st deliveries.Store, date string) ([]deliveries.Request, []deliveries.Batch, error) {
+	today := dh.today()
+	mine := func(day string) bool { return day == date || (day < today && day < date) }
+	now, err := deliveries.ParseDate(today)
+	if err != nil {
+		return nil, nil, err
+	}
+	days := slices.Compact([]string{now.AddDate(0, 0, -1).Format(time.DateOnly), date})
+	orphanAfter := max(10*time.Minute, 2*dh.Limits.MaxOptimizeTime, 2*dh.opts.PlanTime)
+	for _, dd := range days {
+		bs, err := st.ListBatches(ctx, dd)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, b := range bs {
+			if mine(b.Date) && len(b.Stops) == 0 && b.Unplanned == "" && dh.Now().Sub(b.CutAt) > orphanAfter {
+				if _, err := st.SetBatchPlan(ctx, b.ID, nil, "the planning of this cut did not finish (the server stopped?)"); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
+	all, err := st.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
+	if err != nil {
+		return nil, nil, err
+	}
+	reqs := all[:0]
+	for _, r := range all {
+		if mine(r.Date) {
+			reqs = append(reqs, r)
+		}
+	}
+	var pending []deliveries.Batch
+	for _, dd := range days {
+		bs, err := st.ListBatches(ctx, dd)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, b := range bs {
+			if !mine(b.Date) || !b.HasLeg(1) || b.HasLeg(2) {
+				continue
+			}
+			in, err := st.ListRequests(ctx, deliveries.RequestFilter{BatchID: b.ID})
+			if err != nil {
+				return nil, nil, err
+			}
+			if slices.ContainsFunc(in, func(r deliveries.Request) bool {
+				return r.State != deliveries.StateFailed && r.State.Rank() <= deliveries.StateAtPharmacy.Rank()
+			}) {
+				pending = append(pending, b)
+			}
+		}
+	}
+	return reqs, pending, nil
+}
+
+// daySealed is the zones sealed at some time of a cut's planned window.
+type daySealed struct {
+	zones []zones.Zone
+	key   string // zone id@version of each, sorted
+}
+
+// contains reports whether p is in one of the zones (urgent requests
+// there are handed over at the gate).
+func (s *daySealed) contains(p orb.Point) bool {
+	for i := range s.zones {
+		if zones.MultiPolygonCovers(s.zones[i].Geometry, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// sealedOn lists the zones sealed at any time of the cut's planned window
+// on that day's zone map: from the cut (notBefore, district time) to the
+// end of the latest van's shift. A zone sealed for part of the window
+// counts as sealed for all of it (the road matrix is one for the plan):
+// vans keep out of a compound that seals at 14:00 all day, never into it
+// after. For a cut of today this differs from the road engine's current
+// closures (sealed now) by the closures to come; for a later day it is
+// that day's map as scheduled now.
+func (dh *deliveryHandlers) sealedOn(ctx context.Context, date string, notBefore int, vans []deliveries.Van) (*daySealed, error) {
+	day, err := deliveries.ParseDate(date)
+	if err != nil {
+		return nil, err
+	}
+	end := notBefore
+	for _, v := range vans {
+		if _, b, err := v.Shift(); err == nil {
+			end = max(end, b)
+		}
+	}
+	midnight := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, districtZone)
+	from, until := midnight.Add(time.Duration(notBefore)*time.Second), midnight.Add(time.Duration(end)*time.Second)
+	atStart, err := dh.Store.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed, ActiveAt: &from})
+	if err != nil {
+		return nil, err
+	}
+	current, err := dh.Store.ListZones(ctx, zones.ZoneFilter{Kind: zones.KindSealed})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]zones.Zone{}
+	for _, z := range atStart {
+		byID[z.ID] = z
+	}
+	for _, z := range current {
+		if z.EffectiveFrom.Before(until) && (z.EffectiveUntil == nil || z.EffectiveUntil.After(from)) {
+			if old, ok := byID[z.ID]; !ok || old.Version < z.Version {
+				byID[z.ID] = z
+			}
+		}
+	}
+	out := &daySealed{}
+	var keys []string
+	for _, z := range byID {
+		out.zones = append(out.zones, z)
+		keys = append(keys, fmt.Sprintf("%d@%d", z.ID, z.Version))
+	}
+	slices.SortFunc(out.zones, func(a, b zones.Zone) int { return int(a.ID - b.ID) })
+	slices.Sort(keys)
+	out.key = strings.Join(keys, ",")
+	return out, nil
+}
+
+// dayNetwork is the road network closed by the zones of s: the served
+// one when it serves them, else a view built for them, kept for the next
+// cut of the same map.
+func (dh *deliveryHandlers) dayNetwork(ctx context.Context, s *daySealed) (*network.Network, error) {
+	if dh.net == nil {
+		return nil, errNoGraph
+	}
+	dh.dmu.Lock()
+	if dh.dayNet != nil && dh.dayNetKey == s.key && dh.dayNetBase == dh.net.Version() {
+		n := dh.dayNet
+		dh.dmu.Unlock()
+		return n, nil
+	}
+	dh.dmu.Unlock()
+	polys := make([]orb.MultiPolygon, len(s.zones))
+	for i := range s.zones {
+		polys[i] = s.zones[i].Geometry
+	}
+	base := dh.net.Version()
+	n, err := dh.net.WithSealedZones(ctx, polys)
+	if err != nil {
+		return nil, err
+	}
+	dh.dmu.Lock()
+	dh.dayNet, dh.dayNetKey, dh.dayNetBase = n, s.key, base
+	dh.dmu.Unlock()
+	return n, nil
 }
 
 // scheduler cuts at each of the day's cut-offs (district time) that has
@@ -860,8 +1078,8 @@ func (dh *deliveryHandlers) runDueCutoffs(ctx context.Context, limit time.Durati
 		if err != nil || at > sec || slices.ContainsFunc(bs, func(b deliveries.Batch) bool { return b.Cut == cut }) {
 			continue
 		}
-		reqs, err := st.ListRequests(ctx, deliveries.RequestFilter{Date: date, State: deliveries.StateReceived, Limit: 1})
-		if err != nil || len(reqs) == 0 {
+		reqs, pending, err := dh.cutInputs(ctx, st, date)
+		if err != nil || len(reqs)+len(pending) == 0 {
 			continue
 		}
 		_, err = dh.Queue.Submit(ctx, jobs.Spec{Kind: "delivery_cut", Owner: "cut-off", Timeout: limit + 30*time.Second,
@@ -1133,6 +1351,44 @@ func (dh *deliveryHandlers) reconciliation(c *gin.Context) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	// requests carried to a later day's batch, and earlier days' requests
+	// in this day's batches, are accounted for on both sides
+	have := map[int64]bool{}
+	for _, b := range bs {
+		have[b.ID] = true
+	}
+	mine := map[int64]bool{}
+	for _, r := range rs {
+		mine[r.ID] = true
+		if r.BatchID != 0 && !have[r.BatchID] {
+			b, err := st.GetBatch(ctx, r.BatchID)
+			if err != nil && !errors.Is(err, zones.ErrNotFound) {
+				fail(c, err)
+				return
+			}
+			if err == nil {
+				bs, have[b.ID] = append(bs, b), true
+			}
+		}
+	}
+	for _, b := range bs {
+		if b.Date != date {
+			continue
+		}
+		for _, id := range b.Requests {
+			if mine[id] || !b.Holds(id) {
+				continue
+			}
+			r, err := st.GetRequest(ctx, id)
+			if err != nil && !errors.Is(err, zones.ErrNotFound) {
+				fail(c, err)
+				return
+			}
+			if err == nil {
+				rs, mine[id] = append(rs, r), true
+			}
+		}
 	}
 	d, err := dh.loadDistrict(ctx)
 	if err != nil {

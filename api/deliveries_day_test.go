@@ -133,6 +133,9 @@ func TestDeliveryDayPostGIS(t *testing.T)  { deliveryDay(t, pgDayStore(t)) }
 // closed and reopened), leg 2 reported, volunteers' deliveries, and at
 // every step a reconciliation whose counts balance; at the end every
 // request is delivered or failed with a reason, through legal states only.
+// Then late calls cut too late to be served that day go back to the queue
+// (nothing left behind), the next morning's cut takes them first, and
+// both days' reconciliations balance.
 func deliveryDay(t *testing.T, open dayStore) {
 	var mu sync.Mutex
 	clock := time.Date(2026, 12, 2, 8, 30, 0, 0, time.FixedZone("CST", 8*3600))
@@ -400,5 +403,266 @@ func deliveryDay(t *testing.T, open dayStore) {
 			}
 			prev = string(st)
 		}
+	}
+
+	// late calls: a cut at 17:45 cannot bring medicines back before the
+	// supply points close at 18:00; nothing is left behind: the requests
+	// go back to the queue with the reason, and the next morning's cut
+	// takes them first
+	advance(time.Date(2026, 12, 2, 17, 45, 0, 0, clock.Location()).Sub(now()))
+	late := map[float64]bool{}
+	for i, r := range reqs[:3] {
+		b, _ := json.Marshal(map[string]any{"idempotency_key": fmt.Sprintf("late-%d", i), "date": date, "compound_id": r.CompoundID, "building": r.Building,
+			"flat": r.Flat, "name": r.Name, "phone": r.Phone, "items": []map[string]any{{"name": fmt.Sprintf("Late medicine %d", i), "quantity": 1}}, "urgency": "routine"})
+		code, m, _ := s.call(t, "POST", "/v1/deliveries/requests", string(b))
+		if code != 201 {
+			t.Fatalf("late call %d: %d %v", i, code, m)
+		}
+		late[m["id"].(float64)] = true
+	}
+	total += len(late)
+	code, cut, _ = s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["unplanned"].([]any)) == 0 || int(cut["carried"].(float64)) != len(late) {
+		t.Fatalf("late cut: %d %v", code, cut)
+	}
+	for _, u := range cut["unplanned"].([]any) {
+		if um := u.(map[string]any); um["next"] != "queue" || !strings.Contains(um["reason"].(string), "too late today") {
+			t.Fatalf("late cut: %v", um)
+		}
+	}
+	rc = recon(s, total)
+	if int(rc["by_state"].(map[string]any)["received"].(float64)) != len(late) || int(rc["carried"].(float64)) != len(late) {
+		t.Fatalf("after the late cut: %v", rc)
+	}
+	for _, w := range rc["requests"].([]any) {
+		if wm := w.(map[string]any); late[wm["id"].(float64)] && (wm["carried"] != 1.0 || !strings.Contains(wm["reason"].(string), "too late today")) {
+			t.Fatalf("carried request: %v", wm)
+		}
+	}
+	// the next morning: the cut of the 3rd takes the 2nd's carried requests
+	advance(16*time.Hour + 15*time.Minute)
+	const next = "2026-12-03"
+	code, cut, _ = s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || cut["date"] != next || int(cut["carried_in"].(float64)) != len(late) || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("next morning's cut: %d %v", code, cut)
+	}
+	for _, b := range cut["batches"].([]any) {
+		if bm := b.(map[string]any); bm["priority"].(float64) < deliveries.CarriedPriority {
+			t.Fatalf("carried batch without priority: %v", bm)
+		}
+	}
+	if rc = recon(s, total); int(rc["by_state"].(map[string]any)["batched"].(float64)) != len(late) {
+		t.Fatalf("the 2nd after the next cut: %v", rc["by_state"])
+	}
+	code, rc2, _ := s.call(t, "GET", "/v1/deliveries/reconciliation?date="+next, "")
+	if code != 200 || rc2["balanced"] != true || int(rc2["in"].(float64)) != 0 || int(rc2["carried_in"].(float64)) != len(late) {
+		t.Fatalf("the 3rd: %d %v", code, rc2)
+	}
+	// both legs done, handed over: the 2nd balances with nothing open
+	for _, l := range cut["legs"].([]any) {
+		for _, r := range l.(map[string]any)["routes"].([]any) {
+			list := r.(map[string]any)["route_list"].(string)
+			for _, st := range stops(s, list) {
+				if sm := st.(map[string]any); sm["kind"] == "pickup" || sm["kind"] == "delivery" {
+					if code, m := report(s, list, int(sm["seq"].(float64)), "done", ""); code != 200 {
+						t.Fatalf("next morning's stops: %d %v", code, m)
+					}
+				}
+			}
+		}
+	}
+	for id := range late {
+		if code, m, _ := s.call(t, "POST", fmt.Sprintf("/v1/deliveries/requests/%d/state", int(id)), `{"state":"delivered"}`); code != 200 {
+			t.Fatalf("late request delivered: %d %v", code, m)
+		}
+	}
+	if rc = recon(s, total); int(rc["open"].(float64)) != 0 || int(rc["by_state"].(map[string]any)["delivered"].(float64))+failedN != total {
+		t.Fatalf("the 2nd at the end: %v", rc)
+	}
+}
+
+// TestDeliveryLeg2Carried: a batch of an earlier cut whose lists went to
+// the pharmacy but whose medicines got no way back (leg 1 planned, leg 2
+// not) gets its leg 2 at the next cut, the stops added to its own; one
+// whose requests all failed is left alone.
+func TestDeliveryLeg2Carried(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	st := s.store.(deliveries.Store)
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	reqs, err := deliveries.DemoRequests(district, "2026-12-02", 6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range reqs {
+		reqs[i].Urgency = deliveries.UrgencyRoutine
+	}
+	got, _, err := st.ImportRequests(ctx, reqs, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := district.Cut(got, "2026-12-02", "09:00", 40, 800000)
+	if err != nil || len(all) < 2 {
+		t.Fatalf("%d batches: %v", len(all), err)
+	}
+	bs, err := st.CreateBatches(ctx, all[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	leg1 := []deliveries.StopRef{{List: "1000000001", Seq: 2, Leg: 1, Event: deliveries.StateCollected, Arrival: 9.5 * 3600},
+		{List: "1000000001", Seq: 3, Leg: 1, Event: deliveries.StateAtPharmacy, Arrival: 10 * 3600}}
+	for _, b := range bs {
+		if _, err := st.SetBatchPlan(ctx, b.ID, leg1, "leg 2: no feasible insertion found within the time budget"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fail []deliveries.Move
+	for _, id := range bs[1].Requests {
+		fail = append(fail, deliveries.Move{ID: id, To: deliveries.StateFailed, Reason: "pharmacy out of stock"})
+	}
+	if _, err := st.MoveRequests(ctx, fail); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Hour)
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["leg2_carried"].([]any)) != 1 || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut: %d %v", code, cut)
+	}
+	b, err := st.GetBatch(ctx, bs[0].ID)
+	if err != nil || !b.HasLeg(1) || !b.HasLeg(2) || b.Unplanned != "" || len(b.Stops) != 4 {
+		t.Fatalf("batch after the cut: %+v %v", b, err)
+	}
+	if cut["leg2_carried"].([]any)[0].(map[string]any)["id"].(float64) != float64(b.ID) {
+		t.Fatalf("leg2_carried: %v", cut["leg2_carried"])
+	}
+	for _, l := range cut["legs"].([]any) {
+		if v := l.(map[string]any)["violations"].([]any); len(v) != 0 {
+			t.Fatalf("violations: %v", v)
+		}
+	}
+	if b2, _ := st.GetBatch(ctx, bs[1].ID); b2.HasLeg(2) {
+		t.Fatalf("a batch whose requests failed got a leg 2: %+v", b2)
+	}
+	// the other batches of the day, cut now, are planned both ways
+	if n := len(cut["batches"].([]any)); n != len(all)-2 {
+		t.Fatalf("%d new batches, want %d", n, len(all)-2)
+	}
+}
+
+// TestDeliveryCutDayClosures: a cut plans on the planned day's zone map,
+// not on the road engine's current closures: a compound sealed from 14:00
+// counts as sealed for a cut at 10:00, so an urgent request there is
+// handed over at its gate, not at the building door.
+func TestDeliveryCutDayClosures(t *testing.T) {
+	zone := time.FixedZone("CST", 8*3600)
+	clock := time.Date(2026, 12, 2, 10, 0, 0, 0, zone)
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	// a compound with a supply point in no zone sealed today
+	var c *zones.Compound
+	for id, sp := range district.SupplyPoints {
+		zs, err := s.store.Lookup(ctx, district.Facilities[sp].Point, clock.Add(8*time.Hour))
+		if err == nil && len(zs) == 0 && len(district.Compounds[id].Gates) > 0 && (c == nil || id < c.ID) {
+			c = district.Compounds[id]
+		}
+	}
+	if c == nil {
+		t.Skip("every supply point of the demo lies in a zone")
+	}
+	if _, err := s.store.CreateZone(ctx, zones.Zone{Kind: zones.KindSealed, Name: "sealed this afternoon", Geometry: c.Geometry,
+		EffectiveFrom: time.Date(2026, 12, 2, 14, 0, 0, 0, zone)}); err != nil {
+		t.Fatal(err)
+	}
+	door := c.Geometry.Bound().Center()
+	if !zones.MultiPolygonCovers(c.Geometry, door) {
+		t.Skip("the compound's middle is not inside it")
+	}
+	body, _ := json.Marshal(map[string]any{"idempotency_key": "urgent-1", "date": "2026-12-02", "compound_id": c.ID, "building": "3", "building_point": door,
+		"flat": "2-301", "name": "Urgent Resident", "phone": "+86 100 0000 0042", "items": []map[string]any{{"name": "Insulin pen", "quantity": 1}}, "urgency": "urgent"})
+	if code, m, _ := s.call(t, "POST", "/v1/deliveries/requests", string(body)); code != 201 {
+		t.Fatalf("request: %d %v", code, m)
+	}
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || len(cut["batches"].([]any)) != 1 || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut: %d %v", code, cut)
+	}
+	b := cut["batches"].([]any)[0].(map[string]any)
+	for _, st := range b["stops"].([]any) {
+		sm := st.(map[string]any)
+		if sm["state"] != "at_supply_point" {
+			continue
+		}
+		code, l, _ := s.call(t, "GET", "/v1/route-lists/"+sm["route_list"].(string), "")
+		if code != 200 {
+			t.Fatalf("route list: %d %v", code, l)
+		}
+		stop := l["stops"].([]any)[int(sm["seq"].(float64))-1].(map[string]any)
+		pt := stop["point"].([]any)
+		sp := district.Facilities[district.SupplyPoints[c.ID]].Point
+		if pt[0].(float64) != sp[0] || pt[1].(float64) != sp[1] || strings.Contains(stop["name"].(string), "URGENT: hand") {
+			t.Fatalf("handed over at %v (%v), want the gate %v, not the door %v", pt, stop["name"], sp, door)
+		}
+		return
+	}
+	t.Fatalf("no hand-over stop: %v", b)
+}
+
+// TestDeliveryOrphanBatchCarried: a batch cut by a server that stopped
+// before planning it (no stops, no reason) is carried by the next cut once
+// it is older than any plan may take, and its requests planned then.
+func TestDeliveryOrphanBatchCarried(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	s := startDay(t, memDayStore(t), func() time.Time { return clock }, true)
+	defer s.stop(t)
+	ctx := context.Background()
+	st := s.store.(deliveries.Store)
+	cs, _ := s.store.ListCompounds(ctx, nil)
+	fs, _ := s.store.ListFacilities(ctx, zones.FacilityFilter{})
+	district := deliveries.NewDistrict(cs, fs)
+	reqs, err := deliveries.DemoRequests(district, "2026-12-02", 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := st.ImportRequests(ctx, reqs, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := district.Cut(got, "2026-12-02", "09:00", 40, 800000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		all[i].CutAt = clock.UTC()
+	}
+	orphans, err := st.CreateBatches(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a minute later the planning may still run (another replica): left alone
+	clock = clock.Add(time.Minute)
+	if code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`); code != 200 || len(cut["batches"].([]any)) != 0 {
+		t.Fatalf("cut a minute later: %d %v", code, cut)
+	}
+	clock = clock.Add(time.Hour)
+	code, cut, _ := s.call(t, "POST", "/v1/deliveries/batches?time_limit=1s", `{}`)
+	if code != 200 || int(cut["carried_in"].(float64)) != len(got) || len(cut["unplanned"].([]any)) != 0 {
+		t.Fatalf("cut an hour later: %d %v", code, cut)
+	}
+	for _, b := range orphans {
+		if ob, _ := st.GetBatch(ctx, b.ID); len(ob.Carried) != len(b.Requests) || ob.Unplanned == "" {
+			t.Fatalf("orphan batch after the cut: %+v", ob)
+		}
+	}
+	code, rc, _ := s.call(t, "GET", "/v1/deliveries/reconciliation?date=2026-12-02", "")
+	if code != 200 || rc["balanced"] != true || int(rc["by_state"].(map[string]any)["batched"].(float64)) != len(got) {
+		t.Fatalf("reconciliation: %d %v", code, rc)
 	}
 }

@@ -71,7 +71,7 @@ func wireEngines(ctx context.Context, c Config, d *api.Deps, log *slog.Logger) (
 		}
 	}
 	d.Extra = append(d.Extra, api.RoadRoutes(e.car, e.foot), api.SitesRoutesContext(e.walkFunc()), api.OptimizeRoutes(e.car), api.ShuttleRoutes(e.car),
-		api.DeliveryRoutes(e.car, api.DeliveryOptions{Cutoffs: c.DeliveryCutoffs, Context: ctx}))
+		api.DeliveryRoutes(e.car, api.DeliveryOptions{Cutoffs: c.DeliveryCutoffs, Context: ctx, PlanTime: c.DeliveryPlanTime}))
 	sync := newSealedSync(d.Store, e.car, log)
 	sync.metrics = d.Metrics
 	if feed, ok := d.Store.(zones.ChangeFeed); ok {

@@ -54,6 +54,9 @@ type Config struct {
 	// DeliveryCutoffs are the day's cut-offs of medicine deliveries
 	// (LIFELINE_DELIVERY_CUTOFFS, default "10:00,15:00"; "off": none).
 	DeliveryCutoffs []string
+	// DeliveryPlanTime is the solver's budget of a scheduled cut-off
+	// (LIFELINE_DELIVERY_PLAN_TIME, default 10s).
+	DeliveryPlanTime time.Duration
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -137,6 +140,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err := c.Auth.flags(fs, env); err != nil {
 		return c, err
 	}
+	pt, err := time.ParseDuration(env("LIFELINE_DELIVERY_PLAN_TIME", "10s"))
+	if err != nil {
+		return c, fmt.Errorf("LIFELINE_DELIVERY_PLAN_TIME: %w", err)
+	}
+	fs.DurationVar(&c.DeliveryPlanTime, "delivery-plan-time", pt, "the solver's budget of a scheduled delivery cut-off; about 50s for a day of 10,000 requests (env LIFELINE_DELIVERY_PLAN_TIME)")
 	cutoffs := fs.String("delivery-cutoffs", env("LIFELINE_DELIVERY_CUTOFFS", strings.Join(api.DefaultCutoffs, ",")),
 		"the day's cut-offs of medicine deliveries, HH:MM Beijing time, comma-separated; off for none (env LIFELINE_DELIVERY_CUTOFFS)")
 	if err := fs.Parse(args); err != nil {
@@ -153,6 +161,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if c.DeliveryPlanTime <= 0 || c.DeliveryPlanTime > c.Limits.MaxOptimizeTime {
+		return c, fmt.Errorf("serve: -delivery-plan-time must be positive and at most %s", c.Limits.MaxOptimizeTime)
 	}
 	if c.Limits.SolveWorkers < 0 || c.Limits.SolveQueue < 0 {
 		return c, fmt.Errorf("serve: -solve-workers and -solve-queue must not be negative")

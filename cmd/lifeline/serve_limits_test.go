@@ -77,7 +77,14 @@ func TestServeLimitFlags(t *testing.T) {
 		c.Limits.ReadHeaderTimeout != 5*time.Second {
 		t.Fatalf("limits %+v", c.Limits)
 	}
-	for _, args := range [][]string{{"--solve-workers", "-1"}, {"--read-timeout", "0s"}, {"--solve-queue", "x"}} {
+	if c.DeliveryPlanTime != 10*time.Second {
+		t.Fatalf("delivery plan time %s, want 10s", c.DeliveryPlanTime)
+	}
+	env = map[string]string{"LIFELINE_DELIVERY_PLAN_TIME": "50s"}
+	if c, err := loadConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.DeliveryPlanTime != 50*time.Second {
+		t.Fatalf("LIFELINE_DELIVERY_PLAN_TIME=50s: %s %v", c.DeliveryPlanTime, err)
+	}
+	for _, args := range [][]string{{"--solve-workers", "-1"}, {"--read-timeout", "0s"}, {"--solve-queue", "x"}, {"--delivery-plan-time", "0s"}, {"--delivery-plan-time", "1h"}} {
 		if _, err := loadConfig(args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v: accepted", args)
 		}

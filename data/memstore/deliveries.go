@@ -41,8 +41,10 @@ type deliveryState struct {
 	vans    []deliveries.Van     // by id
 	byKey   map[string]int64     // idempotency key -> id
 	byRes   map[string][]int64   // date|resident key -> ids
+	cuts    map[string]bool      // date|cut of the scheduled cut-offs made
 	compact bool                 // a background snapshot runs
-	bg      sync.WaitGroup
+	closing bool                 // the store is closing: no snapshot starts
+	bg      sync.WaitGroup       // the background snapshot
 	logger  func(msg string, args ...any)
 }
 
@@ -79,7 +81,7 @@ func (s *Store) lockDeliveries(ctx context.Context) (*deliveryState, error) {
 	}
 	st := &s.del
 	st.once.Do(func() {
-		st.byKey, st.byRes = map[string]int64{}, map[string][]int64{}
+		st.byKey, st.byRes, st.cuts = map[string]int64{}, map[string][]int64{}, map[string]bool{}
 		st.logger = func(string, ...any) {}
 		if s.opts.Logger != nil {
 			st.logger = s.opts.Logger.Error
@@ -111,8 +113,20 @@ func (s *Store) closedNow() bool {
 }
 
 // closeDeliveries waits for a background snapshot and closes the log.
+//
+// Close has marked the store closed, and lockDeliveries looks at that
+// under st.mu: a writer that takes st.mu from now on writes nothing. But
+// a writer that took st.mu before may still be writing, and its
+// maybeCompact may bg.Add a snapshot; a WaitGroup's Add must happen
+// before its Wait. So: take st.mu once, which waits for that writer, and
+// mark the state closing under it (maybeCompact then starts nothing);
+// only then wait for a snapshot already running, outside st.mu (the
+// snapshot takes it to finish).
 func (s *Store) closeDeliveries() {
 	st := &s.del
+	st.mu.Lock()
+	st.closing = true
+	st.mu.Unlock()
 	st.bg.Wait()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -170,6 +184,9 @@ func (st *deliveryState) apply(rec *delRecord, check bool) error {
 		switch {
 		case b.ID == int64(len(st.batches))+1:
 			st.batches = append(st.batches, b)
+			if b.Cut != deliveries.CutNow {
+				st.cuts[b.Date+"|"+b.Cut] = true
+			}
 		case b.ID >= 1 && b.ID <= int64(len(st.batches)):
 			st.batches[b.ID-1] = b
 		default:
@@ -235,7 +252,7 @@ var compactBytes int64 = 64 << 20
 // maybeCompact starts a background snapshot when the log is large (st.mu
 // held): the cut and the copy are taken here, the file written outside.
 func (st *deliveryState) maybeCompact() {
-	if st.log == nil || st.compact || st.log.Size() < compactBytes {
+	if st.log == nil || st.compact || st.closing || st.log.Size() < compactBytes {
 		return
 	}
 	cut, err := st.log.Checkpoint()
@@ -483,6 +500,12 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 	if err != nil {
 		return nil, err
 	}
+	for _, b := range bs {
+		if b.Cut != deliveries.CutNow && st.cuts[b.Date+"|"+b.Cut] {
+			st.mu.Unlock()
+			return nil, deliveries.CutMade(b.Date, b.Cut)
+		}
+	}
 	now := s.delNow()
 	rec := &delRecord{}
 	var ms []deliveries.Move
@@ -535,8 +558,28 @@ func (s *Store) SetBatchPlan(ctx context.Context, id int64, stops []deliveries.S
 		return deliveries.Batch{}, fmt.Errorf("batch %d: %w", id, zones.ErrNotFound)
 	}
 	b := st.batches[id-1].Clone()
-	b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, s.delNow()
-	seq, err := st.commit(&delRecord{Batches: []deliveries.Batch{b}})
+	now := s.delNow()
+	b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, now
+	rec := &delRecord{}
+	if len(stops) == 0 {
+		if err := deliveries.CheckCarry(&b); err != nil {
+			st.mu.Unlock()
+			return deliveries.Batch{}, err
+		}
+		out, changed, err := st.moveLocked(deliveries.CarryMoves(&b, unplanned), now)
+		if err != nil {
+			st.mu.Unlock()
+			return deliveries.Batch{}, err
+		}
+		for i, c := range changed {
+			if c {
+				b.Carried = append(b.Carried, out[i].ID)
+			}
+		}
+		rec.Requests = lastVersions(out, changed)
+	}
+	rec.Batches = []deliveries.Batch{b}
+	seq, err := st.commit(rec)
 	st.mu.Unlock()
 	if err == nil {
 		err = st.wait(seq)

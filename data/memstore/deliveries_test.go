@@ -2,10 +2,13 @@ package memstore
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -103,5 +106,74 @@ func TestDeliveriesSurviveRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeliveriesCloseWhileWriting: Close while writers write and the log
+// compacts often: no write is acknowledged and then lost, writes after
+// Close are ErrClosed, and (under -race) no snapshot is started against a
+// WaitGroup already waited on.
+func TestDeliveriesCloseWhileWriting(t *testing.T) {
+	old := compactBytes
+	compactBytes = 1 << 10
+	t.Cleanup(func() { compactBytes = old })
+	ctx := context.Background()
+	for round := 0; round < 5; round++ {
+		path := filepath.Join(t.TempDir(), "store.json")
+		s, err := OpenWith(path, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		acked := map[int64]bool{}
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					r := storetest.SampleRequest(1000*w + i + 1)
+					got, _, err := s.CreateRequest(ctx, r, "hotline")
+					if errors.Is(err, ErrClosed) {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					acked[got.ID] = true
+					mu.Unlock()
+				}
+			}()
+		}
+		for n := 0; n < 20*(round+1); {
+			time.Sleep(time.Millisecond)
+			mu.Lock()
+			n = len(acked)
+			mu.Unlock()
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		s, err = Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ListRequests(ctx, deliveries.RequestFilter{})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[int64]bool{}
+		for _, r := range got {
+			have[r.ID] = true
+		}
+		for id := range acked {
+			if !have[id] {
+				t.Fatalf("round %d: request %d was acknowledged but is not there after a restart (%d acknowledged, %d kept)", round, id, len(acked), len(got))
+			}
+		}
 	}
 }

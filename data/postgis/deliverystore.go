@@ -353,6 +353,21 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 		if _, err := tx.Exec(ctx, deliveryLock); err != nil {
 			return err
 		}
+		made := map[[2]string]bool{}
+		for _, b := range bs {
+			k := [2]string{b.Date, b.Cut}
+			if b.Cut == deliveries.CutNow || made[k] {
+				continue
+			}
+			made[k] = true
+			tag, err := tx.Exec(ctx, `INSERT INTO delivery_cuts (day, cut, made_at) VALUES ($1::date, $2, $3) ON CONFLICT DO NOTHING`, b.Date, b.Cut, now)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return deliveries.CutMade(b.Date, b.Cut)
+			}
+		}
 		ids, err := nextIDs(ctx, tx, "delivery_batches", len(bs))
 		if err != nil {
 			return err
@@ -388,11 +403,32 @@ func (s *Store) CreateBatches(ctx context.Context, bs []deliveries.Batch) ([]del
 func (s *Store) SetBatchPlan(ctx context.Context, id int64, stops []deliveries.StopRef, unplanned string) (deliveries.Batch, error) {
 	var b deliveries.Batch
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(stops) == 0 { // its requests may move: the writers' lock first
+			if _, err := tx.Exec(ctx, deliveryLock); err != nil {
+				return err
+			}
+		}
 		var err error
 		if b, err = scanBatch(tx.QueryRow(ctx, `SELECT id, doc FROM delivery_batches WHERE id = $1 FOR UPDATE`, id)); err != nil {
 			return err
 		}
-		b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, delNow()
+		now := delNow()
+		b.Stops, b.Unplanned, b.UpdatedAt = slices.Clone(stops), unplanned, now
+		if len(stops) == 0 {
+			if err := deliveries.CheckCarry(&b); err != nil {
+				return err
+			}
+			ms := deliveries.CarryMoves(&b, unplanned)
+			out, changed, err := moveTx(ctx, tx, ms, now)
+			if err != nil {
+				return err
+			}
+			for i, c := range changed {
+				if c {
+					b.Carried = append(b.Carried, out[i].ID)
+				}
+			}
+		}
 		return writeBatch(ctx, tx, &b, false)
 	})
 	return b, delErr(err, fmt.Sprintf("batch %d", id))

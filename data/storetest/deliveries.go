@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -28,7 +29,17 @@ import (
 //   - MoveRequests follows the state machine, keeps every change in the
 //     history and is all or nothing; reports are idempotent;
 //   - CreateBatches batches received requests only, all or nothing;
-//     SetBatchPlan keeps the stops; the fleet is replaced whole.
+//     SetBatchPlan keeps the stops; the fleet is replaced whole;
+//   - SetBatchPlan without stops carries the batch in one transaction: its
+//     requests still batched in it go back to received with the reason in
+//     their history (a failed one stays failed), Batch.Carried lists them,
+//     and they can be batched again; without a reason it is a
+//     *zones.ValidationError that writes nothing;
+//   - a scheduled cut-off is made once per (day, cut): of concurrent
+//     CreateBatches of one pair (replicas cutting at once, each with the
+//     requests it saw) one succeeds and the others are ErrCutMade and
+//     write nothing; cuts "now" repeat, and other days and cut-offs are
+//     their own.
 func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 	tests := []struct {
 		name string
@@ -42,6 +53,8 @@ func RunDeliveries(t *testing.T, open func(t *testing.T) deliveries.Store) {
 		{"ImportAllOrNothing", testDeliveryImport},
 		{"Moves", testDeliveryMoves},
 		{"Batches", testDeliveryBatches},
+		{"CarryUnplanned", testDeliveryCarry},
+		{"CutOnce", testDeliveryCutOnce},
 		{"Vans", testDeliveryVans},
 		{"List", testDeliveryList},
 	}
@@ -301,18 +314,19 @@ func testDeliveryBatches(t *testing.T, s deliveries.Store) {
 	if err != nil || len(bs) != 2 || bs[0].ID <= 0 || bs[1].ID <= bs[0].ID || bs[0].CreatedAt.IsZero() {
 		t.Fatalf("%+v %v", bs, err)
 	}
+	now := func(reqs ...int64) deliveries.Batch { b := mk(reqs...); b.Cut = deliveries.CutNow; return b }
 	// a request already batched: nothing written
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk(ids[3]), mk(ids[0])}); !errors.Is(err, zones.ErrConflict) {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now(ids[3]), now(ids[0])}); !errors.Is(err, zones.ErrConflict) || errors.Is(err, deliveries.ErrCutMade) {
 		t.Fatalf("batching a batched request: %v", err)
 	}
 	r4, _ := s.GetRequest(ctx, ids[3])
 	if r4.State != deliveries.StateReceived {
 		t.Fatalf("a refused batch moved request %d", r4.ID)
 	}
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk()}); err == nil {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now()}); err == nil {
 		t.Fatal("empty batch accepted")
 	}
-	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk(999)}); !errors.Is(err, zones.ErrNotFound) {
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{now(999)}); !errors.Is(err, zones.ErrNotFound) {
 		t.Fatalf("unknown request: %v", err)
 	}
 	stops := []deliveries.StopRef{{List: "1234567890", Seq: 2, Leg: 1, Event: deliveries.StateCollected, Van: 3, Arrival: 36000},
@@ -403,5 +417,127 @@ func testDeliveryList(t *testing.T, s deliveries.Store) {
 				t.Errorf("%+v: [%d] = %d, want %d", tc.f, i, got[i].ID, all[k].ID)
 			}
 		}
+	}
+}
+
+func testDeliveryCarry(t *testing.T, s deliveries.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := 1; i <= 3; i++ {
+		ids = append(ids, mustCreateRequest(t, s, SampleRequest(i)).ID)
+	}
+	bs, err := s.CreateBatches(ctx, []deliveries.Batch{{Date: "2026-12-02", Cut: "10:00", SupplyPointID: 10, PharmacyID: 4, Requests: ids, Boxes: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MoveRequests(ctx, []deliveries.Move{{ID: ids[2], To: deliveries.StateFailed, Reason: "moved away"}}); err != nil {
+		t.Fatal(err)
+	}
+	var ve *zones.ValidationError
+	if _, err := s.SetBatchPlan(ctx, bs[0].ID, nil, " "); !errors.As(err, &ve) || ve.Path != "unplanned" {
+		t.Fatalf("carry without a reason: %v", err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[0]); r.State != deliveries.StateBatched {
+		t.Fatalf("a refused carry moved request %d to %s", r.ID, r.State)
+	}
+	b, err := s.SetBatchPlan(ctx, bs[0].ID, nil, "leg 1: no room")
+	if err != nil || !reflect.DeepEqual(b.Carried, ids[:2]) || b.Unplanned != "leg 1: no room" || len(b.Requests) != 3 {
+		t.Fatalf("carry: %+v %v", b, err)
+	}
+	if back, err := s.GetBatch(ctx, b.ID); err != nil || !reflect.DeepEqual(back, b) {
+		t.Fatalf("read back %+v %v, want %+v", back, err, b)
+	}
+	for i, id := range ids {
+		r, err := s.GetRequest(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := deliveries.StateReceived
+		if i == 2 {
+			want = deliveries.StateFailed
+		}
+		last := r.History[len(r.History)-1]
+		if r.State != want || (i < 2 && (r.BatchID != 0 || r.Carried() != 1 || last.State != deliveries.StateReceived || last.By != "cut-off 10:00" ||
+			!strings.Contains(last.Reason, "leg 1: no room"))) {
+			t.Fatalf("request %d after the carry: %+v", id, r)
+		}
+		if err := r.Stored(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// carrying again changes no request; the carried ones batch again
+	if b2, err := s.SetBatchPlan(ctx, b.ID, nil, "still no room"); err != nil || !reflect.DeepEqual(b2.Carried, ids[:2]) {
+		t.Fatalf("carry again: %+v %v", b2, err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[0]); len(r.History) != 3 {
+		t.Fatalf("history grew: %+v", r.History)
+	}
+	nb, err := s.CreateBatches(ctx, []deliveries.Batch{{Date: "2026-12-02", Cut: "15:00", SupplyPointID: 10, PharmacyID: 4, Requests: ids[:2], Boxes: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := s.ListRequests(ctx, deliveries.RequestFilter{BatchID: nb[0].ID}); len(in) != 2 || in[0].State != deliveries.StateBatched {
+		t.Fatalf("batched again: %+v", in)
+	}
+}
+
+func testDeliveryCutOnce(t *testing.T, s deliveries.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := 1; i <= 8; i++ {
+		ids = append(ids, mustCreateRequest(t, s, SampleRequest(i)).ID)
+	}
+	mk := func(cut string, reqs ...int64) deliveries.Batch {
+		return deliveries.Batch{Date: "2026-12-02", Cut: cut, SupplyPointID: 10, PharmacyID: 4, Requests: reqs, Boxes: len(reqs)}
+	}
+	// four replicas cut 10:00 at once, each with other requests
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for k := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[k] = s.CreateBatches(ctx, []deliveries.Batch{mk("10:00", ids[k])})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for k, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, deliveries.ErrCutMade) || !errors.Is(err, zones.ErrConflict):
+			t.Fatalf("replica %d: %v, want ErrCutMade", k, err)
+		}
+	}
+	list, err := s.ListBatches(ctx, "2026-12-02")
+	if err != nil || won != 1 || len(list) != 1 {
+		t.Fatalf("%d cuts made, %d batches (%v)", won, len(list), err)
+	}
+	received, _ := s.ListRequests(ctx, deliveries.RequestFilter{State: deliveries.StateReceived})
+	if len(received) != 7 {
+		t.Fatalf("%d requests still received, want 7: a refused cut wrote", len(received))
+	}
+	// the same cut-off again, later: refused; with a batch of another pair
+	// in the same call: all refused
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{mk("15:00", ids[5]), mk("10:00", ids[6])}); !errors.Is(err, deliveries.ErrCutMade) {
+		t.Fatalf("10:00 again: %v", err)
+	}
+	if r, _ := s.GetRequest(ctx, ids[5]); r.State != deliveries.StateReceived {
+		t.Fatalf("a refused cut batched request %d", r.ID)
+	}
+	// cuts by hand repeat; other cut-offs and days are their own
+	for _, b := range []deliveries.Batch{mk(deliveries.CutNow, ids[4]), mk(deliveries.CutNow, ids[5]), mk("15:00", ids[6])} {
+		if _, err := s.CreateBatches(ctx, []deliveries.Batch{b}); err != nil {
+			t.Fatalf("%s: %v", b.Cut, err)
+		}
+	}
+	r := SampleRequest(9)
+	r.Date = "2026-12-03"
+	n := mustCreateRequest(t, s, r)
+	b := mk("10:00", n.ID)
+	b.Date = "2026-12-03"
+	if _, err := s.CreateBatches(ctx, []deliveries.Batch{b}); err != nil {
+		t.Fatalf("10:00 of the next day: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,13 @@ func TestStateMachine(t *testing.T) {
 		{StateBatched, Move{To: StateFailed}, false, "invalid"},
 		{StateBatched, Move{To: StateFailed, Reason: "pharmacy out of stock"}, true, ""},
 		{StateBatched, Move{To: "lost"}, false, "invalid"},
+		{StateBatched, Move{To: StateReceived}, false, "conflict"},
+		{StateBatched, Move{To: StateReceived, Carry: true, BatchID: 9, Reason: "not planned"}, true, ""},
+		{StateBatched, Move{To: StateReceived, Carry: true, BatchID: 8, Reason: "not planned"}, false, ""}, // another batch's
+		{StateBatched, Move{To: StateReceived, Carry: true}, false, "invalid"},
+		{StateCollected, Move{To: StateReceived, Carry: true, Reason: "not planned"}, false, ""}, // moved on: stays
+		{StateFailed, Move{To: StateReceived, Carry: true, Reason: "not planned"}, false, ""},
+		{StateBatched, Move{To: StateCollected, Carry: true, Reason: "x"}, false, "invalid"},
 	}
 	for _, tc := range cases {
 		r := fresh(tc.from)
@@ -521,6 +529,91 @@ func TestReconcile(t *testing.T) {
 	reqs[3].BatchID = 1
 	rc = Reconcile("2026-12-02", reqs, []Batch{b}, nil)
 	if rc.Balanced || len(rc.Problems) != 1 {
+		t.Fatalf("%+v", rc.Problems)
+	}
+}
+
+// TestCarry: a batch without a route gives its requests back to the queue
+// (their history says why); the next cut takes them first, those of an
+// earlier day too; the reconciliation of both days balances, with the
+// carried requests counted on their own day and in the later day's
+// batches as carried in.
+func TestCarry(t *testing.T) {
+	d := testDistrict()
+	at := time.Date(2026, 12, 2, 2, 0, 0, 0, time.UTC)
+	var reqs []Request
+	for i := range 3 {
+		r := NewRequest(sample(), int64(i+1), at, "t")
+		r.CompoundID, r.SupplyPointID = 1, 5
+		reqs = append(reqs, r)
+	}
+	bs, err := d.Cut(reqs, "2026-12-02", "15:00", 0, 0)
+	if err != nil || len(bs) != 1 || bs[0].Priority != 0 {
+		t.Fatalf("%+v %v", bs, err)
+	}
+	b := bs[0]
+	b.ID = 7
+	for _, m := range BatchMoves(&b) {
+		if _, err := reqs[m.ID-1].Apply(m, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the driver failed request 3 before the batch was carried
+	if _, err := reqs[2].Apply(Move{To: StateFailed, Reason: "moved away"}, at); err != nil {
+		t.Fatal(err)
+	}
+	later := at.Add(time.Hour)
+	for _, m := range CarryMoves(&b, "leg 1: no room") {
+		ch, err := reqs[m.ID-1].Apply(m, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch {
+			b.Carried = append(b.Carried, m.ID)
+		}
+	}
+	if !slices.Equal(b.Carried, []int64{1, 2}) || reqs[0].State != StateReceived || reqs[0].BatchID != 0 || reqs[0].Carried() != 1 || reqs[2].State != StateFailed {
+		t.Fatalf("carried %v: %+v", b.Carried, reqs)
+	}
+	if h := reqs[0].History[len(reqs[0].History)-1]; !strings.Contains(h.Reason, "leg 1: no room") || !strings.Contains(h.Reason, "15:00") {
+		t.Fatalf("history %+v", h)
+	}
+	if err := reqs[0].Stored(); err != nil {
+		t.Fatal(err)
+	}
+	rc := Reconcile("2026-12-02", reqs, []Batch{b}, d)
+	if !rc.Balanced || rc.ByState[StateReceived] != 2 || rc.Carried != 2 || rc.Requests[0].Carried != 1 || !strings.Contains(rc.Requests[0].Place, "carried") || rc.Requests[0].Reason == "" {
+		t.Fatalf("%+v", rc)
+	}
+	// the next day's first cut takes them, first, with a new request of
+	// that day; a request of the day after is left alone
+	n := NewRequest(sample(), 4, later, "t")
+	n.CompoundID, n.SupplyPointID, n.Date = 1, 5, "2026-12-03"
+	f := NewRequest(sample(), 5, later, "t")
+	f.CompoundID, f.SupplyPointID, f.Date = 1, 5, "2026-12-04"
+	reqs = append(reqs, n, f)
+	bs, err = d.Cut(reqs, "2026-12-03", "10:00", 0, 0)
+	if err != nil || len(bs) != 1 || !slices.Equal(bs[0].Requests, []int64{1, 2, 4}) || bs[0].Priority != CarriedPriority {
+		t.Fatalf("%+v %v", bs, err)
+	}
+	b2 := bs[0]
+	b2.ID = 8
+	for _, m := range BatchMoves(&b2) {
+		if _, err := reqs[m.ID-1].Apply(m, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day1 := Reconcile("2026-12-02", reqs, []Batch{b, b2}, d)
+	if !day1.Balanced || day1.In != 3 || day1.ByState[StateBatched] != 2 || day1.Batches != 1 {
+		t.Fatalf("day 1: %+v", day1)
+	}
+	day2 := Reconcile("2026-12-03", reqs, []Batch{b2}, d)
+	if !day2.Balanced || day2.In != 1 || day2.CarriedIn != 2 || day2.Batches != 1 {
+		t.Fatalf("day 2: %+v", day2)
+	}
+	// without the earlier day's requests, the later day cannot account
+	// for what its batch lists
+	if rc := Reconcile("2026-12-03", reqs[3:], []Batch{b2}, d); rc.Balanced || len(rc.Problems) != 2 {
 		t.Fatalf("%+v", rc.Problems)
 	}
 }

@@ -130,9 +130,11 @@ func (d *District) NearestPharmacy(p orb.Point) int64 {
 	return best
 }
 
-// Cut groups requests (those received, of date) into batches: one per
-// supply point and pharmacy (the request's, else the one nearest to the
-// supply point), and one per urgent request. Batches come in supply point
+// Cut groups requests (those received, of date or an earlier day) into
+// batches: one per supply point and pharmacy (the request's, else the one
+// nearest to the supply point), and one per urgent request. Requests
+// carried from an unplanned batch, or left from an earlier day, give
+// their batch at least CarriedPriority: the next cut serves them first. Batches come in supply point
 // order, urgent ones last; requests within a batch by id. A batch that
 // would hold more than maxBoxes boxes or maxML millilitres (the largest
 // van; 0: no limit) is split. The batches get no ids (the store gives
@@ -143,7 +145,7 @@ func (d *District) Cut(reqs []Request, date, cut string, maxBoxes, maxML int) ([
 	var urgent, full []*Batch
 	for i := range reqs {
 		r := &reqs[i]
-		if r.State != StateReceived || r.Date != date {
+		if r.State != StateReceived || r.Date > date {
 			continue
 		}
 		sp, ok := d.Facilities[r.SupplyPointID]
@@ -183,6 +185,9 @@ func (d *District) Cut(reqs []Request, date, cut string, maxBoxes, maxML int) ([
 			b.Cards++
 		}
 		b.Priority = max(b.Priority, r.Urgency.Priority())
+		if r.Carried() > 0 || r.Date < date {
+			b.Priority = max(b.Priority, CarriedPriority)
+		}
 	}
 	out := make([]Batch, 0, len(groups)+len(full)+len(urgent))
 	for _, b := range full {
@@ -199,6 +204,10 @@ func (d *District) Cut(reqs []Request, date, cut string, maxBoxes, maxML int) ([
 	}
 	return out, nil
 }
+
+// CarriedPriority is the least VRP priority of a batch holding a request
+// carried from an earlier cut: above today's (10), below urgent (50).
+const CarriedPriority = 20
 
 // ValidateBatch checks a batch before it is stored.
 func ValidateBatch(b *Batch) error {

@@ -63,6 +63,28 @@ type PlanInput struct {
 	// requests there are handed over at the gate); nil: none.
 	Sealed func(p orb.Point) bool
 	Matrix MatrixFunc
+	// Pending are batches of earlier cuts whose lists went to the
+	// pharmacy (leg 1 planned) but whose medicines got no way back: this
+	// cut plans their leg 2 only (PendingReady).
+	Pending []Batch
+}
+
+// PendingReady is when the medicines of a pending batch are ready at the
+// pharmacy, in seconds after midnight of the cut's day: its planned
+// leg-1 arrival there plus the hand-over and the preparation, not before
+// the cut (a batch of an earlier day: from the cut).
+func (in *PlanInput) PendingReady(b *Batch) float64 {
+	ready := float64(in.NotBefore)
+	ph, ok := in.District.Facilities[b.PharmacyID]
+	if !ok || b.Date != in.Date {
+		return ready
+	}
+	for _, s := range b.Stops {
+		if s.Leg == 1 && s.Event == StateAtPharmacy {
+			ready = max(ready, s.Arrival+float64(PharmacyServiceSec+PerRequestSec*len(b.Requests)+in.prep(ph)))
+		}
+	}
+	return ready
 }
 
 // Leg is one leg's problem, its plan and what the encoder needs to turn it
@@ -175,6 +197,19 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 		p, _, _ := in.door(b)
 		ps.at(p)
 	}
+	for i := range in.Pending {
+		b := &in.Pending[i]
+		if _, ok := d.Facilities[b.SupplyPointID]; !ok {
+			return nil, fmt.Errorf("deliveries: batch %d names a facility that is not in the district", b.ID)
+		}
+		ph, ok := d.Facilities[b.PharmacyID]
+		if !ok {
+			return nil, fmt.Errorf("deliveries: batch %d names a facility that is not in the district", b.ID)
+		}
+		ps.at(ph.Point)
+		p, _, _ := in.door(b)
+		ps.at(p)
+	}
 	if len(ps.pts) > maxPlanPoints {
 		return nil, verr("batches", "%d distinct places; at most %d per plan", len(ps.pts), maxPlanPoints)
 	}
@@ -216,6 +251,7 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 			Capacity: []int64{int64(v.Boxes), int64(v.VolumeL) * 1000}})
 	}
 	l1 := &Leg{Number: 1, Problem: p1, Meta: meta(len(in.Batches))}
+	horizon := in.leg1Horizon(tm, ps.index)
 	for i := range in.Batches {
 		b := &in.Batches[i]
 		sp, ph := d.Facilities[b.SupplyPointID], d.Facilities[b.PharmacyID]
@@ -246,6 +282,9 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 		if math.IsInf(back, 0) || latest < float64(max(po, in.NotBefore)) {
 			pl.Unplanned[b.ID] = fmt.Sprintf("too late today: the medicines could not be back at %s before it closes", sp.Name)
 			continue
+		}
+		if h := float64(horizon); horizon > 0 && h < latest && h >= float64(max(po, so, in.NotBefore)) {
+			latest = h
 		}
 		p1.Shipments = append(p1.Shipments, vrp.Shipment{
 			PickupID: b.ID*stepIDFactor + codeCollect, DeliveryID: b.ID*stepIDFactor + codePharmacy,
@@ -294,6 +333,12 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 			pl.Unplanned[l1.Batch[u.Index]] = "leg 1: " + string(u.Reason)
 		}
 	}
+	batches := in.Batches
+	for i := range in.Pending {
+		b := &in.Pending[i]
+		readyAt[b.ID] = in.PendingReady(b)
+		batches = append(batches[:len(batches):len(batches)], *b)
+	}
 	p2 := &vrp.Problem{Time: tm, Dist: dm, Objective: vrp.MinDuration}
 	for vi, v := range in.Vans {
 		a, b, _ := v.Shift()
@@ -306,8 +351,8 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 		p2.Vehicles = append(p2.Vehicles, veh)
 	}
 	l2 := &Leg{Number: 2, Problem: p2, Meta: meta(len(readyAt))}
-	for i := range in.Batches {
-		b := &in.Batches[i]
+	for i := range batches {
+		b := &batches[i]
 		ready, ok := readyAt[b.ID]
 		if !ok {
 			continue
@@ -382,6 +427,59 @@ func Solve(ctx context.Context, in *PlanInput, opt vrp.Options) (*Plan, error) {
 	}
 	pl.VansUsed = len(used)
 	return pl, nil
+}
+
+// leg1Horizon is the time by which leg 1 should have brought every list
+// to its pharmacy, so that leg 2 keeps its share of the day (0: none).
+//
+// The legs are planned one after the other and the engine uses as few
+// vans as it can: left alone, leg 1 spreads over the afternoon on a few
+// vans, the medicines are ready when the supply points are about to close
+// and leg 2 cannot bring them all back. Both legs share the fleet between
+// the cut and the supply points' closing (less the preparation), so the
+// day is split between them in proportion to their work: for each batch,
+// leg 1 is its two stops' service and the drive from the supply point to
+// the pharmacy; leg 2 (to supply points only: urgent doors may be served
+// until the end of the shift) its two stops' service and the drive there
+// and back (vans carry one or two batches a trip: boxes are the limit),
+// pending batches' leg 2 included.
+func (in *PlanInput) leg1Horizon(tm routing.Matrix, index map[orb.Point]int) int {
+	start := math.MaxInt
+	for _, v := range in.Vans {
+		a, _, _ := v.Shift()
+		start = min(start, a)
+	}
+	start = max(start, in.NotBefore)
+	var w1, w2 float64
+	closes, prep := 0, 0
+	drive := func(a, b orb.Point) float64 {
+		if d := tm.At(index[a], index[b]); !math.IsInf(d, 0) {
+			return d
+		}
+		return 0
+	}
+	all := append(in.Batches[:len(in.Batches):len(in.Batches)], in.Pending...)
+	for i := range all {
+		b := &all[i]
+		sp, ph := in.District.Facilities[b.SupplyPointID], in.District.Facilities[b.PharmacyID]
+		k := float64(len(b.Requests))
+		spService := SupplyPointServiceSec + PerRequestSec*k
+		phService := PharmacyServiceSec + PerRequestSec*k
+		if i < len(in.Batches) {
+			w1 += spService + phService + drive(sp.Point, ph.Point)
+		}
+		if dp, _, atDoor := in.door(b); !atDoor {
+			w2 += spService + phService + drive(ph.Point, dp) + drive(dp, ph.Point)
+			_, c := OpeningHours(sp.OpeningHours)
+			closes = max(closes, c)
+			prep = max(prep, in.prep(ph))
+		}
+	}
+	avail := closes - prep - start
+	if w2 == 0 || avail <= 0 {
+		return 0
+	}
+	return start + int(float64(avail)*w1/(w1+w2))
 }
 
 func latestShiftEnd(vans []Van) int {

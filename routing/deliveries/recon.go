@@ -18,6 +18,9 @@ type Whereabouts struct {
 	RouteList string `json:"route_list,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	Duplicate bool   `json:"duplicate,omitempty"`
+	// Carried is how many times the request went back to the queue from a
+	// batch that could not be planned.
+	Carried int `json:"carried,omitempty"`
 }
 
 // Reconciliation is the day's account of requests: every request received
@@ -32,6 +35,11 @@ type Reconciliation struct {
 	Balanced   bool          `json:"balanced"`
 	Duplicates int           `json:"duplicates"`
 	Batches    int           `json:"batches"`
+	// Carried counts the day's requests that went back to the queue at
+	// least once (an unplanned batch); CarriedIn the requests of earlier
+	// days in the day's batches (left behind, taken by this day's cuts).
+	Carried   int `json:"carried"`
+	CarriedIn int `json:"carried_in"`
 	// Problems lists inconsistencies (empty when all is well): a request
 	// in a batch that does not list it, a batch listing a request that is
 	// not in it, a history that does not end in the state.
@@ -39,10 +47,13 @@ type Reconciliation struct {
 	Requests []Whereabouts `json:"requests"`
 }
 
-// Reconcile accounts for the requests of a day (reqs: those of date,
-// batches: the day's batches).
+// Reconcile accounts for the requests of a day. reqs holds the requests
+// of date and may hold others (those of earlier days in the day's
+// batches: they are checked, not counted); batches the day's batches and
+// may hold others (those of later days holding the day's requests). A
+// request carried out of a batch (Batch.Carried) is no longer in it.
 func Reconcile(date string, reqs []Request, batches []Batch, d *District) *Reconciliation {
-	rc := &Reconciliation{Date: date, ByState: map[State]int{}, Problems: []string{}, Requests: make([]Whereabouts, 0, len(reqs)), Batches: len(batches)}
+	rc := &Reconciliation{Date: date, ByState: map[State]int{}, Problems: []string{}, Requests: make([]Whereabouts, 0, len(reqs))}
 	for _, s := range States {
 		rc.ByState[s] = 0
 	}
@@ -51,12 +62,22 @@ func Reconcile(date string, reqs []Request, batches []Batch, d *District) *Recon
 	for i := range batches {
 		b := &batches[i]
 		byBatch[b.ID] = b
+		if b.Date == date {
+			rc.Batches++
+		}
 		for _, id := range b.Requests {
+			if slices.Contains(b.Carried, id) {
+				continue
+			}
 			if prev, dup := listed[id]; dup {
 				rc.Problems = append(rc.Problems, fmt.Sprintf("request %d is listed by batches %d and %d", id, prev, b.ID))
 			}
 			listed[id] = b.ID
 		}
+	}
+	dateOf := map[int64]string{}
+	for i := range reqs {
+		dateOf[reqs[i].ID] = reqs[i].Date
 	}
 	label := func(id int64) string {
 		if d == nil {
@@ -76,7 +97,10 @@ func Reconcile(date string, reqs []Request, batches []Batch, d *District) *Recon
 		if r.DuplicateOf != 0 {
 			rc.Duplicates++
 		}
-		w := Whereabouts{ID: r.ID, State: r.State, BatchID: r.BatchID, Reason: r.Reason, Duplicate: r.DuplicateOf != 0}
+		w := Whereabouts{ID: r.ID, State: r.State, BatchID: r.BatchID, Reason: r.Reason, Duplicate: r.DuplicateOf != 0, Carried: r.Carried()}
+		if w.Carried > 0 {
+			rc.Carried++
+		}
 		if n := len(r.History); n > 0 {
 			w.Since = r.History[n-1].At
 			if r.History[n-1].State != r.State {
@@ -105,6 +129,10 @@ func Reconcile(date string, reqs []Request, batches []Batch, d *District) *Recon
 		switch r.State {
 		case StateReceived:
 			w.Place = "hotline desk: waiting for the next cut-off"
+			if w.Carried > 0 {
+				w.Place = "hotline desk: carried to the next cut-off"
+				w.Reason = r.History[len(r.History)-1].Reason
+			}
 		case StateBatched:
 			w.Place = "at " + sp + ": waiting for the van"
 			w.RouteList = stop(1)
@@ -131,9 +159,14 @@ func Reconcile(date string, reqs []Request, batches []Batch, d *District) *Recon
 		rc.Requests = append(rc.Requests, w)
 	}
 	for id, bid := range listed {
-		if !seen[id] && byBatch[bid].Date == date {
-			rc.Problems = append(rc.Problems, fmt.Sprintf("batch %d lists request %d, which is not a request of %s", bid, id, date))
+		if seen[id] || byBatch[bid].Date != date {
+			continue
 		}
+		if day, ok := dateOf[id]; ok && day < date {
+			rc.CarriedIn++
+			continue
+		}
+		rc.Problems = append(rc.Problems, fmt.Sprintf("batch %d lists request %d, which is not a request of %s or an earlier day", bid, id, date))
 	}
 	slices.Sort(rc.Problems)
 	sum := 0

@@ -20,6 +20,11 @@ type Move struct {
 	Report bool `json:"-"`
 	// BatchID goes with a move to batched (the cut-off).
 	BatchID int64 `json:"-"`
+	// Carry takes a batched request back to received, out of its batch,
+	// when the batch could not be planned (Reason says why): the next cut
+	// takes it again, first (Request.Carried). Only the stores' carrying
+	// of an unplanned batch makes this move.
+	Carry bool `json:"-"`
 }
 
 // MaxReason is the longest reason kept.
@@ -40,6 +45,17 @@ func (r *Request) Apply(m Move, at time.Time) (bool, error) {
 			return false, verr("reason", "a failure needs a reason")
 		}
 		return false, err
+	}
+	if m.Carry {
+		if m.To != StateReceived || strings.TrimSpace(m.Reason) == "" {
+			return false, verr("reason", "a carried request goes back to received with a reason")
+		}
+		if r.State != StateBatched || (m.BatchID != 0 && r.BatchID != m.BatchID) {
+			return false, nil // moved on (or failed) meanwhile: nothing to carry
+		}
+		r.State, r.BatchID, r.UpdatedAt = StateReceived, 0, at
+		r.History = append(r.History, Transition{State: StateReceived, At: at, Reason: strings.TrimSpace(m.Reason), By: m.By})
+		return true, nil
 	}
 	if r.State == m.To {
 		return false, nil
@@ -74,6 +90,18 @@ func stateList() string {
 		s[i] = string(x)
 	}
 	return strings.Join(s, ", ")
+}
+
+// Carried is how many times r went back to the queue from a batch that
+// could not be planned (its history's returns to received).
+func (r *Request) Carried() int {
+	n := 0
+	for i, h := range r.History {
+		if i > 0 && h.State == StateReceived {
+			n++
+		}
+	}
+	return n
 }
 
 // StateAt returns the state r was in at time t (its history's last entry

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"lifeline/zones"
 )
 
 // StopRef ties a stop of a driver's route list to a batch: when the driver
@@ -43,6 +47,11 @@ type Batch struct {
 	// Unplanned says why a planned batch got no (or half a) route.
 	Stops     []StopRef `json:"stops"`
 	Unplanned string    `json:"unplanned,omitempty"`
+	// Carried lists the requests that went back to the queue because the
+	// batch got no route at all (SetBatchPlan without stops): they are no
+	// longer in it, and the next cut takes them first. Requests keeps
+	// them: it is what the cut made.
+	Carried   []int64   `json:"carried,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -51,7 +60,23 @@ type Batch struct {
 func (b Batch) Clone() Batch {
 	b.Requests = append([]int64(nil), b.Requests...)
 	b.Stops = append([]StopRef(nil), b.Stops...)
+	b.Carried = append([]int64(nil), b.Carried...)
 	return b
+}
+
+// HasLeg reports whether b has a stop of leg l.
+func (b *Batch) HasLeg(l int) bool {
+	for _, s := range b.Stops {
+		if s.Leg == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Holds reports whether request id is in b: listed and not carried.
+func (b *Batch) Holds(id int64) bool {
+	return slices.Contains(b.Requests, id) && !slices.Contains(b.Carried, id)
 }
 
 // Van is one delivery van of the fleet: its depot, its capacity in boxes
@@ -199,10 +224,17 @@ type Store interface {
 	MoveRequests(ctx context.Context, ms []Move) ([]Request, error)
 	// CreateBatches stores the batches with new ids and moves each of
 	// their requests from received to batched, in one transaction; a
-	// request that is not received is a conflict.
+	// request that is not received is a conflict. A scheduled cut-off
+	// (Cut other than CutNow) is made once per (Date, Cut), under a unique
+	// key: batches of a pair already made are ErrCutMade (a conflict),
+	// and nothing is written, so that replicas cutting at once make one
+	// set of batches.
 	CreateBatches(ctx context.Context, bs []Batch) ([]Batch, error)
 	// SetBatchPlan records the route-list stops of batch id and why it is
-	// not (fully) planned.
+	// not (fully) planned. Without stops (nothing planned: unplanned must
+	// say why) the batch is carried, in the same transaction: each of its
+	// requests still batched in it goes back to received (CarryMoves) and
+	// Carried lists them.
 	SetBatchPlan(ctx context.Context, id int64, stops []StopRef, unplanned string) (Batch, error)
 	GetBatch(ctx context.Context, id int64) (Batch, error)
 	// ListBatches lists the batches of a day ("" for all) by ascending id.
@@ -210,6 +242,19 @@ type Store interface {
 	// SetVans replaces the fleet (ValidateVans); ListVans lists it by id.
 	SetVans(ctx context.Context, vans []Van) ([]Van, error)
 	ListVans(ctx context.Context) ([]Van, error)
+}
+
+// CutNow is the cut label of a cut asked for by hand (POST
+// /v1/deliveries/batches): there may be any number of them.
+const CutNow = "now"
+
+// ErrCutMade is the error of CreateBatches for a scheduled cut-off of a
+// day already made; it wraps zones.ErrConflict.
+var ErrCutMade = fmt.Errorf("%w: this cut-off of the day was already made", zones.ErrConflict)
+
+// CutMade returns ErrCutMade for the cut-off (date, cut), with both named.
+func CutMade(date, cut string) error {
+	return fmt.Errorf("%w (the %s cut of %s)", ErrCutMade, cut, date)
 }
 
 // NewRequest prepares r for storing: state received, its first history
@@ -224,6 +269,26 @@ func NewRequest(r Request, id int64, now time.Time, by string) Request {
 	r.History = []Transition{{State: StateReceived, At: now, By: by}}
 	r.CreatedAt, r.UpdatedAt = now, now
 	return r
+}
+
+// CarryMoves are the moves of a batch without a route's requests back to
+// the queue (those no longer batched in it are left alone).
+func CarryMoves(b *Batch, why string) []Move {
+	ms := make([]Move, len(b.Requests))
+	for i, id := range b.Requests {
+		ms[i] = Move{ID: id, To: StateReceived, Carry: true, BatchID: b.ID, By: "cut-off " + b.Cut,
+			Reason: truncate(fmt.Sprintf("back in the queue for the next cut: not planned at the %s cut (batch %d): %s", b.Cut, b.ID, why), MaxReason-1)}
+	}
+	return ms
+}
+
+// CheckCarry checks a batch about to be carried (no stops): it needs a
+// reason.
+func CheckCarry(b *Batch) error {
+	if len(b.Stops) == 0 && strings.TrimSpace(b.Unplanned) == "" {
+		return verr("unplanned", "a batch without stops goes back to the queue: say why it was not planned")
+	}
+	return nil
 }
 
 // BatchMoves are the moves of a new batch's requests to batched.

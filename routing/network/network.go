@@ -245,6 +245,46 @@ func (n *Network) SetSealedZones(zs []orb.MultiPolygon) uint64 {
 	return v
 }
 
+// WithSealedZones returns a network over the same graph serving the
+// sealed zones zs instead of the served ones, for planning a day whose
+// zone map is not today's (zones sealed later in the day, or another
+// day): n itself when zs are the served zones (the same polygons, in any
+// order), else a view with its own hierarchy for zs, built here (seconds
+// on Porto, like a SetSealedZones; ctx cancels it). The view is not
+// changed by n's SetSealedZones, nor n by the view; drop it when done.
+func (n *Network) WithSealedZones(ctx context.Context, zs []orb.MultiPolygon) (*Network, error) {
+	if sameZones(n.SealedZones(), zs) {
+		return n, nil
+	}
+	zs = append([]orb.MultiPolygon(nil), zs...)
+	s, err := n.buildState(ctx, 0, zs)
+	if err != nil {
+		return nil, err
+	}
+	v := New(n.g, n.base, n.opts)
+	v.cur.Store(s)
+	return v, nil
+}
+
+// sameZones reports whether a and b hold the same polygons (any order).
+func sameZones(a, b []orb.MultiPolygon) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	used := make([]bool, len(b))
+next:
+	for _, x := range a {
+		for j, y := range b {
+			if !used[j] && orb.Equal(x, y) {
+				used[j] = true
+				continue next
+			}
+		}
+		return false
+	}
+	return true
+}
+
 // WaitVersion blocks until Version() >= v or ctx is done.
 func (n *Network) WaitVersion(ctx context.Context, v uint64) error {
 	for {

@@ -431,3 +431,66 @@ func TestNearestSkipsUnsnappedCandidates(t *testing.T) {
 		t.Fatalf("far query point: %v", err)
 	}
 }
+
+// TestWithSealedZones: a view for other sealed zones answers as a network
+// serving them (SetSealedZones), leaves the served state alone, and is the
+// network itself for the zones it serves.
+func TestWithSealedZones(t *testing.T) {
+	ctx := context.Background()
+	n := loadMonaco(t)
+	g := n.g
+	r := rand.New(rand.NewPCG(9, 0))
+	zs := []orb.MultiPolygon{square(g.Point(graph.NodeID(r.IntN(g.NumNodes()))), 0.003), square(g.Point(graph.NodeID(r.IntN(g.NumNodes()))), 0.002)}
+	var pts []orb.Point
+	for i := 0; i < 30; i++ {
+		pts = append(pts, randomPoint(g, r))
+	}
+	c := zs[0][0][0][0]
+	pts[0] = orb.Point{c[0] + 0.003, c[1] + 0.003} // inside the first zone
+	before, _, _, err := n.Matrix(ctx, pts, pts, MatrixOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := n.WithSealedZones(ctx, zs)
+	if err != nil || view == n {
+		t.Fatalf("view %p of %p: %v", view, n, err)
+	}
+	got, _, _, err := view.Matrix(ctx, pts, pts, MatrixOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := New(g, n.base, Options{})
+	if err := ref.WaitVersion(ctx, ref.SetSealedZones(zs)); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, err := ref.Matrix(ctx, pts, pts, MatrixOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _, _, err := n.Matrix(ctx, pts, pts, MatrixOptions{Partial: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	differs := false
+	for i := range want.Data {
+		if got.Data[i] != want.Data[i] {
+			t.Fatalf("cell %d: view %v, a network serving the zones %v", i, got.Data[i], want.Data[i])
+		}
+		if after.Data[i] != before.Data[i] {
+			t.Fatalf("cell %d: the served network changed from %v to %v", i, before.Data[i], after.Data[i])
+		}
+		differs = differs || got.Data[i] != before.Data[i]
+	}
+	if !differs {
+		t.Fatal("the zones changed no travel time: the test proves nothing")
+	}
+	if len(n.SealedZones()) != 0 || len(view.SealedZones()) != 2 {
+		t.Fatalf("zones: served %d, view %d", len(n.SealedZones()), len(view.SealedZones()))
+	}
+	if same, err := ref.WithSealedZones(ctx, []orb.MultiPolygon{zs[1], zs[0]}); err != nil || same != ref {
+		t.Fatalf("the served zones in another order: %p, want the network itself (%v)", same, err)
+	}
+	if same, err := n.WithSealedZones(ctx, nil); err != nil || same != n {
+		t.Fatalf("no zones: %p %v", same, err)
+	}
+}

@@ -84,3 +84,44 @@ test("deliveries: the day's requests, a cut planned on the map, a driver's offli
   await phone.context().close();
   await page.context().close();
 });
+
+test("deliveries: a cut that cannot be served goes back to the queue, and the dispatcher sees it", async () => {
+  const page = await newPage(browser, { as: "demo-dispatcher" });
+  const day = new Date(Date.now() + 8 * 3600 * 1000 + 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  // a fleet whose only shift starts after the supply points close
+  const fleet = (await (await page.request.get(server.url + "/v1/deliveries/vans")).json()).vans;
+  const late = [Object.assign({}, fleet[0], { shift_start: "19:00", shift_end: "21:00" })];
+  let r = await page.request.put(server.url + "/v1/deliveries/vans", { data: { vans: late } });
+  assert.equal(r.status(), 200, await r.text());
+  try {
+    const compounds = (await (await page.request.get(server.url + "/v1/compounds")).json()).compounds;
+    for (let i = 0; i < 2; i++) {
+      r = await page.request.post(server.url + "/v1/deliveries/requests", {
+        headers: { "Idempotency-Key": "e2e-late-" + day + "-" + i },
+        data: { date: day, compound_id: compounds[i].id, building: "2", flat: "3-" + (301 + i), name: "E2E Late " + i,
+          phone: "+86 100 0000 " + String(2000 + i), items: [{ name: "Metformin 500 mg", quantity: 1 }], urgency: "routine" }
+      });
+      assert.equal(r.status(), 201, await r.text());
+    }
+    await page.goto(server.url + "/deliveries.html");
+    await page.waitForSelector("#dl-balanced");
+    await page.fill("#dl-date", day);
+    await page.click("#dl-day button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#dl-requests tr").length === 2);
+    await page.click("#dl-cut");
+    await page.waitForFunction(() => /planned, vans used/.test(document.getElementById("dl-status").textContent), null, { timeout: 60000 });
+    assert.match(await page.textContent("#dl-status"), /2 requests back in the queue for the next cut/);
+    await page.waitForSelector("#dl-carried");
+    assert.match(await page.textContent("#dl-carried"), /2 carried to a later cut/);
+    assert.match(await page.textContent("#dl-batches"), /back in the queue \(\d+ requests\): leg 1: time window cannot be reached/);
+    assert.match(await page.textContent("#dl-requests"), /carried to the next cut-off \(carried 1×\): back in the queue/);
+    assert.match(await page.textContent("#dl-counts"), /2 received/);
+    assert.match(await page.textContent("#dl-balanced"), /Balanced/);
+    await shot(page, "22-deliveries-carried");
+    checkClean(assert, page);
+  } finally {
+    r = await page.request.put(server.url + "/v1/deliveries/vans", { data: { vans: fleet } });
+    assert.equal(r.status(), 200, await r.text());
+    await page.context().close();
+  }
+});

@@ -95,6 +95,8 @@ function draw(d) {
   STATES.forEach(function (s) {
     counts.appendChild(el("div", { class: "dl-count state-" + s }, [el("b", { text: String(rc.by_state[s] || 0) }), " " + t("dl.state." + s)]));
   });
+  if (rc.carried) counts.appendChild(el("div", { class: "dl-count carried", id: "dl-carried" }, [el("b", { text: String(rc.carried) }), " " + t("dl.carriedcount")]));
+  if (rc.carried_in) counts.appendChild(el("div", { class: "dl-count carried-in" }, [el("b", { text: String(rc.carried_in) }), " " + t("dl.carriedin")]));
   counts.appendChild(el("div", { class: "dl-count " + (rc.balanced ? "ok" : "bad"), id: "dl-balanced" },
     rc.balanced ? t("dl.balanced", { out: rc.out, open: rc.open }) : t("dl.unbalanced", { n: rc.problems.length })));
 
@@ -116,7 +118,10 @@ function draw(d) {
   var batches = document.getElementById("dl-batches");
   clear(batches);
   d.batches.forEach(function (b) {
-    var plan = b.unplanned ? b.unplanned : b.stops && b.stops.length ? t("dl.planned", { n: b.stops.length }) : t("dl.notplanned");
+    var legs = (b.stops || []).map(function (s) { return s.leg; });
+    var plan = b.carried && b.carried.length ? t("dl.carried", { n: b.carried.length, why: b.unplanned })
+      : b.unplanned && legs.indexOf(1) >= 0 && legs.indexOf(2) < 0 ? t("dl.leg2wait", { why: b.unplanned })
+      : b.unplanned ? b.unplanned : legs.length ? t("dl.planned", { n: legs.length }) : t("dl.notplanned");
     batches.appendChild(el("tr", { class: b.unplanned ? "dl-unplanned" : "" }, [
       el("td", { text: String(b.id) + (b.urgent ? " ⚑" : "") }),
       el("td", { text: b.cut }),
@@ -140,7 +145,7 @@ function draw(d) {
       el("td", { text: r.items.map(function (it) { return it.name + " ×" + it.quantity; }).join(", ") }),
       el("td", { text: t("dl.urgency." + r.urgency) }),
       el("td", { class: "dl-state", text: t("dl.state." + r.state) }),
-      el("td", { text: (w.place || "") + (r.reason ? ": " + r.reason : "") })
+      el("td", { text: (w.place || "") + (w.carried ? " (" + t("dl.carriedn", { n: w.carried }) + ")" : "") + (r.reason || w.reason ? ": " + (r.reason || w.reason) : "") })
     ]));
   });
   drawMap(d.routes);
@@ -166,7 +171,8 @@ document.getElementById("dl-cut").addEventListener("click", function () {
   btn.disabled = true;
   statusBox.textContent = t("dl.cutting");
   LL.api("POST", "/v1/deliveries/batches?time_limit=5s", { date: dateIn.value }).then(function (r) {
-    statusBox.textContent = t("dl.cutdone", { batches: r.batches.length, requests: r.requests, unplanned: r.unplanned.length, vans: r.vans_used });
+    statusBox.textContent = t("dl.cutdone", { batches: r.batches.length, requests: r.requests, unplanned: r.unplanned.length, vans: r.vans_used }) +
+      (r.carried || (r.leg2_carried || []).length ? t("dl.cutcarried", { carried: r.carried || 0, resumed: (r.leg2_carried || []).length }) : "");
     return load();
   }, function (err) { statusBox.textContent = ""; fail(err); }).finally(function () { btn.disabled = false; });
 });
