@@ -3,7 +3,7 @@
 # about 28 minutes. Every plan is verified by the independent checker.
 .PHONY: bench-vrp bench-vrp-all bench-vrp-api fuzz-vrp
 
-BENCH_TARGETS += bench-vrp
+BENCH_TARGETS += bench-vrp bench-vrp-api
 FUZZ_TARGETS += fuzz-vrp
 
 FAMILY ?= solomon
