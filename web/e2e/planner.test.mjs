@@ -462,8 +462,12 @@ test("edit a zone's corner from the keyboard, lift it, export and import zones",
 
   // lift it now
   await page.click(`#zone-list li[data-zone="${id}"] button.danger`);
-  await page.click(`#zone-list li[data-zone="${id}"] form button[type=submit]`);
-  await page.waitForSelector("#toast.info");
+  // wait for the lift's own answer (a toast of the shape's save may still be showing)
+  const [liftResp] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/v1/zones/" + id + "/lift") && r.request().method() === "POST"),
+    page.click(`#zone-list li[data-zone="${id}"] form button[type=submit]`)
+  ]);
+  assert.equal(liftResp.status(), 200, "the lift is accepted");
   const lifted = await (await page.request.get(server.url + "/v1/zones/" + id)).json();
   assert.ok((lifted.properties || lifted).effective_until, "the zone has an end");
 
