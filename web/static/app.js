@@ -1029,13 +1029,15 @@ function liftForm(li, z) {
     e.preventDefault();
     var at = LL.parseLocal(input.value);
     if (!at) { showError(t("zones.liftgo"), new Error(t("zones.pickdate"))); return; }
-    // the field holds whole minutes: "this minute" means now, not its start
-    // (which may fall before a version saved a few seconds ago)
+    // the field holds whole minutes: "this minute" (or the one the form
+    // was opened in) means now, not its start, which may fall before a
+    // version saved seconds ago; now is the server's: no body (our times
+    // are whole seconds, the server's to the microsecond)
     var now = new Date();
-    if (at <= now && now - at < 60000) at = now;
+    var body = at <= now && now - at < 120000 ? undefined : { at: LL.rfc3339(at) };
     var btn = form.querySelector("button[type=submit]");
     btn.disabled = true;
-    LL.api("POST", "/v1/zones/" + encodeURIComponent(fid(z)) + "/lift", { at: LL.rfc3339(at) }).then(function () {
+    LL.api("POST", "/v1/zones/" + encodeURIComponent(fid(z)) + "/lift", body).then(function () {
       showInfo(t("zones.lifted", { name: props(z).name || fid(z) }));
       return zonesChanged();
     }, function (err) {
