@@ -53,7 +53,7 @@ type DeliveryOptions struct {
 var DefaultCutoffs = []string{"10:00", "15:00"}
 
 // districtZone is the district's time zone (Beijing time).
-var districtZone = time.FixedZone("CST", 8*3600)
+var districtZone = zones.DistrictZone
 
 // DeliveryRoutes registers /v1/deliveries/... on the car network n (nil:
 // planning answers 503 no_road_graph).

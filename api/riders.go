@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -362,7 +361,7 @@ func (h *Handlers) riderDestination(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	date := h.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	date := zones.DistrictDate(h.Now())
 	if s, ok := c.GetQuery("date"); ok {
 		date = s
 	}

@@ -85,7 +85,7 @@ func (sh *shuttleHandlers) dayStores() (shuttles.AppointmentStore, shuttles.Time
 	return as, ts, nil
 }
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = zones.DistrictZone
 
 type planInput struct {
 	Date        string           `json:"date"`

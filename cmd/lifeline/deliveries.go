@@ -40,7 +40,7 @@ func loadDemoDeliveries(ctx context.Context, st zones.Store, now time.Time, log 
 			}
 		}
 	}
-	date := now.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	date := zones.DistrictDate(now)
 	reqs, err := deliveries.DemoRequests(d, date, deliveries.DemoDay, deliveries.DemoSeed)
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ func loadDemoRiders(ctx context.Context, st zones.Store, now time.Time, log *slo
 	if err != nil {
 		return err
 	}
-	riders, err := shuttles.DemoRiders(d, now.In(time.FixedZone("CST", 8*3600)), shuttles.DemoSeed)
+	riders, err := shuttles.DemoRiders(d, now.In(zones.DistrictZone), shuttles.DemoSeed)
 	if err != nil {
 		return err
 	}

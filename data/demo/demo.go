@@ -53,7 +53,7 @@ type District struct {
 
 // Dates of the demo zone map (China Standard Time, UTC+8).
 var (
-	cst = time.FixedZone("CST", 8*3600)
+	cst = zones.DistrictZone
 	// EffectiveFrom is when the current zone map takes effect.
 	EffectiveFrom = time.Date(2026, 11, 20, 0, 0, 0, 0, cst)
 	// SecondSealFrom is when the second sealed compound takes effect.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"lifeline/zones"
 )
 
 // The published timetable's outputs: CSV (one line per stop), iCalendar
@@ -18,7 +20,7 @@ import (
 // driver's list, a rider's pick-up notice, a hospital's arrivals, the
 // whole day). Times are local to the district (UTC+8).
 
-var districtZone = time.FixedZone("CST", 8*3600)
+var districtZone = zones.DistrictZone
 
 // CSV renders every stop of tt, van by van (RFC 4180, a header line).
 func CSV(tt *Timetable) []byte {
